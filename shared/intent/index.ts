@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { JobGroupIdSchema } from '../jobgroup/id.js';
+import {
+  COUNT_LIMITS,
+  type Identity,
+  IdentitySchema,
+  ParamsSchema,
+  StatusSchema,
+  type Target,
+} from '../jobgroup/target.js';
+
+const count = (max: number) => z.number().int().min(0).max(max);
+
+const ScaleFields = {
+  planedJobCount: count(COUNT_LIMITS.planedJobCount),
+  jobCount: count(COUNT_LIMITS.jobCount).optional(),
+  streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+};
+const ModifyFields = {
+  ...IdentitySchema.shape,
+  planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
+  jobCount: count(COUNT_LIMITS.jobCount).optional(),
+  streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+  status: StatusSchema.optional(),
+  params: ParamsSchema.optional(),
+};
+
+/** Bodies of the single-group webhook routes (the job group id comes from the path). */
+export const ScaleBodySchema = z.strictObject(ScaleFields);
+export const EmptyBodySchema = z.strictObject({});
+export const ModifyBodySchema = z.strictObject(ModifyFields);
+
+/** One change to one job group: the unit of the batch form shared by webhook, timer and events. */
+export const ChangeSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('scale'), jobGroupId: JobGroupIdSchema, ...ScaleFields }),
+  z.strictObject({ action: z.literal('stop'), jobGroupId: JobGroupIdSchema }),
+  z.strictObject({ action: z.literal('start'), jobGroupId: JobGroupIdSchema }),
+  z.strictObject({ action: z.literal('set-params'), jobGroupId: JobGroupIdSchema, params: ParamsSchema }),
+  z.strictObject({ action: z.literal('modify'), jobGroupId: JobGroupIdSchema, ...ModifyFields }),
+]);
+export type Change = z.infer<typeof ChangeSchema>;
+export type ChangeAction = Change['action'];
+
+export const MAX_BATCH = 500;
+export const BatchSchema = z.strictObject({ changes: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+
+/** What a caller wants for one group: the fields to set, plus identity fields it supplies. */
+export interface Intent {
+  readonly jobGroupId: string;
+  readonly action: ChangeAction;
+  readonly target: Target;
+  readonly identity: Identity;
+}
+
+/** Turns a validated change into an intent (absent fields stay absent: they are never touched). */
+export function toIntent(change: Change): Intent {
+  switch (change.action) {
+    case 'scale':
+      return {
+        jobGroupId: change.jobGroupId,
+        action: 'scale',
+        target: compact({
+          planedJobCount: change.planedJobCount,
+          jobCount: change.jobCount,
+          streamPerJob: change.streamPerJob,
+        }),
+        identity: {},
+      };
+    case 'stop':
+      return { jobGroupId: change.jobGroupId, action: 'stop', target: { status: 'Stopped' }, identity: {} };
+    case 'start':
+      return { jobGroupId: change.jobGroupId, action: 'start', target: { status: 'Running' }, identity: {} };
+    case 'set-params':
+      return {
+        jobGroupId: change.jobGroupId,
+        action: 'set-params',
+        target: { params: change.params },
+        identity: {},
+      };
+    case 'modify': {
+      const {
+        jobGroupName,
+        algoLibId,
+        resourceProfileId,
+        planedJobCount,
+        jobCount,
+        streamPerJob,
+        status,
+        params,
+      } = change;
+      return {
+        jobGroupId: change.jobGroupId,
+        action: 'modify',
+        target: compact({ planedJobCount, jobCount, streamPerJob, status, params }),
+        identity: compact({ jobGroupName, algoLibId, resourceProfileId }),
+      };
+    }
+  }
+}
+
+/** Drops keys whose value is undefined, so "absent" never becomes "set to undefined". */
+export function compact<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/**
+ * The multi-group form used by timer payloads and rule actions: a change with `jobGroupIds` instead of
+ * `jobGroupId`, e.g. `{"action": "stop", "jobGroupIds": ["3", "7"]}`.
+ */
+export const MultiChangeSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('scale'),
+    jobGroupIds: z.array(JobGroupIdSchema).min(1),
+    ...ScaleFields,
+  }),
+  z.strictObject({ action: z.literal('stop'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
+  z.strictObject({ action: z.literal('start'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
+  z.strictObject({
+    action: z.literal('set-params'),
+    jobGroupIds: z.array(JobGroupIdSchema).min(1),
+    params: ParamsSchema,
+  }),
+  z.strictObject({
+    action: z.literal('modify'),
+    jobGroupIds: z.array(JobGroupIdSchema).min(1),
+    ...ModifyFields,
+  }),
+]);
+export type MultiChange = z.infer<typeof MultiChangeSchema>;
+
+/** Expands the multi-group form into one change per group, in the order given, duplicates removed. */
+export function expandMultiChange(multi: MultiChange): Change[] {
+  const { jobGroupIds, ...rest } = multi;
+  return [...new Set(jobGroupIds)].map((jobGroupId) => ({ ...rest, jobGroupId }) as Change);
+}
