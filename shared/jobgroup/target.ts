@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
 
 /** Upper bounds we accept for counts; far above any real city deployment, low enough to catch typos. */
 export const COUNT_LIMITS = { jobCount: 10_000, planedJobCount: 10_000, streamPerJob: 1_000 } as const;
@@ -37,8 +38,8 @@ export type Target = z.infer<typeof TargetSchema>;
 
 /** Identity fields ModifyJobGroup requires on every call; a request may carry new values for them. */
 export const IdentitySchema = z.strictObject({
-  jobGroupName: z.string().optional(),
-  algoLibId: z.string().min(1).max(64).optional(),
-  resourceProfileId: z.string().min(1).max(64).optional(),
+  jobGroupName: JobGroupNameSchema.optional(),
+  algoLibId: ResourceIdSchema.optional(),
+  resourceProfileId: ResourceIdSchema.optional(),
 });
 export type Identity = z.infer<typeof IdentitySchema>;

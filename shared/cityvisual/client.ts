@@ -1,0 +1,262 @@
+import http from 'node:http';
+import https from 'node:https';
+// lib/rpc directly: the package index also loads the ROA client and xml2js, which we never use.
+import RPCClientModule from '@alicloud/pop-core/lib/rpc.js';
+import type { z } from 'zod';
+import { AutopilotError, type ErrorCode, isErrorCode, type UpstreamInfo } from '../errors.js';
+import { logger } from '../log.js';
+import {
+  API_VERSION,
+  DescribeJobGroupsResponseSchema,
+  type DescribeJobGroupsResult,
+  type LiveJobGroup,
+  type ModifyJobGroupRequest,
+  ModifyJobGroupResponseSchema,
+  toRpcParams,
+} from './contract.js';
+import type { Credentials } from './credentials.js';
+
+/** The slice of pop-core's RPCClient we use (its bundled typings are a template stub). */
+interface PopResponseEntry {
+  readonly response?: { readonly statusCode?: number; readonly headers?: Record<string, unknown> };
+}
+interface PopClient {
+  request(action: string, params: Record<string, string>, options: Record<string, unknown>): Promise<unknown>;
+}
+type PopClientConstructor = new (config: Record<string, unknown>, verbose?: boolean) => PopClient;
+const RPCClient = RPCClientModule as unknown as PopClientConstructor;
+
+export interface CityVisualClientConfig {
+  /** Full endpoint URL; default `https://cityvisual.<region>.aliyuncs.com`. */
+  readonly endpoint?: string;
+  /** Region id; default `cn-shanghai`. Sent as `RegionId` on every call. */
+  readonly region?: string;
+  /** Credentials for every call of this client (one client per invocation: STS keys expire). */
+  readonly credentials: Credentials;
+  /** Per-attempt connect+read timeout, ms. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Attempts per call, including the first. Default 4. */
+  readonly maxAttempts?: number;
+  /** Backoff base and cap (full jitter: delay = random * min(cap, base * 2^n)), ms. Defaults 200 / 5000. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Awaited before every attempt; the scheduler plugs its client-side rate limit in here. */
+  readonly beforeAttempt?: () => Promise<void>;
+  /** Seams for deterministic tests. */
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CallOptions {
+  /** Epoch ms after which no attempt starts and no backoff waits. */
+  readonly deadline?: number;
+}
+
+export interface ModifyResult {
+  readonly requestId: string;
+  readonly attempts: number;
+}
+
+export interface DescribeQuery {
+  readonly instanceId: string;
+  readonly jobGroupId?: string;
+  readonly pageNumber?: number;
+  readonly pageSize?: number;
+}
+
+/** What the product needs from CityVisual; tests and the planner depend on this, not on pop-core. */
+export interface CityVisualClient {
+  modifyJobGroup(request: ModifyJobGroupRequest, options?: CallOptions): Promise<ModifyResult>;
+  describeJobGroups(query: DescribeQuery, options?: CallOptions): Promise<DescribeJobGroupsResult>;
+  /** One group by id, or undefined when the instance has no such group. */
+  describeJobGroup(
+    instanceId: string,
+    jobGroupId: string,
+    options?: CallOptions,
+  ): Promise<LiveJobGroup | undefined>;
+}
+
+export const DEFAULT_REGION = 'cn-shanghai';
+const MIN_ATTEMPT_MS = 50;
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
+
+/** Endpoint from config or env: CITYVISUAL_ENDPOINT, else the regional public endpoint. */
+export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env, region = resolveRegion(env)): string {
+  return env.CITYVISUAL_ENDPOINT || `https://cityvisual.${region}.aliyuncs.com`;
+}
+export function resolveRegion(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CITYVISUAL_REGION || DEFAULT_REGION;
+}
+
+// One keep-alive agent per protocol for the whole process: warm invocations reuse connections even
+// though each invocation builds its own client for its own STS credentials.
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Translates anything pop-core or the socket threw into a table error; never keeps the message. */
+export function translateUpstreamError(error: unknown, attempts: number): AutopilotError {
+  if (error instanceof AutopilotError) return error;
+  const e = (error ?? {}) as {
+    name?: unknown;
+    code?: unknown;
+    data?: { RequestId?: unknown; Code?: unknown };
+    entry?: PopResponseEntry;
+  };
+  const httpStatus =
+    typeof e.entry?.response?.statusCode === 'number' ? e.entry.response.statusCode : undefined;
+  if (e.data && typeof e.data === 'object' && typeof e.data.Code === 'string') {
+    const upstreamCode = /^[A-Za-z0-9._-]{1,100}$/.test(e.data.Code) ? e.data.Code : 'Unreadable';
+    const upstream: UpstreamInfo = {
+      code: upstreamCode,
+      attempts,
+      ...(httpStatus !== undefined && { httpStatus }),
+      ...(typeof e.data.RequestId === 'string' && { requestId: e.data.RequestId }),
+    };
+    let code: ErrorCode;
+    if (isErrorCode(upstreamCode) && !/^[A-Z_]+$/.test(upstreamCode)) code = upstreamCode;
+    else if (/^(Rejected\.)?Throttling/.test(upstreamCode)) code = 'Throttling';
+    else if ((httpStatus ?? 0) >= 500) code = 'InternalError';
+    else code = 'UPSTREAM_ERROR';
+    return new AutopilotError(code, { upstream, cause: error });
+  }
+  if (e.name === 'RequestTimeoutError')
+    return new AutopilotError('UPSTREAM_TIMEOUT', { upstream: { attempts }, cause: error });
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
+    return new AutopilotError('UPSTREAM_NETWORK', { upstream: { attempts }, cause: error });
+  }
+  if (e.name === 'SyntaxError') {
+    return new AutopilotError('UPSTREAM_BAD_RESPONSE', { upstream: { attempts }, cause: error });
+  }
+  return new AutopilotError('UPSTREAM_NETWORK', {
+    message: 'The call to CityVisual failed before an answer arrived; retried, then gave up.',
+    upstream: { attempts },
+    cause: error,
+  });
+}
+
+/**
+ * Creates the CityVisual client: signed POST calls through pop-core, HTTP status checked as well as the
+ * body `Code`, responses schema-parsed, retryable failures retried with full-jitter backoff within the
+ * caller's deadline. Every call is idempotent (ModifyJobGroup sets absolute values), so retrying after a
+ * timeout is safe.
+ *
+ * @example
+ * const client = createCityVisualClient({ endpoint: emu.url, credentials });
+ * const { requestId } = await client.modifyJobGroup(request, { deadline: Date.now() + 10_000 });
+ */
+export function createCityVisualClient(config: CityVisualClientConfig): CityVisualClient {
+  const region = config.region ?? DEFAULT_REGION;
+  const endpoint = config.endpoint ?? `https://cityvisual.${region}.aliyuncs.com`;
+  const timeoutMs = config.timeoutMs ?? 5000;
+  const maxAttempts = Math.max(1, config.maxAttempts ?? 4);
+  const baseDelayMs = config.baseDelayMs ?? 200;
+  const maxDelayMs = config.maxDelayMs ?? 5000;
+  const random = config.random ?? Math.random;
+  const sleep = config.sleep ?? defaultSleep;
+  const { credentials } = config;
+  const pop = new RPCClient(
+    {
+      endpoint,
+      apiVersion: API_VERSION,
+      credentialsProvider: { getCredentials: async () => credentials },
+      opts: { agent: endpoint.startsWith('https:') ? agents.https : agents.http },
+    },
+    true,
+  );
+
+  async function call<S extends z.ZodType>(
+    action: string,
+    params: Record<string, string>,
+    schema: S,
+    options: CallOptions,
+  ): Promise<{ body: z.infer<S>; attempts: number }> {
+    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    let lastError: AutopilotError | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (config.beforeAttempt) await config.beforeAttempt();
+      const remaining = deadline - Date.now();
+      if (remaining < MIN_ATTEMPT_MS) break;
+      const started = Date.now();
+      try {
+        const [json, entry] = (await pop.request(action, params, {
+          method: 'POST',
+          timeout: Math.min(timeoutMs, remaining),
+        })) as [unknown, PopResponseEntry];
+        const status = entry.response?.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          // pop-core ignores the status: a 5xx without a Code would otherwise pass as success.
+          throw new AutopilotError(status >= 500 ? 'InternalError' : 'UPSTREAM_BAD_RESPONSE', {
+            upstream: { httpStatus: status, attempts: attempt },
+          });
+        }
+        const parsed = schema.safeParse(json);
+        if (!parsed.success) {
+          throw new AutopilotError('UPSTREAM_BAD_RESPONSE', {
+            message: `CityVisual's ${action} answer did not match its schema; check CITYVISUAL_ENDPOINT.`,
+            upstream: { httpStatus: status, attempts: attempt },
+          });
+        }
+        logger.debug('cityvisual call', { action, attempt, ms: Date.now() - started });
+        return { body: parsed.data, attempts: attempt };
+      } catch (error) {
+        lastError = translateUpstreamError(error, attempt);
+        logger.debug('cityvisual attempt failed', {
+          action,
+          attempt,
+          ms: Date.now() - started,
+          code: lastError.code,
+          upstream: lastError.upstream,
+        });
+        if (!lastError.retryable || attempt === maxAttempts) break;
+        const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        if (Date.now() + delay + MIN_ATTEMPT_MS > deadline) break;
+        await sleep(delay);
+      }
+    }
+    if (!lastError) throw new AutopilotError('DEADLINE_EXCEEDED');
+    if (lastError.code.startsWith('Throttling')) {
+      throw new AutopilotError(lastError.code, {
+        upstream: lastError.upstream ?? {},
+        retryAfterSeconds: Math.max(1, Math.ceil(maxDelayMs / 1000)),
+        cause: lastError,
+      });
+    }
+    throw lastError;
+  }
+
+  const regionParam = { RegionId: region };
+  return {
+    async modifyJobGroup(request, options = {}) {
+      const params = { ...regionParam, ...toRpcParams(request) };
+      const { body, attempts } = await call('ModifyJobGroup', params, ModifyJobGroupResponseSchema, options);
+      return { requestId: body.RequestId, attempts };
+    },
+    async describeJobGroups(query, options = {}) {
+      const params: Record<string, string> = {
+        ...regionParam,
+        InstanceId: query.instanceId,
+        PageNumber: String(query.pageNumber ?? 1),
+        PageSize: String(query.pageSize ?? 100),
+      };
+      if (query.jobGroupId !== undefined) params.JobGroupId = query.jobGroupId;
+      const { body } = await call('DescribeJobGroups', params, DescribeJobGroupsResponseSchema, options);
+      return body;
+    },
+    async describeJobGroup(instanceId, jobGroupId, options = {}) {
+      const result = await this.describeJobGroups({ instanceId, jobGroupId, pageSize: 10 }, options);
+      return result.jobGroups.find((group) => group.jobGroupId === jobGroupId);
+    },
+  };
+}

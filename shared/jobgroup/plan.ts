@@ -1,0 +1,142 @@
+import type { LiveJobGroup, ModifyJobGroupRequest } from '../cityvisual/contract.js';
+import { ModifyJobGroupRequestSchema, toRpcParams } from '../cityvisual/contract.js';
+import { AutopilotError } from '../errors.js';
+import type { Intent } from '../intent/index.js';
+import { parseOrThrow } from '../validation.js';
+import { ENABLE_PARAM_KEYS, type Params, type Target } from './target.js';
+
+/** Static facts about a group from the config file's registry (used when live reads are off). */
+export interface RegistryEntry {
+  readonly jobGroupName: string;
+  readonly algoLibId: string;
+  readonly resourceProfileId: string;
+}
+
+export interface PlanInput {
+  readonly intent: Intent;
+  /** The group as DescribeJobGroups returned it, when live reads are on. */
+  readonly live?: LiveJobGroup;
+  readonly registry?: RegistryEntry;
+  /** The target this instance last applied to the group (no live reads): a repeat is free. */
+  readonly lastApplied?: Target;
+  readonly regionId?: string;
+}
+
+export type Plan =
+  | {
+      readonly kind: 'noop';
+      readonly jobGroupId: string;
+      readonly reason: 'live-state-matches' | 'already-applied';
+    }
+  | {
+      readonly kind: 'modify';
+      readonly jobGroupId: string;
+      readonly request: ModifyJobGroupRequest;
+      /** The exact RPC parameters (without the common signing ones) that will be sent. */
+      readonly params: Record<string, string>;
+      /** The fields that change (all target fields when the live state is unknown). */
+      readonly changes: Target;
+    };
+
+/** `true`/`false` → the API's `True`/`False`; start time values pass through. */
+export function paramValue(key: keyof Params, value: boolean | string): string {
+  if ((ENABLE_PARAM_KEYS as readonly string[]).includes(key)) return value ? 'True' : 'False';
+  return String(value);
+}
+
+/** Fields of `target` whose value differs from the live group (all of them without a live group). */
+export function diffTarget(target: Target, live: LiveJobGroup | undefined): Target {
+  if (!live) return target;
+  const out: { -readonly [K in keyof Target]: Target[K] } = {};
+  if (target.planedJobCount !== undefined && target.planedJobCount !== live.planedJobCount)
+    out.planedJobCount = target.planedJobCount;
+  if (target.jobCount !== undefined && target.jobCount !== live.jobCount) out.jobCount = target.jobCount;
+  if (target.streamPerJob !== undefined && target.streamPerJob !== live.streamPerJob)
+    out.streamPerJob = target.streamPerJob;
+  if (target.status !== undefined && target.status !== live.status) out.status = target.status;
+  if (target.params) {
+    const params: Record<string, boolean | string> = {};
+    for (const [key, value] of Object.entries(target.params)) {
+      if (value !== undefined && live.params[key] !== paramValue(key as keyof Params, value))
+        params[key] = value;
+    }
+    if (Object.keys(params).length > 0) out.params = params as Params;
+  }
+  return out;
+}
+
+function sameTarget(a: Target, b: Target): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+function canonical(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, canonical(v)]),
+  );
+}
+
+/** True when `target` sets nothing beyond what `applied` already set to the same values. */
+export function coveredBy(target: Target, applied: Target | undefined): boolean {
+  if (!applied) return false;
+  const merged: Target = { ...applied, ...target, params: { ...applied.params, ...target.params } };
+  if (!target.params && !applied.params) delete (merged as { params?: Params }).params;
+  return sameTarget(merged, applied);
+}
+
+/**
+ * Current state + intent → the complete ModifyJobGroup request, or "no change". Identity fields come,
+ * in order, from the intent, the live group, the registry; a group none of them knows is a 404 that
+ * says how to register it. The request is validated against the API contract before it is returned.
+ */
+export function planChange(input: PlanInput): Plan {
+  const { intent, live, registry } = input;
+  const jobGroupName = intent.identity.jobGroupName ?? live?.jobGroupName ?? registry?.jobGroupName;
+  const algoLibId = intent.identity.algoLibId ?? live?.algoLibId ?? registry?.algoLibId;
+  const resourceProfileId =
+    intent.identity.resourceProfileId ?? live?.resourceProfileId ?? registry?.resourceProfileId;
+  if (jobGroupName === undefined || algoLibId === undefined || resourceProfileId === undefined) {
+    throw new AutopilotError('JOB_GROUP_NOT_REGISTERED', {
+      message: `Job group ${intent.jobGroupId} is unknown: set CITYVISUAL_INSTANCE_ID so it can be read live, or add jobGroups."${intent.jobGroupId}" (jobGroupName, algoLibId, resourceProfileId) to the AUTOPILOT_CONFIG file.`,
+      field: 'jobGroupId',
+    });
+  }
+  const changes = diffTarget(intent.target, live);
+  const identityChanged =
+    live !== undefined &&
+    (jobGroupName !== live.jobGroupName ||
+      algoLibId !== live.algoLibId ||
+      resourceProfileId !== live.resourceProfileId);
+  const nothingToSend = Object.keys(changes).length === 0 && !identityChanged;
+  if (live && nothingToSend)
+    return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'live-state-matches' };
+  if (!live && Object.keys(intent.identity).length === 0 && coveredBy(intent.target, input.lastApplied)) {
+    return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'already-applied' };
+  }
+  const request = parseOrThrow(
+    ModifyJobGroupRequestSchema,
+    {
+      AlgoLibId: algoLibId,
+      JobGroupId: intent.jobGroupId,
+      JobGroupName: jobGroupName,
+      ResourceProfileId: resourceProfileId,
+      ...(changes.jobCount !== undefined && { JobCount: changes.jobCount }),
+      ...(changes.planedJobCount !== undefined && { PlanedJobCount: changes.planedJobCount }),
+      ...(changes.streamPerJob !== undefined && { StreamPerJob: changes.streamPerJob }),
+      ...(changes.status !== undefined && { Status: changes.status }),
+      ...(input.regionId !== undefined && { RegionId: input.regionId }),
+      ...(changes.params && {
+        JobGroupParams: Object.entries(changes.params)
+          .filter(([, value]) => value !== undefined)
+          .map(([Key, value]) => ({
+            Key,
+            Value: paramValue(Key as keyof Params, value as boolean | string),
+          })),
+      }),
+    },
+    'request',
+  );
+  return { kind: 'modify', jobGroupId: intent.jobGroupId, request, params: toRpcParams(request), changes };
+}

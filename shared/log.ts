@@ -1,0 +1,57 @@
+/**
+ * Structured JSON logging, one line per event, to stdout (FC ships stdout to SLS with `logConfig`).
+ * Keys that can hold a secret are redacted wherever they appear, so a careless field cannot leak one.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+const SECRET_KEY = /secret|token|signature|password|authorization|accesskey|credential|cookie/i;
+export const REDACTED = '[redacted]';
+
+export type LogSink = (line: string) => void;
+const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+let sink: LogSink = stdoutSink;
+
+/** Replaces where log lines go (tests capture them; `npm start` pretty-prints). Returns the previous sink. */
+export function setLogSink(next: LogSink | undefined): LogSink {
+  const previous = sink;
+  sink = next ?? stdoutSink;
+  return previous;
+}
+
+function threshold(): number {
+  const level = (process.env.LOG_LEVEL ?? 'info').toLowerCase();
+  return LEVELS[level as LogLevel] ?? LEVELS.info;
+}
+
+function redact(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[depth]';
+  if (value instanceof Error) {
+    const json = (value as { toJSON?: () => unknown }).toJSON;
+    return typeof json === 'function' ? redact(json.call(value), depth + 1) : { name: value.name };
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+  }
+  return out;
+}
+
+/** Writes one JSON log line: `{level, time, msg, ...fields}`, secrets redacted. */
+export function log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+  if (LEVELS[level] < threshold()) return;
+  const line = { level, time: new Date().toISOString(), msg, ...(redact(fields, 0) as object) };
+  sink(JSON.stringify(line));
+}
+
+export const logger = {
+  debug: (msg: string, fields?: Record<string, unknown>) => log('debug', msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => log('info', msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => log('warn', msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => log('error', msg, fields),
+};
+export type Logger = typeof logger;
