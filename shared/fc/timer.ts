@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { AutopilotError } from '../errors.js';
+import { parseJsonSafe } from '../json.js';
+
+/**
+ * FC timer trigger event, delivered as a Buffer: `payload` is the string configured on the trigger.
+ * https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/time-triggers
+ */
+export const FcTimerEventSchema = z.looseObject({
+  triggerTime: z.iso.datetime({ offset: true }),
+  triggerName: z.string(),
+  payload: z.string().optional().default(''),
+});
+
+/** A timer tick as the product sees it: when, which trigger, and the payload already JSON-decoded. */
+export interface TimerTick {
+  readonly triggerTime: Date;
+  readonly triggerName: string;
+  readonly payload: unknown;
+}
+
+/** Buffer (as FC delivers it) → TimerTick; a non-JSON payload is an INVALID_INPUT naming `payload`. */
+export function decodeTimerEvent(raw: unknown): TimerTick {
+  let json: unknown = raw;
+  try {
+    if (Buffer.isBuffer(raw) || typeof raw === 'string') json = parseJsonSafe(raw.toString());
+  } catch {
+    throw new AutopilotError('INVALID_INPUT', { message: 'The FC timer event is not JSON.' });
+  }
+  const parsed = FcTimerEventSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: 'The FC timer event lacks triggerTime/triggerName.',
+      field: 'event',
+    });
+  }
+  let payload: unknown;
+  try {
+    payload = parsed.data.payload.trim() === '' ? {} : parseJsonSafe(parsed.data.payload);
+  } catch {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: 'The timer payload is not JSON; configure the trigger payload as a JSON action.',
+      field: 'payload',
+    });
+  }
+  return { triggerTime: new Date(parsed.data.triggerTime), triggerName: parsed.data.triggerName, payload };
+}

@@ -1,0 +1,42 @@
+import middy from '@middy/core';
+import type { FcContext, Invocation } from './fc/context.js';
+import { asyncErrorMiddleware } from './middleware/async-error.js';
+import { decodeEvent } from './middleware/decode-event.js';
+import { httpErrorResponseMiddleware } from './middleware/http-error-response.js';
+import { invocationContext } from './middleware/invocation-context.js';
+import { requestLog } from './middleware/request-log.js';
+import type { Middleware } from './middleware/types.js';
+
+/** An FC handler as the nodejs20 runtime calls it: the event is a Buffer. */
+export type FcHandler<R> = (event: Buffer | unknown, context: FcContext) => Promise<R>;
+
+export interface FunctionSpec<E, R> {
+  /** The trigger adapter: raw Buffer → decoded event. */
+  readonly decode: (raw: unknown) => E;
+  /** `http`: errors become a response; `async`: errors fail the invocation (FC retries). */
+  readonly errors: 'http' | 'async';
+  /** The one use case this function runs. */
+  readonly run: (event: E, invocation: Invocation) => Promise<R>;
+}
+
+/**
+ * The stack, decided once for every function: invocation facts → request log → decode → use case,
+ * with one error translator per trigger kind. Middy runs `before` in order and `onError` in reverse.
+ */
+export function createFcHandler<E, R>(spec: FunctionSpec<E, R>): FcHandler<R> {
+  const errorTranslator = spec.errors === 'http' ? httpErrorResponseMiddleware() : asyncErrorMiddleware();
+  const stack: Middleware[] = [errorTranslator, invocationContext(), requestLog(), decodeEvent(spec.decode)];
+  const base = async (event: unknown, context: FcContext & { invocation?: Invocation }) =>
+    spec.run(event as E, context.invocation as Invocation);
+  const handler = middy(base as never, { timeoutEarlyInMillis: 0 });
+  // Our invocation facts travel on the request; expose them to the base handler through the context.
+  handler.use([
+    ...(stack as never[]),
+    {
+      before: (request: { context: Record<string, unknown>; invocation?: Invocation }) => {
+        request.context = { ...request.context, invocation: request.invocation };
+      },
+    } as never,
+  ]);
+  return handler as unknown as FcHandler<R>;
+}

@@ -1,0 +1,29 @@
+import { toAutopilotError } from '../errors.js';
+import { logger } from '../log.js';
+import type { FcRequest, Middleware } from './types.js';
+
+/**
+ * One log line per invocation: function, request id, duration and outcome (an error's code only,
+ * never a foreign message).
+ *
+ * @example
+ * middy(handler).use(requestLog());
+ */
+export function requestLog(): Middleware {
+  const fields = (request: FcRequest) => ({
+    function: request.invocation?.functionName,
+    requestId: request.invocation?.requestId,
+    ms: request.invocation ? Date.now() - request.invocation.startedAt : undefined,
+  });
+  return {
+    after: (request: FcRequest) => {
+      const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
+      logger.debug('invocation done', { ...fields(request), ...(typeof status === 'number' && { status }) });
+    },
+    onError: (request: FcRequest) => {
+      const error = toAutopilotError(request.error);
+      const log = error.status >= 500 ? logger.error : logger.warn;
+      log('invocation failed', { ...fields(request), error: error.toLog() });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import {
+  type CityVisualClient,
+  type CityVisualClientConfig,
+  createCityVisualClient,
+} from './cityvisual/client.js';
+import { resolveCredentials } from './cityvisual/credentials.js';
+import { type Env, parseEnv } from './config/env.js';
+import { type ConfigFile, loadConfig } from './config/file.js';
+import type { Invocation } from './fc/context.js';
+import { AppliedMemory, type ApplyDeps } from './jobgroup/apply.js';
+
+/** What a function instance parses once at cold start and keeps while warm. */
+export interface Runtime {
+  readonly env: Env;
+  readonly config: ConfigFile;
+  readonly memory: AppliedMemory;
+}
+
+let cached: Runtime | undefined;
+
+/**
+ * Env and config file, parsed once per instance. A relative AUTOPILOT_CONFIG is resolved against the
+ * bundle's folder on FC (the config file is copied beside each bundle) and the cwd locally.
+ */
+export function getRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  if (cached) return cached;
+  const parsed = parseEnv(env);
+  const baseDir = env.FC_FUNC_CODE_PATH ?? process.cwd();
+  const config = loadConfig(parsed.AUTOPILOT_CONFIG, path.resolve(baseDir));
+  cached = { env: parsed, config, memory: new AppliedMemory() };
+  return cached;
+}
+
+/** Forget the cached runtime (tests change env between cases; `npm start` reloads config). */
+export function resetRuntime(): void {
+  cached = undefined;
+}
+
+/** A CityVisual client for this invocation's credentials (STS from the context, or env locally). */
+export function clientFor(
+  invocation: Invocation,
+  runtime: Runtime,
+  overrides: Partial<Omit<CityVisualClientConfig, 'credentials'>> = {},
+): CityVisualClient {
+  const { env } = runtime;
+  return createCityVisualClient({
+    credentials: resolveCredentials(invocation.credentials),
+    region: env.CITYVISUAL_REGION,
+    ...(env.CITYVISUAL_ENDPOINT !== undefined && { endpoint: env.CITYVISUAL_ENDPOINT }),
+    timeoutMs: env.CITYVISUAL_TIMEOUT_MS,
+    maxAttempts: env.CITYVISUAL_MAX_ATTEMPTS,
+    ...overrides,
+  });
+}
+
+/** Everything applyIntent needs, for this invocation. */
+export function applyDepsFor(
+  invocation: Invocation,
+  runtime: Runtime,
+  client = clientFor(invocation, runtime),
+): ApplyDeps {
+  return {
+    client,
+    registry: runtime.config.jobGroups,
+    memory: runtime.memory,
+    regionId: runtime.env.CITYVISUAL_REGION,
+    ...(runtime.env.CITYVISUAL_INSTANCE_ID !== undefined && {
+      instanceId: runtime.env.CITYVISUAL_INSTANCE_ID,
+    }),
+  };
+}
