@@ -54,16 +54,17 @@ function editDistance(a: string, b: string): number {
 
 /** The known field an unknown key most likely meant, if it is close enough to be a typo. */
 export function suggestField(key: string): string | undefined {
+  const normalise = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of KNOWN_FIELDS) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(normalise(key), normalise(candidate));
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  return bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+  return bestDistance <= (key.length <= 4 ? 1 : Math.max(2, Math.floor(key.length / 4))) ? best : undefined;
 }
 
 /** zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion. */

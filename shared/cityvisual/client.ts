@@ -105,7 +105,10 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Translates anything pop-core or the socket threw into a table error; never keeps the message. */
+/**
+ * Translates anything pop-core or the socket threw into a table error. Neither the message nor the
+ * error itself is kept (not even as `cause`): pop-core's messages embed the request URL.
+ */
 export function translateUpstreamError(error: unknown, attempts: number): AutopilotError {
   if (error instanceof AutopilotError) return error;
   const e = (error ?? {}) as {
@@ -129,20 +132,19 @@ export function translateUpstreamError(error: unknown, attempts: number): Autopi
     else if (/^(Rejected\.)?Throttling/.test(upstreamCode)) code = 'Throttling';
     else if ((httpStatus ?? 0) >= 500) code = 'InternalError';
     else code = 'UPSTREAM_ERROR';
-    return new AutopilotError(code, { upstream, cause: error });
+    return new AutopilotError(code, { upstream });
   }
   if (e.name === 'RequestTimeoutError')
-    return new AutopilotError('UPSTREAM_TIMEOUT', { upstream: { attempts }, cause: error });
+    return new AutopilotError('UPSTREAM_TIMEOUT', { upstream: { attempts } });
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
-    return new AutopilotError('UPSTREAM_NETWORK', { upstream: { attempts }, cause: error });
+    return new AutopilotError('UPSTREAM_NETWORK', { upstream: { attempts } });
   }
   if (e.name === 'SyntaxError') {
-    return new AutopilotError('UPSTREAM_BAD_RESPONSE', { upstream: { attempts }, cause: error });
+    return new AutopilotError('UPSTREAM_BAD_RESPONSE', { upstream: { attempts } });
   }
   return new AutopilotError('UPSTREAM_NETWORK', {
     message: 'The call to CityVisual failed before an answer arrived; retried, then gave up.',
     upstream: { attempts },
-    cause: error,
   });
 }
 

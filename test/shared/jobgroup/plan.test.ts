@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveJobGroup } from '../../../shared/cityvisual/contract.js';
+import { AutopilotError } from '../../../shared/errors.js';
+import { type Change, toIntent } from '../../../shared/intent/index.js';
+import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
+import { coveredBy, planChange } from '../../../shared/jobgroup/plan.js';
+
+const live: LiveJobGroup = {
+  jobGroupId: '3',
+  jobGroupName: 'east',
+  algoLibId: '2',
+  resourceProfileId: '23',
+  jobCount: 3,
+  planedJobCount: 10,
+  streamPerJob: 5,
+  liveStatus: 'running',
+  status: 'Running',
+  params: { ES_ENABLE: 'True' },
+  computeJobCount: 3,
+};
+const registry = { jobGroupName: 'east-registry', algoLibId: '7', resourceProfileId: '70' };
+const intent = (change: Change) => toIntent(change);
+
+describe('planChange', () => {
+  it('sends only the fields that differ from the live group, with its identity fields', () => {
+    const plan = planChange({
+      intent: intent({ action: 'scale', jobGroupId: '3', planedJobCount: 12 }),
+      live,
+    });
+    expect(plan).toMatchObject({
+      kind: 'modify',
+      params: {
+        AlgoLibId: '2',
+        JobGroupId: '3',
+        JobGroupName: 'east',
+        ResourceProfileId: '23',
+        PlanedJobCount: '12',
+      },
+    });
+  });
+
+  it('plans no change when the live state already matches', () => {
+    const plan = planChange({
+      intent: intent({
+        action: 'modify',
+        jobGroupId: '3',
+        planedJobCount: 10,
+        status: 'Running',
+        params: { ES_ENABLE: true },
+      }),
+      live,
+    });
+    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'live-state-matches' });
+  });
+
+  it('maps params booleans to True/False and sends only changed keys', () => {
+    const plan = planChange({
+      intent: intent({
+        action: 'set-params',
+        jobGroupId: '3',
+        params: { ES_ENABLE: true, RDS_ENABLE: false, SCHEDULE_FLOW_START_TIME: 'Oldest' },
+      }),
+      live,
+    });
+    expect(plan.kind === 'modify' && plan.params).toEqual({
+      AlgoLibId: '2',
+      JobGroupId: '3',
+      JobGroupName: 'east',
+      ResourceProfileId: '23',
+      'JobGroupParams.1.Key': 'RDS_ENABLE',
+      'JobGroupParams.1.Value': 'False',
+      'JobGroupParams.2.Key': 'SCHEDULE_FLOW_START_TIME',
+      'JobGroupParams.2.Value': 'Oldest',
+    });
+  });
+
+  it('prefers identity fields from the request, then live, then registry', () => {
+    const fromRequest = planChange({
+      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'renamed' }),
+      live,
+      registry,
+    });
+    expect(fromRequest.kind === 'modify' && fromRequest.params.JobGroupName).toBe('renamed');
+    const fromRegistry = planChange({ intent: intent({ action: 'stop', jobGroupId: '3' }), registry });
+    expect(fromRegistry.kind === 'modify' && fromRegistry.params).toEqual({
+      AlgoLibId: '7',
+      JobGroupId: '3',
+      JobGroupName: 'east-registry',
+      ResourceProfileId: '70',
+      Status: 'Stopped',
+    });
+  });
+
+  it('answers 404 with how to register when neither live state nor registry knows the group', () => {
+    const act = () => planChange({ intent: intent({ action: 'start', jobGroupId: '99' }) });
+    expect(act).toThrowError(AutopilotError);
+    try {
+      act();
+    } catch (error) {
+      expect((error as AutopilotError).code).toBe('JOB_GROUP_NOT_REGISTERED');
+      expect((error as AutopilotError).status).toBe(404);
+      expect((error as AutopilotError).message).toMatch(/CITYVISUAL_INSTANCE_ID|jobGroups/);
+    }
+  });
+
+  it('rejects a registry entry that would produce a malformed request before anything is sent', () => {
+    const act = () =>
+      planChange({
+        intent: intent({ action: 'stop', jobGroupId: '3' }),
+        registry: { ...registry, jobGroupName: 'bad name' },
+      });
+    expect(act).toThrowError(/JobGroupName/);
+  });
+
+  it('without live reads, a repeat of what this instance last applied is free', () => {
+    const memory = new AppliedMemory();
+    memory.record('3', { planedJobCount: 4, status: 'Running' });
+    const plan = planChange({
+      intent: intent({ action: 'scale', jobGroupId: '3', planedJobCount: 4 }),
+      registry,
+      lastApplied: memory.get('3'),
+    });
+    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'already-applied' });
+  });
+
+  it.each([
+    [{ planedJobCount: 4 }, { planedJobCount: 4, status: 'Running' }, true],
+    [{ planedJobCount: 5 }, { planedJobCount: 4 }, false],
+    [{ params: { ES_ENABLE: true } }, { params: { ES_ENABLE: true, RDS_ENABLE: false } }, true],
+    [{ params: { ES_ENABLE: false } }, { params: { ES_ENABLE: true } }, false],
+    [{ status: 'Stopped' }, undefined, false],
+  ] as const)('coveredBy(%j, %j) = %s', (target, applied, expected) => {
+    expect(coveredBy(target, applied)).toBe(expected);
+  });
+});
