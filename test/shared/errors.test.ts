@@ -103,7 +103,7 @@ describe('validation errors', () => {
     const schema = z.strictObject({ a: z.number(), b: z.array(z.string()) });
     const result = schema.safeParse({ a: 'x', b: [1] });
     const error = validationError(result.error as z.ZodError, 'body');
-    expect((error.details?.issues as Array<{ path: string }>).map((i) => i.path)).toEqual([
+    expect((error.details!.issues as Array<{ path: string }>).map((i) => i.path)).toEqual([
       'body.a',
       'body.b[0]',
     ]);
