@@ -6,7 +6,7 @@ import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { RuleSchema, validateRules } from '../rules/schema.js';
-import { ScheduleSchema, validateSchedules } from '../schedule/index.js';
+import { ScheduleSchema, TimeZoneSchema, validateSchedules } from '../schedule/index.js';
 import { type Issue, zodIssues } from '../validation.js';
 
 /** Static facts about a job group, for when live reads (CITYVISUAL_INSTANCE_ID) are off. */
@@ -15,15 +15,6 @@ export const RegistryEntrySchema = z.strictObject({
   algoLibId: ResourceIdSchema,
   resourceProfileId: ResourceIdSchema,
 });
-
-const IanaZoneSchema = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Asia/Shanghai');
 
 /** How the scheduler reconciles a fleet; defaults are safe for the API. */
 export const ReconcileSettingsSchema = z.strictObject({
@@ -45,7 +36,7 @@ export const ReconcileSettingsSchema = z.strictObject({
  */
 export const ConfigFileSchema = z.strictObject({
   $schema: z.string().optional(),
-  timezone: IanaZoneSchema.default('UTC'),
+  timezone: TimeZoneSchema.default('UTC'),
   jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
   schedules: z.array(ScheduleSchema).default([]),
   rules: z.array(RuleSchema).default([]),

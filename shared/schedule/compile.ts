@@ -1,0 +1,105 @@
+import type { Target } from '../jobgroup/target.js';
+import { type DaySpec, daySpecOf, matchesDay } from './days.js';
+import { fromDayNumber, parseIsoDate, toDayNumber } from './local-date.js';
+import type { Schedule, Window } from './schema.js';
+import { localToEpochMs } from './tz.js';
+
+/** A window with its text parsed once: minutes after midnight and the day spec. @internal */
+export interface CompiledWindow {
+  readonly name: string;
+  readonly index: number;
+  readonly spec: DaySpec;
+  readonly fromMinute: number;
+  readonly toMinute: number;
+  /** `to <= from`: the occurrence ends on the next day (`to == from`: 24 hours later). */
+  readonly endsNextDay: boolean;
+  readonly set: Target;
+}
+
+/** A schedule with its text parsed once. @internal */
+export interface CompiledSchedule {
+  readonly windows: readonly CompiledWindow[];
+  /** Inclusive day-number ranges from `except`. */
+  readonly except: ReadonlyArray<readonly [number, number]>;
+  readonly otherwise: Target | undefined;
+}
+
+/** The name a window goes by: its own, or `windows[i]` after its position. */
+export function windowNameOf(window: Pick<Window, 'name'>, index: number): string {
+  return window.name ?? `windows[${index}]`;
+}
+
+/** `"07:30"` → 450; the schema has already checked the format. @internal */
+export function clockMinutes(text: string): number {
+  const [hours, minutes] = text.split(':');
+  return Number(hours) * 60 + Number(minutes);
+}
+
+/** An `except` entry as an inclusive day-number range, or why it is not one. @internal */
+export function parseExceptEntry(text: string): { range: readonly [number, number] } | { problem: string } {
+  const [first, last, ...rest] = text.split('..');
+  if (first === undefined || rest.length > 0) return { problem: `"${text}" is not a date or a date range` };
+  const start = parseIsoDate(first);
+  if (!start) return { problem: `"${first}" is not a real date (YYYY-MM-DD)` };
+  if (last === undefined) return { range: [toDayNumber(start), toDayNumber(start)] };
+  const end = parseIsoDate(last);
+  if (!end) return { problem: `"${last}" is not a real date (YYYY-MM-DD)` };
+  if (toDayNumber(end) < toDayNumber(start)) {
+    return { problem: `range "${text}" ends before it starts` };
+  }
+  return { range: [toDayNumber(start), toDayNumber(end)] };
+}
+
+// Config is parsed once at cold start and never mutated, so compiling per schedule object is safe.
+const cache = new WeakMap<Schedule, CompiledSchedule>();
+
+/** Parses a validated schedule's text fields once. @internal */
+export function compileSchedule(schedule: Schedule): CompiledSchedule {
+  let compiled = cache.get(schedule);
+  if (!compiled) {
+    compiled = {
+      windows: schedule.windows.map((window, index) => {
+        const fromMinute = clockMinutes(window.from);
+        const toMinute = clockMinutes(window.to);
+        return {
+          name: windowNameOf(window, index),
+          index,
+          spec: daySpecOf(window.days),
+          fromMinute,
+          toMinute,
+          endsNextDay: toMinute <= fromMinute,
+          set: window.set,
+        };
+      }),
+      except: schedule.except.flatMap((entry) => {
+        const parsed = parseExceptEntry(entry);
+        if ('problem' in parsed) throw new Error(`invalid except entry: ${parsed.problem}`);
+        return [parsed.range];
+      }),
+      otherwise: schedule.otherwise,
+    };
+    cache.set(schedule, compiled);
+  }
+  return compiled;
+}
+
+/** True when the window has an occurrence starting on this day number (days match, not excepted). @internal */
+export function startsOn(schedule: CompiledSchedule, window: CompiledWindow, dayNumber: number): boolean {
+  if (!matchesDay(window.spec, dayNumber)) return false;
+  return !schedule.except.some(([first, last]) => dayNumber >= first && dayNumber <= last);
+}
+
+/** Start (inclusive) and end (exclusive) of the occurrence starting on a day, in epoch ms. @internal */
+export function occurrenceBounds(window: CompiledWindow, dayNumber: number, zone: string): [number, number] {
+  const startDate = fromDayNumber(dayNumber);
+  const endDate = window.endsNextDay ? fromDayNumber(dayNumber + 1) : startDate;
+  const start = localToEpochMs(
+    { ...startDate, hour: Math.floor(window.fromMinute / 60), minute: window.fromMinute % 60 },
+    zone,
+  );
+  const end = localToEpochMs(
+    { ...endDate, hour: Math.floor(window.toMinute / 60), minute: window.toMinute % 60 },
+    zone,
+  );
+  return [start, end];
+}
