@@ -49,6 +49,12 @@ export const ERROR_TABLE = {
   METHOD_NOT_ALLOWED: spec(405, false, true, 'This route does not accept that method; see the Allow header.'),
   PAYLOAD_TOO_LARGE: spec(413, false, true, 'The body is over the 1 MiB limit.'),
   UNSUPPORTED_MEDIA_TYPE: spec(415, false, true, 'Send the body as JSON (Content-Type: application/json).'),
+  TOO_MANY_EVENTS: spec(
+    413,
+    false,
+    true,
+    'A delivery held more than 1000 events; the rest were not processed: lower the trigger batch size.',
+  ),
   RULE_PATH_MISSING: spec(
     422,
     false,

@@ -1,0 +1,187 @@
+/**
+ * Alert webhooks (Prometheus Alertmanager, Grafana unified alerting) turned into CloudEvents, one per
+ * alert, so the same rules serve cloud events and alerts. The event for one alert:
+ *
+ * | tool         | `source`                  | `type`                                                    |
+ * |--------------|---------------------------|-----------------------------------------------------------|
+ * | Alertmanager | `prometheus.alertmanager` | `alertmanager.alert.firing` / `alertmanager.alert.resolved` |
+ * | Grafana      | `grafana`                 | `grafana.alert.firing` / `grafana.alert.resolved`           |
+ *
+ * `id` is `<fingerprint>:<startsAt>:<status>` (fingerprint computed from the labels when the tool sent
+ * none), so a repeated notification of the same alert state has the same id and dedupes. `subject` is the
+ * `alertname` label; `time` is `startsAt` (firing) or `endsAt` (resolved). `data` holds the alert
+ * (`status`, `labels`, `annotations`, `startsAt`, `endsAt`, `generatorURL`, `fingerprint`, and for
+ * Grafana `values`, `silenceURL`, `dashboardURL`, `panelURL`) plus `receiver`, `groupKey`, `externalURL`.
+ * Labels and annotations are always strings: match `"3"`, not `3`.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type CloudEvent, MAX_EVENTS_PER_INVOCATION } from '../fc/eventbridge.js';
+import { compact } from '../intent/index.js';
+import { decodeJsonInput, type JsonValue } from './json.js';
+
+export const ALERT_SOURCES = { alertmanager: 'prometheus.alertmanager', grafana: 'grafana' } as const;
+export type AlertTool = keyof typeof ALERT_SOURCES;
+
+export const ALERT_EVENT_TYPES = {
+  alertmanager: { firing: 'alertmanager.alert.firing', resolved: 'alertmanager.alert.resolved' },
+  grafana: { firing: 'grafana.alert.firing', resolved: 'grafana.alert.resolved' },
+} as const;
+
+const AlertStatusSchema = z.enum(['firing', 'resolved']);
+const StringMapSchema = z.record(z.string(), z.string());
+
+const AlertFields = {
+  status: AlertStatusSchema,
+  labels: StringMapSchema,
+  annotations: StringMapSchema.optional(),
+  startsAt: z.string().min(1),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().min(1).optional(),
+};
+const GroupFields = {
+  receiver: z.string(),
+  status: AlertStatusSchema,
+  groupKey: z.string().optional(),
+  groupLabels: StringMapSchema.optional(),
+  commonLabels: StringMapSchema.optional(),
+  commonAnnotations: StringMapSchema.optional(),
+  externalURL: z.string().optional(),
+  truncatedAlerts: z.number().int().min(0).optional(),
+};
+
+/**
+ * Alertmanager webhook payload, version 4. Extra fields are tolerated.
+ * Doc: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+ */
+export const AlertmanagerPayloadSchema = z.looseObject({
+  version: z.literal('4', { error: 'only Alertmanager webhook version "4" is understood' }),
+  ...GroupFields,
+  alerts: z.array(z.looseObject(AlertFields)).max(MAX_EVENTS_PER_INVOCATION),
+});
+export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
+
+/**
+ * Grafana unified-alerting webhook payload (`version: "1"`; the legacy alerting payload is not
+ * understood). Extra fields are tolerated.
+ * Doc: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
+ */
+export const GrafanaPayloadSchema = z.looseObject({
+  version: z.literal('1', { error: 'only Grafana unified alerting webhooks (version "1") are understood' }),
+  ...GroupFields,
+  orgId: z.number().int().optional(),
+  title: z.string().optional(),
+  state: z.string().optional(),
+  message: z.string().optional(),
+  alerts: z
+    .array(
+      z.looseObject({
+        ...AlertFields,
+        values: z.record(z.string(), z.json()).nullable().optional(),
+        silenceURL: z.string().optional(),
+        dashboardURL: z.string().optional(),
+        panelURL: z.string().optional(),
+      }),
+    )
+    .max(MAX_EVENTS_PER_INVOCATION),
+});
+export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
+
+type AnyAlert = AlertmanagerPayload['alerts'][number] & Partial<GrafanaPayload['alerts'][number]>;
+type AnyPayload = AlertmanagerPayload | GrafanaPayload;
+
+/** One CloudEvent per alert of an Alertmanager payload, in payload order. */
+export function alertmanagerToEvents(payload: AlertmanagerPayload): CloudEvent[] {
+  return payload.alerts.map((alert) => toEvent('alertmanager', payload, alert, {}));
+}
+
+/** One CloudEvent per alert of a Grafana payload, in payload order. */
+export function grafanaToEvents(payload: GrafanaPayload): CloudEvent[] {
+  return payload.alerts.map((alert: AnyAlert) =>
+    toEvent('grafana', payload, alert, {
+      values: alert.values ?? undefined,
+      silenceURL: alert.silenceURL,
+      dashboardURL: alert.dashboardURL,
+      panelURL: alert.panelURL,
+    }),
+  );
+}
+
+export type AlertWebhookResult =
+  | { ok: true; events: CloudEvent[] }
+  | { ok: false; code: 'INVALID_JSON' | 'INVALID_INPUT'; message: string };
+
+/**
+ * Decodes and validates an alert webhook body (Buffer, text or parsed JSON) and converts it to events.
+ * Never throws; `__proto__`-style keys are dropped.
+ *
+ * @example
+ * const result = parseAlertWebhook('alertmanager', request.body);
+ * if (!result.ok) return badRequest(result.message);
+ * for (const event of result.events) evaluateEvent(rules, event);
+ */
+export function parseAlertWebhook(tool: AlertTool, body: unknown): AlertWebhookResult {
+  const decoded = decodeJsonInput(body);
+  if (!decoded.ok) return { ok: false, code: 'INVALID_JSON', message: `body is ${decoded.message}` };
+  if (tool === 'alertmanager') {
+    const parsed = AlertmanagerPayloadSchema.safeParse(decoded.value);
+    return parsed.success
+      ? { ok: true, events: alertmanagerToEvents(parsed.data) }
+      : { ok: false, code: 'INVALID_INPUT', message: describe('Alertmanager', parsed.error) };
+  }
+  const parsed = GrafanaPayloadSchema.safeParse(decoded.value);
+  return parsed.success
+    ? { ok: true, events: grafanaToEvents(parsed.data) }
+    : { ok: false, code: 'INVALID_INPUT', message: describe('Grafana', parsed.error) };
+}
+
+function toEvent(
+  tool: AlertTool,
+  payload: AnyPayload,
+  alert: AnyAlert,
+  extra: Record<string, JsonValue | undefined>,
+): CloudEvent {
+  const fingerprint = alert.fingerprint ?? fingerprintOf(alert.labels);
+  const annotations = alert.annotations ?? {};
+  const alertname = alert.labels.alertname;
+  const time = alert.status === 'resolved' ? (alert.endsAt ?? alert.startsAt) : alert.startsAt;
+  const data = compact({
+    status: alert.status,
+    labels: alert.labels,
+    annotations,
+    startsAt: alert.startsAt,
+    endsAt: alert.endsAt,
+    generatorURL: alert.generatorURL,
+    fingerprint,
+    ...extra,
+    receiver: payload.receiver,
+    groupKey: payload.groupKey,
+    externalURL: payload.externalURL,
+  });
+  return {
+    specversion: '1.0',
+    id: `${fingerprint}:${alert.startsAt}:${alert.status}`,
+    source: ALERT_SOURCES[tool],
+    type: ALERT_EVENT_TYPES[tool][alert.status],
+    ...(alertname ? { subject: alertname } : {}),
+    time,
+    datacontenttype: 'application/json',
+    data: data as JsonValue,
+  };
+}
+
+/** Like Alertmanager's own fingerprint: a hash of the sorted label set (used only when none was sent). */
+function fingerprintOf(labels: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function describe(tool: string, error: z.ZodError): string {
+  const parts = error.issues
+    .slice(0, 3)
+    .map(
+      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`,
+    );
+  return `not a ${tool} webhook payload: ${parts.join('; ')}`;
+}
