@@ -1,0 +1,106 @@
+import type { EmulatorSeed, JobGroupState } from './seed.js';
+
+interface GroupRecord {
+  state: JobGroupState;
+  /** Epoch ms of the last status change (seed load for seeded groups); drives ComputeJobs times. */
+  since: number;
+}
+
+/** The mutable world behind the API: seeded once, changed only by accepted calls. */
+export class EmulatorState {
+  private instances = new Set<string>();
+  private algoLibs: EmulatorSeed['algoLibs'] = [];
+  private resourceProfiles: EmulatorSeed['resourceProfiles'] = [];
+  private groups = new Map<string, GroupRecord>();
+
+  constructor(
+    seed: EmulatorSeed,
+    private readonly clock: () => number,
+  ) {
+    this.load(seed);
+  }
+
+  /** Replaces everything with a deep copy of `seed`. */
+  load(seed: EmulatorSeed): void {
+    const copy = structuredClone(seed);
+    const now = this.clock();
+    this.instances = new Set(copy.instances.map((i) => i.InstanceId));
+    this.algoLibs = copy.algoLibs;
+    this.resourceProfiles = copy.resourceProfiles;
+    this.groups = new Map(copy.jobGroups.map((state) => [state.JobGroupId, { state, since: now }]));
+  }
+
+  hasInstance(id: string): boolean {
+    return this.instances.has(id);
+  }
+
+  hasAlgoLib(id: string): boolean {
+    return this.algoLibs.some((a) => a.AlgoLibId === id);
+  }
+
+  hasResourceProfile(id: string): boolean {
+    return this.resourceProfiles.some((p) => p.ResourceProfileId === id);
+  }
+
+  /** A copy of the group, so callers cannot change state behind the API. */
+  group(id: string): JobGroupState | undefined {
+    const record = this.groups.get(id);
+    return record ? structuredClone(record.state) : undefined;
+  }
+
+  /** When the group last changed status, epoch ms. */
+  statusSince(id: string): number | undefined {
+    return this.groups.get(id)?.since;
+  }
+
+  /** Groups of one instance, in seed order. */
+  groupsOf(instanceId: string): JobGroupState[] {
+    return [...this.groups.values()]
+      .filter((r) => r.state.InstanceId === instanceId)
+      .map((r) => structuredClone(r.state));
+  }
+
+  /** Whether a group other than `exceptId` in the same instance already uses `name`. */
+  nameTaken(instanceId: string, name: string, exceptId: string): boolean {
+    for (const { state } of this.groups.values()) {
+      if (state.InstanceId === instanceId && state.JobGroupName === name && state.JobGroupId !== exceptId)
+        return true;
+    }
+    return false;
+  }
+
+  /** Applies a validated change; params are merged by key, new keys appended. */
+  update(id: string, change: JobGroupChange): void {
+    const record = this.groups.get(id);
+    if (!record) throw new Error(`update of unknown job group ${id}`);
+    const { params, ...fields } = change;
+    const { state } = record;
+    if (fields.Status !== undefined && fields.Status !== state.Status) record.since = this.clock();
+    Object.assign(state, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+    for (const param of params ?? []) {
+      const existing = state.JobGroupParams.find((p) => p.Key === param.Key);
+      if (existing) existing.Value = param.Value;
+      else state.JobGroupParams.push({ ...param });
+    }
+  }
+
+  listAlgoLibs(): EmulatorSeed['algoLibs'] {
+    return structuredClone(this.algoLibs);
+  }
+
+  listResourceProfiles(): EmulatorSeed['resourceProfiles'] {
+    return structuredClone(this.resourceProfiles);
+  }
+}
+
+/** A validated change to one group; absent fields are left alone. */
+export interface JobGroupChange {
+  JobGroupName?: string;
+  AlgoLibId?: string;
+  ResourceProfileId?: string;
+  JobCount?: number;
+  PlanedJobCount?: number;
+  StreamPerJob?: number;
+  Status?: JobGroupState['Status'];
+  params?: { Key: string; Value: string }[];
+}
