@@ -21,12 +21,14 @@ let cached: Runtime | undefined;
 
 /**
  * Env and config file, parsed once per instance. A relative AUTOPILOT_CONFIG is resolved against the
- * bundle's folder on FC (the config file is copied beside each bundle) and the cwd locally.
+ * bundle's folder (the build copies the config file beside each bundle and records the folder in a
+ * banner) and against the cwd when run from source.
  */
 export function getRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   if (cached) return cached;
   const parsed = parseEnv(env);
-  const baseDir = env.FC_FUNC_CODE_PATH ?? process.cwd();
+  const bundleDir = (globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string }).__AUTOPILOT_BUNDLE_DIR__;
+  const baseDir = bundleDir ?? process.cwd();
   const config = loadConfig(parsed.AUTOPILOT_CONFIG, path.resolve(baseDir));
   cached = { env: parsed, config, memory: new AppliedMemory() };
   return cached;
