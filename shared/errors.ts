@@ -73,7 +73,25 @@ export const ERROR_TABLE = {
     true,
     'The change did not finish before the invocation deadline; it will be retried or reported.',
   ),
+  EVENTS_RETRYABLE_FAILURE: spec(
+    503,
+    true,
+    true,
+    'Some events of the delivery failed with a retryable error (throttling, CityVisual 5xx, timeout or the invocation deadline); the invocation fails so FC retries the delivery, which is idempotent. details.summary has every event.',
+  ),
   INTERNAL: spec(500, false, false, 'Unexpected internal error; see the function log for the request id.'),
+  RECONCILE_FAILED: spec(
+    502,
+    false,
+    true,
+    'A scheduler tick could not bring some job groups to their target; details.summary.failed names each with its code. Fix the cause (config, registry, permissions): retrying will not help.',
+  ),
+  RECONCILE_INCOMPLETE: spec(
+    503,
+    true,
+    true,
+    'A scheduler tick left some job groups not done (throttled, timed out or out of time); FC retries the tick, and a retry re-runs only what is still due.',
+  ),
 
   // --- ModifyJobGroup's own error codes (status as in the API doc) ---------------------------------
   'InvalidName.Malformed': spec(

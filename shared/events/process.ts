@@ -1,0 +1,239 @@
+import { AutopilotError } from '../errors.js';
+import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
+import { type Change, toIntent } from '../intent/index.js';
+import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
+import { evaluateEvent, type Rule } from '../rules/index.js';
+import {
+  type ChangeReport,
+  classifyFailure,
+  DEADLINE_SLACK_MS,
+  type EventOutcome,
+  type EventReport,
+  type RuleReport,
+  worseOutcome,
+} from './outcomes.js';
+
+/** Changes to different job groups run this many at a time; changes to one group run in delivery order. */
+export const EVENTS_CONCURRENCY = 4;
+
+/** One entry of a delivery, at its position: a parsed event, or why it is not one. */
+export type DeliveryEntry =
+  | { readonly index: number; readonly event: CloudEvent }
+  | { readonly index: number; readonly invalid: InvalidEventEntry };
+
+export interface ProcessOptions {
+  readonly rules: readonly Rule[];
+  /** applyIntent's dependencies; called only when a change is applied (see {@link lazyDeps}). */
+  readonly deps: () => ApplyDeps;
+  /** Epoch ms: no change starts after it, and CityVisual calls stop retrying before it. */
+  readonly deadline: number;
+  readonly concurrency?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * The delivery back in its original order: `parseEventBridgeEvent` keeps the valid events in order and
+ * gives each invalid entry its index, so the k-th event sits at the k-th index no invalid entry holds.
+ */
+export function deliveryEntries(delivery: EventBridgeParseResult): DeliveryEntry[] {
+  const entries: DeliveryEntry[] = delivery.invalid.map((invalid) => ({ index: invalid.index, invalid }));
+  const taken = new Set(delivery.invalid.map((invalid) => invalid.index));
+  let index = 0;
+  for (const event of delivery.events) {
+    while (taken.has(index)) index++;
+    entries.push({ index, event });
+    index++;
+  }
+  return entries.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Builds the dependencies once, on first use, so an invocation whose events need no call never needs
+ * credentials; a failure (e.g. CREDENTIALS_MISSING) is thrown to every change that asks.
+ */
+export function lazyDeps(build: () => ApplyDeps): () => ApplyDeps {
+  let built: { deps: ApplyDeps } | { error: unknown } | undefined;
+  return () => {
+    if (!built) {
+      try {
+        built = { deps: build() };
+      } catch (error) {
+        built = { error };
+      }
+    }
+    if ('error' in built) throw built.error;
+    return built.deps;
+  };
+}
+
+interface Draft {
+  readonly index: number;
+  readonly id: string | null;
+  readonly source: string | null;
+  readonly type: string | null;
+  readonly rules: RuleReport[];
+  readonly changes: Array<ChangeReport | undefined>;
+  outcome: EventOutcome;
+  code?: string;
+  message?: string;
+}
+
+interface Work {
+  readonly draft: Draft;
+  readonly slot: number;
+  readonly rule: string;
+  readonly changeIndex?: number;
+  readonly change: Change;
+}
+
+/**
+ * The events use case without FC or logging: every entry → rules → each change applied with
+ * `applyIntent` (live read or registry, no write when nothing changes). Changes to different groups run
+ * `concurrency` at a time; changes to the same group run in delivery order (event, then rule, then
+ * change), so the last event of a batch wins, as it would have one delivery at a time. Every entry gets a
+ * report, in delivery order; one bad event never blocks the others. Never throws.
+ *
+ * @example
+ * const reports = await processEvents(deliveryEntries(parseEventBridgeEvent(buffer)), {
+ *   rules: runtime.config.rules, deps: lazyDeps(() => applyDepsFor(invocation, runtime)), deadline: invocation.deadline,
+ * });
+ */
+export async function processEvents(
+  entries: readonly DeliveryEntry[],
+  options: ProcessOptions,
+): Promise<EventReport[]> {
+  const drafts: Draft[] = [];
+  const work: Work[] = [];
+  for (const entry of entries) {
+    const draft = 'event' in entry ? evaluate(entry, options.rules, work) : invalidDraft(entry);
+    drafts.push(draft);
+  }
+  await runWork(work, options);
+  return drafts.map(finish);
+}
+
+function invalidDraft(entry: { index: number; invalid: InvalidEventEntry }): Draft {
+  return {
+    index: entry.index,
+    id: entry.invalid.id ?? null,
+    source: null,
+    type: null,
+    rules: [],
+    changes: [],
+    outcome: 'invalid',
+    code: entry.invalid.code,
+    message: entry.invalid.message,
+  };
+}
+
+function evaluate(entry: { index: number; event: CloudEvent }, rules: readonly Rule[], work: Work[]): Draft {
+  const { event } = entry;
+  const draft: Draft = {
+    index: entry.index,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    rules: [],
+    changes: [],
+    outcome: 'unmatched',
+  };
+  let matched: ReturnType<typeof evaluateEvent>['matched'];
+  try {
+    ({ matched } = evaluateEvent(rules, event));
+  } catch {
+    // evaluateEvent never throws by contract; should it, this event fails alone, for good.
+    draft.outcome = 'failed-permanent';
+    draft.code = 'INTERNAL';
+    draft.message = 'The rules could not be evaluated for this event; see the function log.';
+    return draft;
+  }
+  for (const { rule, index: changeIndex, result } of matched) {
+    const at = changeIndex === undefined ? {} : { changeIndex };
+    if (!result.ok) {
+      draft.rules.push({
+        rule,
+        ...at,
+        ok: false,
+        changes: 0,
+        code: result.code,
+        message: result.message,
+        ...(result.field !== undefined && { field: result.field }),
+      });
+      draft.outcome = worseOutcome(draft.outcome, 'invalid');
+      continue;
+    }
+    draft.rules.push({ rule, ...at, ok: true, changes: result.changes.length });
+    for (const change of result.changes) {
+      work.push({ draft, slot: draft.changes.length, rule, ...at, change });
+      draft.changes.push(undefined);
+    }
+  }
+  return draft;
+}
+
+async function runWork(work: readonly Work[], options: ProcessOptions): Promise<void> {
+  const byGroup = new Map<string, Work[]>();
+  for (const item of work) {
+    const queue = byGroup.get(item.change.jobGroupId);
+    if (queue) queue.push(item);
+    else byGroup.set(item.change.jobGroupId, [item]);
+  }
+  const queues = [...byGroup.values()];
+  let next = 0;
+  const worker = async () => {
+    for (let queue = queues[next++]; queue !== undefined; queue = queues[next++]) {
+      for (const item of queue) item.draft.changes[item.slot] = await applyOne(item, options);
+    }
+  };
+  const width = Math.max(1, Math.min(options.concurrency ?? EVENTS_CONCURRENCY, queues.length));
+  await Promise.all(Array.from({ length: width }, worker));
+}
+
+async function applyOne(item: Work, options: ProcessOptions): Promise<ChangeReport> {
+  const now = options.now ?? Date.now;
+  const base = {
+    rule: item.rule,
+    ...(item.changeIndex !== undefined && { changeIndex: item.changeIndex }),
+    jobGroupId: item.change.jobGroupId,
+    action: item.change.action,
+  };
+  try {
+    // Out of time: do not start what cannot finish; the retry will.
+    if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
+    const result = await applyIntent(toIntent(item.change), options.deps(), { deadline: options.deadline });
+    return {
+      ...base,
+      outcome: result.changed ? 'applied' : 'unchanged',
+      requestId: result.requestId ?? null,
+    };
+  } catch (error) {
+    const failure = classifyFailure(error, options.deadline, now());
+    return {
+      ...base,
+      outcome: failure.outcome,
+      requestId: failure.error.upstream?.requestId ?? null,
+      code: failure.error.code,
+      ...(failure.reason !== undefined && { reason: failure.reason }),
+      message: failure.error.toPublic().message,
+    };
+  }
+}
+
+function finish(draft: Draft): EventReport {
+  const changes = draft.changes.filter((change): change is ChangeReport => change !== undefined);
+  const outcome = changes.reduce<EventOutcome>(
+    (worst, change) => worseOutcome(worst, change.outcome),
+    draft.outcome,
+  );
+  return {
+    index: draft.index,
+    id: draft.id,
+    source: draft.source,
+    type: draft.type,
+    outcome,
+    rules: draft.rules,
+    changes,
+    ...(draft.code !== undefined && { code: draft.code }),
+    ...(draft.message !== undefined && { message: draft.message }),
+  };
+}

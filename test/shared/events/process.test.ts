@@ -1,0 +1,328 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { CityVisualClient } from '../../../shared/cityvisual/client.js';
+import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
+import { AutopilotError, type ErrorCode } from '../../../shared/errors.js';
+import {
+  classifyFailure,
+  type DeliveryEntry,
+  deliveryEntries,
+  type EventOutcome,
+  lazyDeps,
+  processEvents,
+  worseOutcome,
+} from '../../../shared/events/index.js';
+import type { CloudEvent } from '../../../shared/fc/eventbridge.js';
+import { AppliedMemory, type ApplyDeps } from '../../../shared/jobgroup/apply.js';
+import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
+import { cloudEvent, rulesFromYaml } from '../rules/helpers.js';
+
+const RULES = rulesFromYaml(`
+- name: per-group-command
+  match: { type: com.example.jobgroup.scale }
+  then: { action: scale, jobGroupId: { from: data.jobGroupId }, planedJobCount: { from: data.count } }
+`);
+
+const REGISTRY = Object.fromEntries(
+  ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'].map((id) => [
+    id,
+    { jobGroupName: `Group-${id}`, algoLibId: '2', resourceProfileId: '23' },
+  ]),
+);
+
+/** A CityVisual stand-in at the client seam: records writes, counts concurrency, fails on demand. */
+class FakeCityVisual implements CityVisualClient {
+  readonly writes: ModifyJobGroupRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(private readonly behave: (request: ModifyJobGroupRequest) => Promise<void> = async () => {}) {}
+
+  async modifyJobGroup(request: ModifyJobGroupRequest) {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await this.behave(request);
+      this.writes.push(request);
+      return { requestId: `RQ-${this.writes.length}`, attempts: 1 };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async describeJobGroups(): Promise<never> {
+    throw new Error('registry mode: no live reads');
+  }
+
+  async describeJobGroup(): Promise<never> {
+    throw new Error('registry mode: no live reads');
+  }
+}
+
+const depsOf = (client: CityVisualClient): ApplyDeps => ({
+  client,
+  registry: REGISTRY,
+  memory: new AppliedMemory(),
+});
+
+const scaleEvent = (id: string, jobGroupId: unknown, count: unknown): CloudEvent =>
+  cloudEvent({ id, type: 'com.example.jobgroup.scale', data: { jobGroupId, count } as never });
+
+const entries = (...events: CloudEvent[]): DeliveryEntry[] =>
+  events.map((event, index) => ({ index, event }));
+
+const inAMinute = () => Date.now() + 60_000;
+
+describe('deliveryEntries', () => {
+  it('puts each event back at its position between the invalid entries', () => {
+    // Prepare
+    const a = cloudEvent({ id: 'a' });
+    const b = cloudEvent({ id: 'b' });
+    const invalid = [
+      { index: 0, code: 'INVALID_JSON', message: 'x' },
+      { index: 2, code: 'INVALID_INPUT', message: 'y' },
+    ] as const;
+
+    // Act
+    const result = deliveryEntries({ events: [a, b], invalid: [...invalid] });
+
+    // Assess
+    expect(result.map((entry) => [entry.index, 'event' in entry ? entry.event.id : 'invalid'])).toEqual([
+      [0, 'invalid'],
+      [1, 'a'],
+      [2, 'invalid'],
+      [3, 'b'],
+    ]);
+  });
+});
+
+describe('processEvents', () => {
+  it('applies changes to one group in delivery order, so the last event of a batch wins', async () => {
+    // Prepare: the first write is the slowest; order must still hold.
+    const delays = [30, 0, 10];
+    const client = new FakeCityVisual(async () => {
+      await sleep(delays.shift() ?? 0);
+    });
+
+    // Act
+    await processEvents(
+      entries(scaleEvent('e1', '3', 5), scaleEvent('e2', '3', 6), scaleEvent('e3', '3', 7)),
+      {
+        rules: RULES,
+        deps: () => depsOf(client),
+        deadline: inAMinute(),
+      },
+    );
+
+    // Assess
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([5, 6, 7]);
+  });
+
+  it.each([
+    [undefined, 4],
+    [2, 2],
+    [1, 1],
+  ])('runs different groups at most %s (default 4) at a time', async (concurrency, bound) => {
+    // Prepare
+    const client = new FakeCityVisual(() => sleep(5).then(() => undefined));
+    const deps = depsOf(client);
+    const events = Array.from({ length: 10 }, (_, i) => scaleEvent(`e${i}`, String(i + 1), 3));
+
+    // Act
+    const reports = await processEvents(entries(...events), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: inAMinute(),
+      ...(concurrency !== undefined && { concurrency }),
+    });
+
+    // Assess
+    expect(reports.every((report) => report.outcome === 'applied')).toBe(true);
+    expect(client.maxInFlight).toBe(bound);
+  });
+
+  it('keeps going when one group fails: the others are applied and each event has its own outcome', async () => {
+    // Prepare
+    const client = new FakeCityVisual(async (request) => {
+      if (request.JobGroupId === '3') throw new AutopilotError('Throttling');
+      if (request.JobGroupId === '4') throw new AutopilotError('InvalidJobGroupId.NotFound');
+    });
+
+    // Act
+    const reports = await processEvents(
+      entries(scaleEvent('e1', '3', 5), scaleEvent('e2', '4', 5), scaleEvent('e3', '5', 5)),
+      { rules: RULES, deps: () => depsOf(client), deadline: inAMinute() },
+    );
+
+    // Assess
+    expect(reports.map((report) => report.outcome)).toEqual([
+      'failed-retryable',
+      'failed-permanent',
+      'applied',
+    ]);
+    expect(reports[0]?.changes[0]).toMatchObject({ code: 'Throttling', reason: 'throttled' });
+    expect(client.writes.map((write) => write.JobGroupId)).toEqual(['5']);
+  });
+
+  it('starts nothing once the deadline has passed: every change is retryable with reason deadline', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
+
+    // Act
+    const reports = await processEvents(entries(scaleEvent('e1', '3', 5), scaleEvent('e2', '4', 5)), {
+      rules: RULES,
+      deps: () => depsOf(client),
+      deadline: Date.now() - 1,
+    });
+
+    // Assess
+    expect(reports.flatMap((report) => report.changes)).toEqual([
+      expect.objectContaining({ outcome: 'failed-retryable', code: 'DEADLINE_EXCEEDED', reason: 'deadline' }),
+      expect.objectContaining({ outcome: 'failed-retryable', code: 'DEADLINE_EXCEEDED', reason: 'deadline' }),
+    ]);
+    expect(client.writes).toEqual([]);
+  });
+
+  it('never builds the dependencies for events that need no call', async () => {
+    // Prepare
+    let built = 0;
+    const deps = lazyDeps(() => {
+      built++;
+      return depsOf(new FakeCityVisual());
+    });
+
+    // Act
+    const reports = await processEvents(
+      [
+        { index: 0, invalid: { index: 0, code: 'INVALID_JSON', message: 'not JSON' } },
+        { index: 1, event: cloudEvent({ id: 'other', type: 'com.example.other' }) },
+        { index: 2, event: scaleEvent('bad', '3', -1) },
+      ],
+      { rules: RULES, deps, deadline: inAMinute() },
+    );
+
+    // Assess
+    expect(reports.map((report) => report.outcome)).toEqual(['invalid', 'unmatched', 'invalid']);
+    expect(built).toBe(0);
+  });
+
+  it('reports missing credentials as a permanent failure of each change, building them once', async () => {
+    // Prepare
+    let built = 0;
+    const deps = lazyDeps(() => {
+      built++;
+      throw new AutopilotError('CREDENTIALS_MISSING');
+    });
+
+    // Act
+    const reports = await processEvents(entries(scaleEvent('e1', '3', 5), scaleEvent('e2', '4', 5)), {
+      rules: RULES,
+      deps,
+      deadline: inAMinute(),
+    });
+
+    // Assess
+    expect(reports.map((report) => report.changes[0]?.code)).toEqual([
+      'CREDENTIALS_MISSING',
+      'CREDENTIALS_MISSING',
+    ]);
+    expect(reports.map((report) => report.outcome)).toEqual(['failed-permanent', 'failed-permanent']);
+    expect(built).toBe(1);
+  });
+
+  it('gives a command event the most severe outcome of its changes, each change keeping its own', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
+    const command = cloudEvent({
+      id: 'cmd',
+      type: COMMAND_EVENT_TYPE,
+      data: {
+        changes: [
+          { action: 'scale', jobGroupId: '1', planedJobCount: 3 },
+          { action: 'launch', jobGroupId: '2' },
+          { action: 'stop', jobGroupId: '3' },
+        ],
+      },
+    });
+
+    // Act
+    const [report] = await processEvents(entries(command), {
+      rules: RULES,
+      deps: () => depsOf(client),
+      deadline: inAMinute(),
+    });
+
+    // Assess
+    expect(report?.outcome).toBe('invalid');
+    expect(report?.rules.map((rule) => [rule.changeIndex, rule.ok])).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+    ]);
+    expect(report?.changes.map((change) => [change.changeIndex, change.outcome, change.requestId])).toEqual([
+      [0, 'applied', 'RQ-1'],
+      [2, 'applied', 'RQ-2'],
+    ]);
+  });
+
+  it('reports a redelivered event unchanged, with no second write (registry + memory)', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
+    const deps = depsOf(client);
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    // Act
+    const first = await processEvents(entries(scaleEvent('e1', '3', 5)), options);
+    const second = await processEvents(entries(scaleEvent('e1', '3', 5)), options);
+
+    // Assess
+    expect([first[0]?.outcome, second[0]?.outcome]).toEqual(['applied', 'unchanged']);
+    expect(client.writes).toHaveLength(1);
+  });
+});
+
+describe('outcomes', () => {
+  it.each([
+    ['unmatched', 'unchanged', 'unchanged'],
+    ['unchanged', 'applied', 'applied'],
+    ['applied', 'invalid', 'invalid'],
+    ['invalid', 'failed-permanent', 'failed-permanent'],
+    ['failed-permanent', 'failed-retryable', 'failed-retryable'],
+    ['failed-retryable', 'applied', 'failed-retryable'],
+  ] as const)('%s combined with %s is %s', (a, b, expected: EventOutcome) => {
+    expect(worseOutcome(a, b)).toBe(expected);
+    expect(worseOutcome(b, a)).toBe(expected);
+  });
+
+  it.each([
+    ['INVALID_INPUT', 'invalid', undefined],
+    ['INVALID_JOB_GROUP_ID', 'invalid', undefined],
+    ['RULE_PATH_MISSING', 'invalid', undefined],
+    ['InvalidJobGroupId.NotFound', 'failed-permanent', undefined],
+    ['JOB_GROUP_NOT_REGISTERED', 'failed-permanent', undefined],
+    ['Forbidden.RAM', 'failed-permanent', undefined],
+    ['CREDENTIALS_MISSING', 'failed-permanent', undefined],
+    ['Throttling', 'failed-retryable', 'throttled'],
+    ['Throttling.User', 'failed-retryable', 'throttled'],
+    ['ServiceUnavailable', 'failed-retryable', 'upstream'],
+    ['InternalError', 'failed-retryable', 'upstream'],
+    ['UPSTREAM_NETWORK', 'failed-retryable', 'upstream'],
+    ['UPSTREAM_TIMEOUT', 'failed-retryable', 'timeout'],
+    ['DEADLINE_EXCEEDED', 'failed-retryable', 'deadline'],
+  ] as const)('classifies %s as %s (%s)', (code: ErrorCode, outcome, reason) => {
+    const failure = classifyFailure(new AutopilotError(code), Date.now() + 60_000);
+    expect([failure.outcome, failure.reason]).toEqual([outcome, reason]);
+  });
+
+  it('classifies a retryable failure at the deadline as reason deadline', () => {
+    const now = 1_000_000;
+    expect(classifyFailure(new AutopilotError('UPSTREAM_TIMEOUT'), now + 50, now).reason).toBe('deadline');
+  });
+
+  it('classifies a foreign error as a permanent INTERNAL failure, never keeping its message', () => {
+    const failure = classifyFailure(new Error('https://cityvisual?Signature=secret'), Date.now() + 60_000);
+    expect(failure.outcome).toBe('failed-permanent');
+    expect(failure.error.code).toBe('INTERNAL');
+    expect(failure.error.toPublic().message).not.toContain('Signature');
+  });
+});
