@@ -1,0 +1,287 @@
+/**
+ * `npx autopilot …`: check the config file and see what the schedules will do, from a terminal.
+ *
+ *   autopilot validate [--config F]
+ *   autopilot plan --from ISO --to ISO [--config F] [--json]
+ *
+ * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ConfigFile, checkConfig, readConfigDocument } from '../shared/config/file.js';
+import { AutopilotError } from '../shared/errors.js';
+import type { Target } from '../shared/jobgroup/target.js';
+import {
+  desiredAt,
+  instantToLocal,
+  localToInstant,
+  planTransitions,
+  type Schedule,
+  type Transition,
+} from '../shared/schedule/index.js';
+
+export const USAGE = `Usage:
+  autopilot validate [--config FILE]
+      Check the config file; prints every problem with its path. Exit 1 when there is any.
+  autopilot plan --from TIME --to TIME [--config FILE] [--json]
+      The transitions the schedules make in (from, to], per schedule and group, in local time, with the
+      window that causes each. --json prints one array of {at, jobGroupId, set, window} sorted by time
+      then group.
+      TIME is ISO-8601: with Z or an offset (2026-06-01T00:00:00Z), or local to the config's timezone
+      when it has none (2026-06-01, 2026-06-01T08:00). At most 400 days.
+
+  FILE defaults to $AUTOPILOT_CONFIG, else config/autopilot.yaml.
+`;
+
+const MAX_RANGE_DAYS = 400;
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+class UsageError extends Error {}
+
+type Loaded = { ok: true; file: string; config: ConfigFile } | { ok: false; file: string };
+
+function configFile(option: string | undefined, io: CliIo): string {
+  return path.resolve(io.cwd, option ?? (io.env.AUTOPILOT_CONFIG || 'config/autopilot.yaml'));
+}
+
+/** Loads and checks the config, printing every problem; never throws. */
+function loadChecked(file: string, io: CliIo): Loaded {
+  const shown = path.relative(io.cwd, file) || file;
+  let document: unknown;
+  try {
+    document = readConfigDocument(file);
+  } catch (error) {
+    const message = error instanceof AutopilotError ? error.message : 'cannot read the file';
+    io.stderr(`${shown}: ${message}\n`);
+    return { ok: false, file: shown };
+  }
+  const { config, issues } = checkConfig(document);
+  if (!config) {
+    io.stderr(`${shown}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n`);
+    for (const issue of issues) io.stderr(`  ${issue.path}: ${issue.message}\n`);
+    return { ok: false, file: shown };
+  }
+  return { ok: true, file: shown, config };
+}
+
+function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+function validate(values: { config?: string | undefined }, io: CliIo): number {
+  const loaded = loadChecked(configFile(values.config, io), io);
+  if (!loaded.ok) return 1;
+  const { config } = loaded;
+  const groups = config.schedules.flatMap((schedule) => schedule.jobGroupIds);
+  io.stdout(
+    `${loaded.file}: OK (timezone ${config.timezone}, ${plural(config.schedules.length, 'schedule')} over ` +
+      `${plural(groups.length, 'job group')}, ${plural(config.rules.length, 'rule')}, ` +
+      `${plural(Object.keys(config.jobGroups).length, 'registry entry', 'registry entries')})\n`,
+  );
+  const unregistered = groups.filter((id) => !config.jobGroups[id]);
+  if (unregistered.length > 0 && !io.env.CITYVISUAL_INSTANCE_ID) {
+    io.stdout(
+      `note: job groups ${unregistered.join(', ')} are scheduled but not in jobGroups; they need live reads ` +
+        '(CITYVISUAL_INSTANCE_ID) to be changed.\n',
+    );
+  }
+  return 0;
+}
+
+const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/;
+
+/** A --from/--to value → an instant; local forms resolve in `zone` (syntax is checked before loading). */
+function parseTime(name: string, text: string, zone: string | undefined): Date {
+  if (ZONED.test(text)) {
+    const date = new Date(text);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  const local = LOCAL.exec(text);
+  if (local) {
+    const [year, month, day, hour = 0, minute = 0] = local.slice(1).map((part) => (part ? Number(part) : 0));
+    const valid = month! >= 1 && month! <= 12 && day! >= 1 && day! <= 31 && hour! <= 23 && minute! <= 59;
+    const check = new Date(Date.UTC(year!, month! - 1, day!));
+    if (valid && check.getUTCDate() === day) {
+      return zone === undefined
+        ? check
+        : localToInstant({ year: year!, month: month!, day: day!, hour: hour!, minute: minute! }, zone);
+    }
+  }
+  throw new UsageError(`--${name}: "${text}" is not an ISO-8601 date or date-time`);
+}
+
+function offsetText(at: Date, zone: string): string {
+  const local = instantToLocal(at, zone);
+  const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+  const minutes = Math.round((wall - at.getTime()) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+function localText(at: Date, zone: string): string {
+  const local = instantToLocal(at, zone);
+  return `${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)}`;
+}
+
+/** `planedJobCount 10, status Running, ES_ENABLE on`; what a person reads in the week view. */
+export function describeTarget(target: Target): string {
+  const parts: string[] = [];
+  if (target.planedJobCount !== undefined) parts.push(`planedJobCount ${target.planedJobCount}`);
+  if (target.jobCount !== undefined) parts.push(`jobCount ${target.jobCount}`);
+  if (target.streamPerJob !== undefined) parts.push(`streamPerJob ${target.streamPerJob}`);
+  if (target.status !== undefined) parts.push(`status ${target.status}`);
+  for (const [key, value] of Object.entries(target.params ?? {})) {
+    if (value !== undefined) parts.push(`${key} ${value === true ? 'on' : value === false ? 'off' : value}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'nothing set (fields left as they are)';
+}
+
+/** The readable view: per schedule, per local day, each change with the window that causes it. */
+function weekView(config: ConfigFile, transitions: readonly Transition[], from: Date, to: Date): string {
+  const lines: string[] = [];
+  const changes = new Set(transitions.map((t) => `${t.schedule}|${t.at.getTime()}`)).size;
+  const zone = config.timezone;
+  lines.push(
+    `Schedule changes after ${localText(from, zone)} up to ${localText(to, zone)} ${zone} ` +
+      `(${from.toISOString()} to ${to.toISOString()}): ${plural(changes, 'change')} across ` +
+      `${plural(config.schedules.length, 'schedule')}`,
+  );
+  for (const schedule of config.schedules)
+    lines.push('', ...scheduleView(schedule, config, transitions, from));
+  return `${lines.join('\n')}\n`;
+}
+
+function scheduleView(
+  schedule: Schedule,
+  config: ConfigFile,
+  transitions: readonly Transition[],
+  from: Date,
+): string[] {
+  const zone = schedule.timezone ?? config.timezone;
+  const lines = [
+    `${schedule.name} (${zone}${schedule.enforce ? ', enforced' : ''}): job groups ${schedule.jobGroupIds.join(', ')}`,
+  ];
+  const start = desiredAt(schedule, from, config.timezone);
+  lines.push(`  at the start      ${describeTarget(start.target)}  [${start.windows.join('+')}]`);
+  // Every group of a schedule changes at the same instants to the same target: show each instant once.
+  const first = schedule.jobGroupIds[0];
+  const own = transitions.filter((t) => t.schedule === schedule.name && t.jobGroupId === first);
+  if (own.length === 0) {
+    lines.push('  no changes in this range');
+    return lines;
+  }
+  let lastDay = '';
+  for (const transition of own) {
+    const local = instantToLocal(transition.at, zone);
+    const day = `${WEEKDAYS[local.weekday - 1]} ${local.year}-${two(local.month)}-${two(local.day)}`;
+    const time = `${two(local.hour)}:${two(local.minute)} ${offsetText(transition.at, zone)}`;
+    lines.push(
+      `  ${(day === lastDay ? '' : day).padEnd(15)}  ${time}  ${describeTarget(transition.set)}  [${transition.window}]`,
+    );
+    lastDay = day;
+  }
+  return lines;
+}
+
+function plan(
+  values: {
+    config?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    json?: boolean | undefined;
+  },
+  io: CliIo,
+): number {
+  if (values.from === undefined || values.to === undefined)
+    throw new UsageError('plan needs --from and --to');
+  // Syntax first (a usage error), then the config, then the instants in its time zone.
+  parseTime('from', values.from, undefined);
+  parseTime('to', values.to, undefined);
+  const loaded = loadChecked(configFile(values.config, io), io);
+  if (!loaded.ok) return 1;
+  const { config } = loaded;
+  const from = parseTime('from', values.from, config.timezone);
+  const to = parseTime('to', values.to, config.timezone);
+  if (to.getTime() <= from.getTime()) throw new UsageError('--to must be after --from');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw new UsageError(`the range is limited to ${MAX_RANGE_DAYS} days`);
+  }
+  const transitions = planTransitions(config.schedules, config.timezone, from, to);
+  if (values.json) {
+    const rows = transitions.map((t) => ({
+      at: t.at.toISOString(),
+      jobGroupId: t.jobGroupId,
+      set: t.set,
+      window: t.window,
+    }));
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    io.stdout(weekView(config, transitions, from, to));
+  }
+  return 0;
+}
+
+/** Runs one command; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      (command === undefined ? io.stderr : io.stdout)(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'validate') {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: { config: { type: 'string', short: 'c' } },
+        strict: true,
+        allowPositionals: false,
+      });
+      return validate(values, io);
+    }
+    if (command === 'plan') {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: {
+          config: { type: 'string', short: 'c' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+      return plan(values, io);
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    const known =
+      error instanceof UsageError ||
+      (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    if (!known) throw error;
+    io.stderr(`autopilot: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,173 @@
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import type { Intent } from '../intent/index.js';
+import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
+import { audit } from '../log.js';
+import { runBounded } from './pool.js';
+import type { AppliedEntry, FailedEntry, TickSummary } from './summary.js';
+
+/** One change to make, with facts for its audit line (the window and schedule that caused it). */
+export interface PlannedChange {
+  readonly intent: Intent;
+  readonly cause?: Readonly<Record<string, unknown>>;
+}
+
+export type ChangeOutcome =
+  | ({ readonly status: 'applied' } & AppliedEntry)
+  | { readonly status: 'unchanged'; readonly jobGroupId: string }
+  | ({ readonly status: 'failed' } & FailedEntry);
+
+export interface ExecuteOptions {
+  readonly applyDeps: ApplyDeps;
+  /** Job groups worked on at once. */
+  readonly concurrency: number;
+  /** Epoch ms: nothing starts after it, and work cut short by it is reported with reason `deadline`. */
+  readonly deadline: number;
+  /** The client's attempts per call: a retryable error after fewer attempts means the deadline stopped it. */
+  readonly maxAttempts: number;
+  /** Fields of every audit line (source, trigger, tick, action). */
+  readonly auditFields: Readonly<Record<string, unknown>>;
+  readonly now?: () => number;
+}
+
+/** How long after the deadline in-flight calls may still finish before they are reported unfinished. */
+const DEADLINE_GRACE_MS = 250;
+
+function deadlineFailure(jobGroupId: string, message: string): ChangeOutcome {
+  return {
+    status: 'failed',
+    jobGroupId,
+    code: 'DEADLINE_EXCEEDED',
+    retryable: true,
+    reason: 'deadline',
+    message,
+  };
+}
+
+/**
+ * Applies changes through `applyIntent` with bounded concurrency and returns one outcome per change,
+ * in input order; never throws. Changes to the same job group run one after another in input order
+ * (a batch may touch a group twice). A target that sets nothing is `unchanged` without a call. Each
+ * accepted write gets one audit line. Work the deadline kept from starting, or cut short, is `failed`
+ * with code DEADLINE_EXCEEDED and reason `deadline` — never dropped.
+ *
+ * @example
+ * const outcomes = await executeChanges([{ intent: toIntent({ action: 'stop', jobGroupId: '3' }) }], {
+ *   applyDeps, concurrency: 8, deadline: invocation.deadline, maxAttempts: 4, auditFields: { source: 'scheduler' },
+ * });
+ * // [{ status: 'applied', jobGroupId: '3', requestId: '…', set: { status: 'Stopped' } }]
+ */
+export async function executeChanges(
+  changes: readonly PlannedChange[],
+  options: ExecuteOptions,
+): Promise<ChangeOutcome[]> {
+  const now = options.now ?? Date.now;
+  const byGroup = new Map<string, number[]>();
+  changes.forEach((change, index) => {
+    const list = byGroup.get(change.intent.jobGroupId) ?? [];
+    list.push(index);
+    byGroup.set(change.intent.jobGroupId, list);
+  });
+  const outcomes: Array<ChangeOutcome | undefined> = new Array(changes.length);
+
+  const applyOne = async (change: PlannedChange): Promise<ChangeOutcome> => {
+    const { intent } = change;
+    if (Object.keys(intent.target).length === 0)
+      return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+    try {
+      const result = await applyIntent(intent, options.applyDeps, { deadline: options.deadline });
+      if (!result.changed || result.requestId === undefined) {
+        return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+      }
+      audit('job group changed', {
+        ...options.auditFields,
+        ...change.cause,
+        jobGroupId: intent.jobGroupId,
+        requestId: result.requestId,
+        set: intent.target,
+        sent: result.applied,
+      });
+      return {
+        status: 'applied',
+        jobGroupId: intent.jobGroupId,
+        requestId: result.requestId,
+        set: intent.target,
+      };
+    } catch (thrown) {
+      const error = toAutopilotError(thrown);
+      const attempts = error.upstream?.attempts ?? options.maxAttempts;
+      const cutShort =
+        error.code === 'DEADLINE_EXCEEDED' ||
+        (error.retryable && (attempts < options.maxAttempts || now() >= options.deadline - 50));
+      if (cutShort) {
+        return deadlineFailure(
+          intent.jobGroupId,
+          `Not finished before the invocation deadline (last error ${error.code}).`,
+        );
+      }
+      return {
+        status: 'failed',
+        jobGroupId: intent.jobGroupId,
+        code: error.code,
+        retryable: error.retryable,
+        message: error.toPublic().message,
+      };
+    }
+  };
+
+  const groups = [...byGroup.values()];
+  const pooled = await runBounded(
+    groups,
+    async (indexes) => {
+      for (const index of indexes) {
+        if (now() + 50 >= options.deadline) break;
+        outcomes[index] = await applyOne(changes[index]!);
+      }
+    },
+    { concurrency: options.concurrency, deadline: options.deadline, graceMs: DEADLINE_GRACE_MS, now },
+  );
+  // Snapshot now: workers cut off at the deadline may still settle later; what they do then is unreported.
+  const settled = [...outcomes];
+  pooled.forEach((outcome, position) => {
+    if (outcome.state === 'error') {
+      // applyOne never throws; kept so an unexpected bug is reported per group instead of lost.
+      const error = outcome.error instanceof AutopilotError ? outcome.error : toAutopilotError(outcome.error);
+      for (const index of groups[position]!) {
+        settled[index] ??= {
+          status: 'failed',
+          jobGroupId: changes[index]!.intent.jobGroupId,
+          code: error.code,
+          retryable: error.retryable,
+          message: error.toPublic().message,
+        };
+      }
+    }
+  });
+  return settled.map(
+    (outcome, index) =>
+      outcome ??
+      deadlineFailure(
+        changes[index]!.intent.jobGroupId,
+        'Not started or not finished before the invocation deadline.',
+      ),
+  );
+}
+
+/** Outcomes → the summary's `applied`, `unchanged` and `failed` lists, in outcome order. */
+export function splitOutcomes(
+  outcomes: readonly ChangeOutcome[],
+): Pick<TickSummary, 'applied' | 'unchanged' | 'failed'> {
+  const applied: AppliedEntry[] = [];
+  const unchanged: string[] = [];
+  const failed: FailedEntry[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'applied') {
+      applied.push({ jobGroupId: outcome.jobGroupId, requestId: outcome.requestId, set: outcome.set });
+    } else if (outcome.status === 'unchanged') {
+      unchanged.push(outcome.jobGroupId);
+    } else {
+      const { status: _status, ...entry } = outcome;
+      failed.push(entry);
+    }
+  }
+  return { applied, unchanged, failed };
+}

@@ -1,0 +1,56 @@
+/** A client-side rate limit: `acquire()` resolves when the caller may send one request. */
+export interface RateLimiter {
+  /**
+   * Waits for the next free slot. When that slot lies after `deadline` (epoch ms), resolves at the
+   * deadline without taking it, so the caller's own deadline check stops the attempt.
+   */
+  acquire(deadline?: number): Promise<void>;
+}
+
+export interface TokenBucketOptions {
+  /** Sustained requests per second. */
+  readonly ratePerSecond: number;
+  /**
+   * Requests that may go back to back after an idle spell. Default 1: evenly spaced requests, so a
+   * server counting per sliding second never sees more than `ratePerSecond` from us.
+   */
+  readonly burst?: number;
+  /** Seams for deterministic tests. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A token bucket in its GCRA form (one "theoretical arrival time" instead of a token count): slots are
+ * handed out in call order, `1000 / ratePerSecond` ms apart, with up to `burst` at once after idling.
+ * One bucket is shared by every call of one invocation (plugged into the client's `beforeAttempt`), so
+ * retries and DescribeJobGroups reads count against the same budget as writes.
+ *
+ * @example
+ * const limiter = createTokenBucket({ ratePerSecond: 20 });
+ * const client = clientFor(invocation, runtime, { beforeAttempt: () => limiter.acquire(invocation.deadline) });
+ */
+export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
+  if (!(options.ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
+  const interval = 1000 / options.ratePerSecond;
+  const tolerance = (Math.max(1, Math.floor(options.burst ?? 1)) - 1) * interval;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  let theoreticalArrival = Number.NEGATIVE_INFINITY;
+  return {
+    async acquire(deadline = Number.POSITIVE_INFINITY) {
+      const t = now();
+      const arrival = Math.max(theoreticalArrival, t);
+      const allowedAt = arrival - tolerance;
+      if (allowedAt > deadline) {
+        // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
+        if (deadline > t) await sleep(deadline - t);
+        return;
+      }
+      theoreticalArrival = arrival + interval;
+      if (allowedAt > t) await sleep(allowedAt - t);
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { ConfigFile } from '../config/file.js';
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import type { Intent } from '../intent/index.js';
+import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
+import { type ExecuteOptions, executeChanges, type PlannedChange, splitOutcomes } from './execute.js';
+import { chunkShards, type Fanout } from './fanout.js';
+import { summarize, type TickSummary } from './summary.js';
+
+/** One job group the schedules want acted on at this tick, with the state to send. */
+export interface DueGroup {
+  readonly jobGroupId: string;
+  readonly schedule: string;
+  /** The desired state at the evaluation instant (not the transition's: never stale). */
+  readonly change: PlannedChange;
+  /** Why: `transition` (a change in the lookback window) or `enforce` (re-asserted every tick). */
+  readonly why: 'transition' | 'enforce';
+}
+
+export interface DueInput {
+  readonly config: Pick<ConfigFile, 'schedules' | 'timezone' | 'reconcile'>;
+  /** The tick: the timer event's triggerTime. */
+  readonly tick: Date;
+  /** The instant to evaluate the desired state at; default the tick. Never earlier than the tick. */
+  readonly at?: Date;
+  /** Reconcile only these groups (a fan-out shard). */
+  readonly only?: ReadonlySet<string>;
+}
+
+const ids = new Intl.Collator('en', { numeric: true });
+/** Job group ids in the order every plan and shard uses: numeric-aware ("2" before "10"), then exact. */
+export const compareIds = (a: string, b: string): number => ids.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** The lookback window of a tick, ms: `lookbackTicks * tickSeconds`. */
+export function lookbackMs(settings: ConfigFile['reconcile']): number {
+  return settings.lookbackTicks * settings.tickSeconds * 1000;
+}
+
+/**
+ * Which job groups are due at a tick, and what to send them. Level-triggered:
+ *
+ * - Without `enforce`, a group is due when its schedule's desired state changes at some instant in
+ *   `(tick − lookback, at]`, `lookback = lookbackTicks × tickSeconds` (default 2 × 300 s). A skipped
+ *   or late tick therefore loses no transition as long as the next tick comes within the lookback, and
+ *   a group is sent nothing while its desired state holds still (manual changes stand).
+ * - With `enforce`, every group of the schedule is due on every tick (live reads then revert manual
+ *   changes; without live reads, what this instance already applied is not re-sent).
+ *
+ * Either way the state sent is `desiredAt(at)` — the current desired state, not the transition's — so
+ * a late tick, a retry or a tick that straddles two transitions can never send a stale change, and
+ * sending twice is harmless. A desired state that sets nothing (no window active, no `otherwise`) is
+ * due but sends nothing.
+ *
+ * @example
+ * dueGroups({ config, tick: new Date('2026-06-01T23:30:00Z') });
+ * // [{ jobGroupId: '3', schedule: 'east-district', why: 'transition', change: { intent, cause } }]
+ */
+export function dueGroups(input: DueInput): DueGroup[] {
+  const { config, tick, only } = input;
+  const at = input.at && input.at.getTime() > tick.getTime() ? input.at : tick;
+  const from = new Date(tick.getTime() - lookbackMs(config.reconcile));
+  const changed = new Set<string>();
+  const transitionSchedules = config.schedules.filter((schedule) => !schedule.enforce);
+  for (const transition of planTransitions(transitionSchedules, config.timezone, from, at)) {
+    changed.add(transition.jobGroupId);
+  }
+  const due: DueGroup[] = [];
+  for (const schedule of config.schedules) {
+    const groups = schedule.jobGroupIds.filter(
+      (id) => (schedule.enforce || changed.has(id)) && (only === undefined || only.has(id)),
+    );
+    if (groups.length === 0) continue;
+    const desired = desiredAt(schedule, at, config.timezone);
+    for (const jobGroupId of groups) {
+      due.push({
+        jobGroupId,
+        schedule: schedule.name,
+        why: schedule.enforce ? 'enforce' : 'transition',
+        change: changeFor(jobGroupId, schedule, desired.target, desired.windows.join('+')),
+      });
+    }
+  }
+  return due.sort((a, b) => compareIds(a.jobGroupId, b.jobGroupId));
+}
+
+function changeFor(
+  jobGroupId: string,
+  schedule: Schedule,
+  target: Intent['target'],
+  window: string,
+): PlannedChange {
+  return {
+    intent: { jobGroupId, action: 'modify', target, identity: {} },
+    cause: { schedule: schedule.name, window },
+  };
+}
+
+export interface ReconcileInput {
+  readonly config: ConfigFile;
+  readonly tick: Date;
+  readonly trigger: string;
+  /** Epoch ms the invocation started: the state is evaluated at `max(tick, now)`. */
+  readonly now: number;
+  /** A fan-out shard: reconcile only these groups, never fan out again. */
+  readonly shard?: readonly string[];
+}
+
+export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'concurrency'> {
+  /** Hands shards to FC as asynchronous invocations; without it, every due group is worked inline. */
+  readonly fanout?: Fanout;
+}
+
+/**
+ * The reconcile use case: work out what is due at this tick (see {@link dueGroups}) and apply it with
+ * `reconcile.concurrency` groups at once, every CityVisual attempt paced by the caller's rate limiter,
+ * within the invocation deadline. Returns the summary; never throws for per-group failures (the caller
+ * turns a summary with failures into the invocation's error).
+ *
+ * The evaluation instant is `max(tick, now)`: a tick FC delivers (or retries) long after its
+ * `triggerTime` sends the state wanted now, never one a later tick has already replaced. A retry of a
+ * failed tick re-runs what is due; what the first run applied is then a no-op (live state or the
+ * instance's applied memory).
+ *
+ * Fan-out seam: when more than `reconcile.shardSize` groups are due, this is not itself a shard, and
+ * `deps.fanout` is given, the due ids (sorted, {@link compareIds}) are cut into fixed chunks of
+ * `shardSize` and handed to `fanout`; each shard arrives back as `{"action": "reconcile", "jobGroupIds":
+ * […]}` at the same tick (see `buildShardEvent`), and this invocation applies nothing itself.
+ */
+export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Promise<TickSummary> {
+  const { config, tick, trigger } = input;
+  const { fanout, ...execute } = deps;
+  const at = new Date(Math.max(tick.getTime(), input.now));
+  if (input.shard) {
+    const scheduled = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));
+    const index = input.shard.findIndex((id) => !scheduled.has(id));
+    if (index >= 0) {
+      throw new AutopilotError('INVALID_INPUT', {
+        message: `payload.jobGroupIds[${index}]: job group "${input.shard[index]}" is in no schedule of the config.`,
+        field: `payload.jobGroupIds[${index}]`,
+      });
+    }
+  }
+  const shard = input.shard ? [...input.shard].sort(compareIds) : undefined;
+  const due = dueGroups({ config, tick, at, ...(shard && { only: new Set(shard) }) });
+  const dueIds = due.map((group) => group.jobGroupId);
+  const base = {
+    action: 'reconcile',
+    tick: tick.toISOString(),
+    trigger,
+    evaluatedAt: at.toISOString(),
+    ...(shard && { shard }),
+    due: dueIds,
+  };
+
+  if (!shard && fanout && dueIds.length > config.reconcile.shardSize) {
+    const shards = chunkShards(dueIds, config.reconcile.shardSize);
+    try {
+      await fanout(shards, { tick, trigger });
+    } catch (thrown) {
+      const error = toAutopilotError(thrown);
+      return summarize({
+        ...base,
+        applied: [],
+        unchanged: [],
+        failed: dueIds.map((jobGroupId) => ({
+          jobGroupId,
+          code: error.code,
+          retryable: error.retryable,
+          message: `The fan-out of ${shards.length} shards failed (${error.code}); a retry of the tick fans out again.`,
+        })),
+      });
+    }
+    return summarize({
+      ...base,
+      applied: [],
+      unchanged: [],
+      failed: [],
+      delegated: { shards: shards.length, jobGroupIds: dueIds.length },
+    });
+  }
+
+  const outcomes = await executeChanges(
+    due.map((group) => group.change),
+    {
+      ...execute,
+      concurrency: config.reconcile.concurrency,
+      auditFields: { source: 'scheduler', action: 'reconcile', trigger, tick: base.tick },
+    },
+  );
+  return summarize({ ...base, ...splitOutcomes(outcomes) });
+}

@@ -1,0 +1,98 @@
+import type { CityVisualClient } from '../cityvisual/client.js';
+import type { Invocation } from '../fc/context.js';
+import type { TimerTick } from '../fc/timer.js';
+import { toIntent } from '../intent/index.js';
+import { logger } from '../log.js';
+import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { executeChanges, splitOutcomes } from './execute.js';
+import type { Fanout } from './fanout.js';
+import { parseTimerPayload } from './payload.js';
+import { createTokenBucket } from './rate-limiter.js';
+import { reconcile } from './reconcile.js';
+import { summarize, summaryError, summaryForLog, type TickSummary } from './summary.js';
+
+/** What the scheduler function depends on beyond the tick; every field has a production default. */
+export interface SchedulerDeps {
+  /** Env and config; default the instance's cached {@link getRuntime}. */
+  readonly runtime?: () => Runtime;
+  /** Epoch ms "now" for the reconcile evaluation instant; default the invocation's start. */
+  readonly now?: () => number;
+  /** Fan-out of large reconciles as async self-invocations; default none (work inline). */
+  readonly fanout?: Fanout;
+}
+
+/**
+ * The scheduler use case for one timer tick: validate the payload (before anything is sent), then
+ * either reconcile the config's schedules or apply the payload's changes, with bounded concurrency
+ * (`reconcile.concurrency`) and one token bucket (`reconcile.qps`) shared by every CityVisual attempt
+ * of this invocation, retries and DescribeJobGroups reads included. Logs the summary (info) and
+ * returns it; when anything failed, throws {@link summaryError} so FC's async retry and failure
+ * destination see the failure and the summary.
+ *
+ * @example
+ * const summary = await runScheduler(decodeTimerEvent(event), toInvocation(context));
+ */
+export async function runScheduler(
+  tick: TimerTick,
+  invocation: Invocation,
+  deps: SchedulerDeps = {},
+): Promise<TickSummary> {
+  const payload = parseTimerPayload(tick.payload);
+  const runtime = (deps.runtime ?? getRuntime)();
+  const settings = runtime.config.reconcile;
+  const limiter = createTokenBucket({ ratePerSecond: settings.qps });
+  // Built on first use: a tick with nothing to send, or a payload rejected later, needs no credentials.
+  let built: CityVisualClient | undefined;
+  const lazy = () =>
+    (built ??= clientFor(invocation, runtime, { beforeAttempt: () => limiter.acquire(invocation.deadline) }));
+  const client: CityVisualClient = {
+    modifyJobGroup: (request, options) => lazy().modifyJobGroup(request, options),
+    describeJobGroups: (query, options) => lazy().describeJobGroups(query, options),
+    describeJobGroup: (instanceId, jobGroupId, options) =>
+      lazy().describeJobGroup(instanceId, jobGroupId, options),
+  };
+  const common = {
+    applyDeps: applyDepsFor(invocation, runtime, client),
+    deadline: invocation.deadline,
+    maxAttempts: runtime.env.CITYVISUAL_MAX_ATTEMPTS,
+  };
+
+  let summary: TickSummary;
+  if (payload.kind === 'reconcile') {
+    summary = await reconcile(
+      {
+        config: runtime.config,
+        tick: tick.triggerTime,
+        trigger: tick.triggerName,
+        now: deps.now?.() ?? invocation.startedAt,
+        ...(payload.shard && { shard: payload.shard }),
+      },
+      { ...common, ...(deps.fanout && { fanout: deps.fanout }) },
+    );
+  } else {
+    const outcomes = await executeChanges(
+      payload.changes.map((change) => ({ intent: toIntent(change) })),
+      {
+        ...common,
+        concurrency: settings.concurrency,
+        auditFields: {
+          source: 'scheduler',
+          action: payload.action,
+          trigger: tick.triggerName,
+          tick: tick.triggerTime.toISOString(),
+        },
+      },
+    );
+    summary = summarize({
+      action: payload.action,
+      tick: tick.triggerTime.toISOString(),
+      trigger: tick.triggerName,
+      due: [...new Set(payload.changes.map((change) => change.jobGroupId))],
+      ...splitOutcomes(outcomes),
+    });
+  }
+
+  logger.info('scheduler tick', summaryForLog(summary));
+  if (summary.failed.length > 0) throw summaryError(summary);
+  return summary;
+}

@@ -1,0 +1,315 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { createSchedulerHandler } from '../../../functions/scheduler/handler.js';
+import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
+import type { ConfigFileSchema } from '../../../shared/config/file.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import type { TickSummary } from '../../../shared/scheduler/index.js';
+import {
+  captureLogs,
+  DEMO_REGISTRY,
+  fcContext,
+  modifyCalls,
+  testRuntime,
+  timerEvent,
+  timerFixture,
+} from './helpers.js';
+
+const INSTANCE = 'cv-demo-instance';
+const RECONCILE = { action: 'reconcile' };
+
+// Monday 2026-06-01 in Asia/Shanghai: weekday-peak starts 07:30 local = 2026-05-31T23:30Z, ends 21:00
+// local = 13:00Z. Ticks every 5 minutes, lookback 2 ticks (10 minutes).
+const PEAK_START = '2026-05-31T23:30:00Z';
+
+function eastDistrict(overrides: { enforce?: boolean; to?: string } = {}): z.input<typeof ConfigFileSchema> {
+  return {
+    timezone: 'Asia/Shanghai',
+    jobGroups: { '3': DEMO_REGISTRY['3'], '4': DEMO_REGISTRY['4'] },
+    schedules: [
+      {
+        name: 'east-district',
+        jobGroupIds: ['3', '4'],
+        enforce: overrides.enforce ?? false,
+        windows: [
+          {
+            name: 'weekday-peak',
+            days: 'mon-fri',
+            from: '07:30',
+            to: overrides.to ?? '21:00',
+            set: { planedJobCount: 20, status: 'Running' },
+          },
+        ],
+        otherwise: { planedJobCount: 2 },
+      },
+    ],
+  };
+}
+
+let emu: Emulator;
+let logs: ReturnType<typeof captureLogs>;
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
+
+/**
+ * One tick of a warm instance (`runtime` keeps its applied-memory): the timer event says `triggerTime`,
+ * and the invocation starts at `now` (default: the trigger time itself).
+ */
+async function tick(runtime: Runtime, triggerTime: string, now = triggerTime): Promise<TickSummary> {
+  const scheduler = createSchedulerHandler({ runtime: () => runtime, now: () => Date.parse(now) });
+  return (await scheduler(timerEvent(triggerTime, RECONCILE), fcContext())) as TickSummary;
+}
+
+describe('reconcile: what is due', () => {
+  it('sends the window state to every group of the schedule on the tick of the transition', async () => {
+    // Prepare
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    // Act
+    const summary = await tick(runtime, PEAK_START);
+
+    // Assess: registry mode, nothing known about the live state: every target field is sent
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+    expect(summary).toMatchObject({
+      action: 'reconcile',
+      tick: '2026-05-31T23:30:00.000Z',
+      evaluatedAt: '2026-05-31T23:30:00.000Z',
+      due: ['3', '4'],
+      unchanged: [],
+      failed: [],
+    });
+    expect(summary.applied.map(({ jobGroupId, set }) => ({ jobGroupId, set }))).toEqual([
+      { jobGroupId: '3', set: { planedJobCount: 20, status: 'Running' } },
+      { jobGroupId: '4', set: { planedJobCount: 20, status: 'Running' } },
+    ]);
+  });
+
+  it('sends nothing on a tick with no transition in its lookback (manual changes stand)', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    const summary = await tick(runtime, '2026-06-01T02:00:00Z');
+
+    expect(emu.stats.requests).toBe(0);
+    expect(summary.counts).toEqual({ due: 0, applied: 0, unchanged: 0, failed: 0, delegated: 0 });
+  });
+
+  it('sends each transition once across the ticks whose lookback holds it', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    const summaries = [];
+    for (const at of ['2026-05-31T23:25:00Z', PEAK_START, '2026-05-31T23:35:00Z', '2026-05-31T23:40:00Z']) {
+      summaries.push(await tick(runtime, at));
+    }
+
+    expect(modifyCalls(emu)).toHaveLength(2);
+    expect(summaries.map((s) => s.counts.applied)).toEqual([0, 2, 0, 0]);
+    // 23:35 still sees the 23:30 transition and asks again: the instance's memory makes it free.
+    expect(summaries[2]?.unchanged).toEqual(['3', '4']);
+    expect(summaries[3]?.due).toEqual([]);
+  });
+
+  it('reconciles only the groups of a fan-out shard payload', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+    const scheduler = createSchedulerHandler({ runtime: () => runtime, now: () => Date.parse(PEAK_START) });
+
+    const summary = (await scheduler(timerFixture('reconcile-shard.json'), fcContext())) as TickSummary;
+
+    expect(modifyCalls(emu)).toEqual([{ JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' }]);
+    expect(summary).toMatchObject({ shard: ['3'], due: ['3'] });
+  });
+});
+
+describe('reconcile: missed, late and cold-start ticks lose nothing and send nothing wrong', () => {
+  it('a skipped tick: the next tick still sends the transition it missed', async () => {
+    // Prepare: the 23:30 tick never comes
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+    await tick(runtime, '2026-05-31T23:25:00Z');
+    expect(emu.stats.requests).toBe(0);
+
+    // Act
+    const summary = await tick(runtime, '2026-05-31T23:35:00Z');
+
+    // Assess
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+    expect(summary.counts.applied).toBe(2);
+  });
+
+  it('a late tick: sends the transition it came late for', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    await tick(runtime, '2026-05-31T23:33:41Z');
+
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+  });
+
+  it('a late tick after two transitions: sends the current state, never the stale one in between', async () => {
+    // Prepare: a two-minute window, 07:30-07:32 local; the tick arrives at 07:34
+    const runtime = testRuntime({ emu, config: eastDistrict({ to: '07:32' }) });
+
+    // Act
+    const summary = await tick(runtime, '2026-05-31T23:34:00Z');
+
+    // Assess: only `otherwise` is sent; planedJobCount 20 never reaches CityVisual
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '2' },
+      { JobGroupId: '4', PlanedJobCount: '2' },
+    ]);
+    expect(summary.applied[0]?.set).toEqual({ planedJobCount: 2 });
+  });
+
+  it('a tick delivered long after its trigger time (async retry) evaluates now, not the stale tick', async () => {
+    // Prepare: window 07:30-08:00 local; the 07:30 tick is delivered at 09:30 local
+    const runtime = testRuntime({ emu, config: eastDistrict({ to: '08:00' }) });
+
+    // Act
+    const summary = await tick(runtime, PEAK_START, '2026-06-01T01:30:00Z');
+
+    // Assess
+    expect(summary.evaluatedAt).toBe('2026-06-01T01:30:00.000Z');
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '2' },
+      { JobGroupId: '4', PlanedJobCount: '2' },
+    ]);
+  });
+
+  it('a cold start (empty memory) re-sends the same values within the lookback, and nothing after', async () => {
+    // Prepare: a warm instance applied the transition, then a new instance takes over
+    await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
+    const cold = testRuntime({ emu, config: eastDistrict() });
+
+    // Act
+    await tick(cold, '2026-05-31T23:35:00Z');
+    await tick(cold, '2026-05-31T23:45:00Z');
+
+    // Assess: the repeat carries exactly the first values (harmless); 23:45 is past the lookback
+    const calls = modifyCalls(emu);
+    expect(calls).toHaveLength(4);
+    expect(calls.slice(2)).toEqual(calls.slice(0, 2));
+  });
+
+  it('a cold start with live reads sends nothing when CityVisual already has the state', async () => {
+    await tick(testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE }), PEAK_START);
+    const cold = testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE });
+    const before = modifyCalls(emu).length;
+
+    const summary = await tick(cold, '2026-05-31T23:35:00Z');
+
+    expect(modifyCalls(emu)).toHaveLength(before);
+    expect(summary.unchanged).toEqual(['3', '4']);
+  });
+});
+
+describe('reconcile: live reads, registry and enforce', () => {
+  it('with live reads, sends only the fields that differ from the live group', async () => {
+    // Prepare: group 3 is running with 10 planned, group 4 is stopped with 6
+    const runtime = testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE });
+
+    // Act
+    await tick(runtime, PEAK_START);
+
+    // Assess
+    expect(emu.calls.map((call) => call.action).sort()).toEqual([
+      'DescribeJobGroups',
+      'DescribeJobGroups',
+      'ModifyJobGroup',
+      'ModifyJobGroup',
+    ]);
+    expect(modifyCalls(emu)).toEqual(
+      expect.arrayContaining([
+        { JobGroupId: '3', PlanedJobCount: '20' },
+        { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+      ]),
+    );
+  });
+
+  it('with enforce and live reads, reverts a manual change on the next tick, sending only that field', async () => {
+    // Prepare: enforced schedule already applied; then someone sets group 3 to 9 by hand
+    const runtime = testRuntime({ emu, config: eastDistrict({ enforce: true }), instanceId: INSTANCE });
+    await tick(runtime, '2026-06-01T02:00:00Z');
+    const client = createCityVisualClient({ endpoint: emu.url, credentials: DEMO_CREDENTIAL });
+    await client.modifyJobGroup({
+      AlgoLibId: '2',
+      JobGroupId: '3',
+      JobGroupName: 'JobGroupName',
+      ResourceProfileId: '23',
+      PlanedJobCount: 9,
+    });
+    const before = modifyCalls(emu).length;
+
+    // Act: a tick with no transition anywhere near
+    const summary = await tick(runtime, '2026-06-01T02:05:00Z');
+
+    // Assess
+    expect(modifyCalls(emu).slice(before)).toEqual([{ JobGroupId: '3', PlanedJobCount: '20' }]);
+    expect(emu.jobGroup('3')?.PlanedJobCount).toBe(20);
+    expect(summary).toMatchObject({ due: ['3', '4'], unchanged: ['4'] });
+  });
+
+  it('without enforce, leaves the same manual change alone', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE });
+    await tick(runtime, PEAK_START);
+    const client = createCityVisualClient({ endpoint: emu.url, credentials: DEMO_CREDENTIAL });
+    await client.modifyJobGroup({
+      AlgoLibId: '2',
+      JobGroupId: '3',
+      JobGroupName: 'JobGroupName',
+      ResourceProfileId: '23',
+      PlanedJobCount: 9,
+    });
+    const before = emu.calls.length;
+
+    await tick(runtime, '2026-06-01T02:05:00Z');
+
+    expect(emu.calls.length).toBe(before);
+    expect(emu.jobGroup('3')?.PlanedJobCount).toBe(9);
+  });
+
+  it('with enforce and no live reads, re-sends nothing this instance already applied', async () => {
+    const runtime = testRuntime({ emu, config: eastDistrict({ enforce: true }) });
+
+    await tick(runtime, '2026-06-01T02:00:00Z');
+    await tick(runtime, '2026-06-01T02:05:00Z');
+
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+  });
+
+  it('sends nothing for a schedule that wants nothing at this time', async () => {
+    // Prepare: windows only, no `otherwise`; the window ends at 21:00 local (13:00Z)
+    const config = eastDistrict();
+    const [schedule] = config.schedules ?? [];
+    const runtime = testRuntime({
+      emu,
+      config: { ...config, schedules: [{ ...schedule!, otherwise: undefined }] },
+    });
+
+    const summary = await tick(runtime, '2026-06-01T13:00:00Z');
+
+    expect(emu.stats.requests).toBe(0);
+    expect(summary).toMatchObject({ due: ['3', '4'], unchanged: ['3', '4'] });
+  });
+});

@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'autopilot.mjs');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command as its own process (real argv, real exit code). */
+function exec(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const { AUTOPILOT_CONFIG: _ignored, ...inherited } = process.env;
+    const child = spawn(command, args, { cwd: ROOT, env: { ...inherited, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const autopilot = (args: readonly string[], env?: Record<string, string>) =>
+  exec(process.execPath, [BIN, ...args], env);
+
+let dir: string;
+let broken: string;
+let badYaml: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'autopilot-cli-'));
+  broken = path.join(dir, 'broken.yaml');
+  writeFileSync(
+    broken,
+    [
+      'timezone: Mars/Olympus_Mons',
+      'schedules:',
+      '  - name: a',
+      '    jobGroupIds: ["3"]',
+      '    windows:',
+      '      - { name: w1, days: mon-fri, from: "07:30", to: "25:00", set: { planedJobCount: 2 } }',
+      '      - { name: w2, days: mon, from: "08:00", to: "09:00", set: { planedJobCont: 2 } }',
+      '  - name: b',
+      '    jobGroupIds: ["3"]',
+      '    otherwise: { planedJobCount: 1 }',
+      '',
+    ].join('\n'),
+  );
+  badYaml = path.join(dir, 'bad.yaml');
+  writeFileSync(badYaml, 'schedules:\n  - name: [unclosed\n');
+});
+
+describe('autopilot validate', () => {
+  it('accepts the demo config with a short summary and exit 0', async () => {
+    const run = await autopilot(['validate']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^config\/autopilot\.yaml: OK \(timezone Asia\/Shanghai, 2 schedules/);
+  });
+
+  it('prints every problem with its path and exits 1', async () => {
+    const run = await autopilot(['validate', '--config', broken]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('timezone: unknown time zone "Mars/Olympus_Mons"');
+    expect(run.stderr).toContain('schedules[0].windows[0].to: must be "HH:MM"');
+    expect(run.stderr).toContain('schedules[0].windows[1].set.planedJobCont: unknown field "planedJobCont"');
+    expect(run.stdout).toBe('');
+  });
+
+  it('reports cross-field problems (a group in two schedules) by path', async () => {
+    const file = path.join(dir, 'twice.yaml');
+    writeFileSync(
+      file,
+      'schedules:\n  - { name: a, jobGroupIds: ["3"], otherwise: { planedJobCount: 1 } }\n  - { name: b, jobGroupIds: ["3"], otherwise: { planedJobCount: 2 } }\n',
+    );
+
+    const run = await autopilot(['validate', '--config', file]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/schedules\[1\]\.jobGroupIds\[0\]: job group "3" is also in schedules\[0\]/);
+  });
+
+  it('reads AUTOPILOT_CONFIG when no --config is given', async () => {
+    const run = await autopilot(['validate'], { AUTOPILOT_CONFIG: broken });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('broken.yaml');
+  });
+
+  it.each([
+    ['a YAML syntax error, with its line', () => badYaml, /not valid YAML\/JSON \(line \d+, column \d+\)/],
+    ['a missing file', () => path.join(dir, 'nope.yaml'), /Cannot read the config file/],
+  ])('exits 1 on %s', async (_name, file, message) => {
+    const run = await autopilot(['validate', '--config', file()]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('autopilot plan', () => {
+  it('--json prints one array of transitions in UTC, sorted by time then group', async () => {
+    const run = await autopilot([
+      'plan',
+      '--from',
+      '2026-06-01T00:00:00+08:00',
+      '--to',
+      '2026-06-02T00:00:00+08:00',
+      '--json',
+    ]);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      { at: '2026-05-31T22:00:00.000Z', jobGroupId: '7', set: { status: 'Stopped' }, window: 'otherwise' },
+      ...['1', '2', '3'].map((jobGroupId) => ({
+        at: '2026-05-31T23:30:00.000Z',
+        jobGroupId,
+        set: { planedJobCount: 10, status: 'Running' },
+        window: 'weekday-peak',
+      })),
+      ...['1', '2', '3'].map((jobGroupId) => ({
+        at: '2026-06-01T13:00:00.000Z',
+        jobGroupId,
+        set: { planedJobCount: 2 },
+        window: 'otherwise',
+      })),
+      {
+        at: '2026-06-01T14:00:00.000Z',
+        jobGroupId: '7',
+        set: { planedJobCount: 3, status: 'Running' },
+        window: 'night',
+      },
+    ]);
+  });
+
+  it('reads local times without an offset in the config time zone', async () => {
+    const zoned = await autopilot([
+      'plan',
+      '--from',
+      '2026-06-01T00:00:00+08:00',
+      '--to',
+      '2026-06-08T00:00:00+08:00',
+      '--json',
+    ]);
+    const local = await autopilot(['plan', '--from', '2026-06-01', '--to', '2026-06-08T00:00', '--json']);
+
+    expect(local.code).toBe(0);
+    expect(local.stdout).toBe(zoned.stdout);
+  });
+
+  it('prints a week view a person can check: per schedule, local day and time, what is set and why', async () => {
+    const run = await autopilot(['plan', '--from', '2026-06-01', '--to', '2026-06-08']);
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toContain('after 2026-06-01 00:00 up to 2026-06-08 00:00 Asia/Shanghai');
+    expect(lines).toContain('downtown-crossroads (Asia/Shanghai): job groups 1, 2, 3');
+    expect(lines).toContain(
+      '  Mon 2026-06-01   07:30 +08:00  planedJobCount 10, status Running  [weekday-peak]',
+    );
+    expect(lines).toContain('                   21:00 +08:00  planedJobCount 2  [otherwise]');
+    expect(lines).toContain(
+      '  Sat 2026-06-06   10:00 +08:00  planedJobCount 4, status Running  [weekend-daytime]',
+    );
+    expect(lines).toContain('parking-night-shift (Asia/Shanghai, enforced): job groups 7');
+  });
+
+  it('exits 1 and lists the problems when the config is invalid', async () => {
+    const run = await autopilot(['plan', '--config', broken, '--from', '2026-06-01', '--to', '2026-06-02']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('schedules[0].windows[0].to');
+  });
+
+  it.each([
+    ['no command', []],
+    ['an unknown command', ['deploy']],
+    ['a missing --to', ['plan', '--from', '2026-06-01']],
+    ['an unknown option', ['plan', '--from', '2026-06-01', '--to', '2026-06-02', '--yaml']],
+    ['a date that is not ISO-8601', ['plan', '--from', 'June 1st', '--to', '2026-06-02']],
+    ['an impossible date', ['plan', '--from', '2026-02-30', '--to', '2026-06-02']],
+    ['--to before --from', ['plan', '--from', '2026-06-02', '--to', '2026-06-01']],
+    ['a range over 400 days', ['plan', '--from', '2026-01-01', '--to', '2027-06-01']],
+    ['a stray positional', ['validate', 'config/autopilot.yaml']],
+  ])('exits 2 with the usage on stderr for %s', async (_name, args) => {
+    const run = await autopilot(args);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage:');
+    expect(run.stdout).toBe('');
+  });
+
+  it('prints the usage on stdout for --help', async () => {
+    const run = await autopilot(['--help']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('autopilot plan --from TIME --to TIME');
+  });
+});
+
+describe('npx autopilot', () => {
+  it('runs the bin of this repository (offline: nothing is fetched)', async () => {
+    const run = await exec('npx', ['--no-install', 'autopilot', 'validate'], { npm_config_offline: 'true' });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('config/autopilot.yaml: OK');
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { CityVisualClient, ModifyResult } from '../../../shared/cityvisual/client.js';
+import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
+import { AutopilotError } from '../../../shared/errors.js';
+import type { Intent } from '../../../shared/intent/index.js';
+import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
+import type { Target } from '../../../shared/jobgroup/target.js';
+import { setLogSink } from '../../../shared/log.js';
+import { executeChanges } from '../../../shared/scheduler/index.js';
+
+const REGISTRY = Object.fromEntries(
+  ['1', '2', '3'].map((id) => [id, { jobGroupName: `Group-${id}`, algoLibId: '2', resourceProfileId: '23' }]),
+);
+
+/** A client whose ModifyJobGroup runs `behaviour`; no live reads (registry mode). */
+function fakeClient(behaviour: (request: ModifyJobGroupRequest) => Promise<ModifyResult>): CityVisualClient {
+  return {
+    modifyJobGroup: behaviour,
+    describeJobGroups: async () => {
+      throw new Error('not used');
+    },
+    describeJobGroup: async () => undefined,
+  };
+}
+
+const intent = (jobGroupId: string, target: Target): { intent: Intent } => ({
+  intent: { jobGroupId, action: 'modify', target, identity: {} },
+});
+
+function run(changes: Array<{ intent: Intent }>, client: CityVisualClient, deadline = Date.now() + 5_000) {
+  return executeChanges(changes, {
+    applyDeps: { client, registry: REGISTRY, memory: new AppliedMemory() },
+    concurrency: 4,
+    deadline,
+    maxAttempts: 4,
+    auditFields: { source: 'test' },
+  });
+}
+
+describe('executeChanges', () => {
+  it('runs the changes of one group in order, and different groups side by side', async () => {
+    // Prepare
+    const previous = setLogSink(() => {});
+    const order: string[] = [];
+    const client = fakeClient(async (request) => {
+      order.push(`${request.JobGroupId}:${request.PlanedJobCount}`);
+      await new Promise((resolve) => setTimeout(resolve, request.PlanedJobCount === 1 ? 30 : 1));
+      return { requestId: `req-${request.JobGroupId}-${request.PlanedJobCount}`, attempts: 1 };
+    });
+
+    // Act
+    const outcomes = await run(
+      [
+        intent('1', { planedJobCount: 1 }),
+        intent('2', { planedJobCount: 5 }),
+        intent('1', { planedJobCount: 2 }),
+      ],
+      client,
+    );
+    setLogSink(previous);
+
+    // Assess
+    expect(order).toEqual(['1:1', '2:5', '1:2']);
+    expect(outcomes.map((o) => o.status === 'applied' && o.requestId)).toEqual([
+      'req-1-1',
+      'req-2-5',
+      'req-1-2',
+    ]);
+  });
+
+  it.each([
+    [
+      'a non-retryable table error keeps its code',
+      new AutopilotError('InvalidName.Duplicate', { upstream: { attempts: 1 } }),
+      { code: 'InvalidName.Duplicate', retryable: false },
+    ],
+    [
+      'a retryable error after every attempt keeps its code',
+      new AutopilotError('Throttling', { upstream: { attempts: 4 } }),
+      { code: 'Throttling', retryable: true },
+    ],
+    [
+      'a retryable error before the last attempt was cut short by the deadline',
+      new AutopilotError('UPSTREAM_TIMEOUT', { upstream: { attempts: 2 } }),
+      { code: 'DEADLINE_EXCEEDED', retryable: true, reason: 'deadline' },
+    ],
+    [
+      'DEADLINE_EXCEEDED is a deadline failure',
+      new AutopilotError('DEADLINE_EXCEEDED'),
+      { reason: 'deadline' },
+    ],
+    [
+      'a foreign error is INTERNAL, its message dropped',
+      new Error('https://signed?Signature=x'),
+      { code: 'INTERNAL' },
+    ],
+  ])('reports %s', async (_name, thrown, expected) => {
+    const outcomes = await run(
+      [intent('1', { planedJobCount: 1 })],
+      fakeClient(async () => {
+        throw thrown;
+      }),
+    );
+
+    expect(outcomes[0]).toMatchObject({ status: 'failed', jobGroupId: '1', ...expected });
+    expect(JSON.stringify(outcomes)).not.toContain('Signature');
+  });
+
+  it('sends nothing for a target that sets nothing', async () => {
+    let calls = 0;
+    const outcomes = await run(
+      [intent('1', {})],
+      fakeClient(async () => {
+        calls++;
+        return { requestId: 'r', attempts: 1 };
+      }),
+    );
+
+    expect(calls).toBe(0);
+    expect(outcomes).toEqual([{ status: 'unchanged', jobGroupId: '1' }]);
+  });
+
+  it('reports changes it had no time to start as deadline failures', async () => {
+    const outcomes = await run(
+      [intent('1', { planedJobCount: 1 }), intent('2', { planedJobCount: 1 })],
+      fakeClient(async () => ({ requestId: 'r', attempts: 1 })),
+      Date.now() + 10,
+    );
+
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', jobGroupId: '1', reason: 'deadline' }),
+      expect.objectContaining({ status: 'failed', jobGroupId: '2', reason: 'deadline' }),
+    ]);
+  });
+});

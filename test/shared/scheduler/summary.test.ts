@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { decodeTimerEvent } from '../../../shared/fc/timer.js';
+import {
+  buildShardEvent,
+  MAX_SHARD_EVENT_BYTES,
+  summarize,
+  summaryError,
+  summaryForLog,
+} from '../../../shared/scheduler/index.js';
+
+const base = {
+  action: 'reconcile',
+  tick: '2026-06-01T00:00:00.000Z',
+  trigger: 'every-5m',
+  applied: [],
+  unchanged: [],
+};
+
+describe('tick summaries', () => {
+  it('counts every list, so counts never disagree with them', () => {
+    const summary = summarize({
+      ...base,
+      due: ['1', '2', '3'],
+      applied: [{ jobGroupId: '1', requestId: 'r1', set: { planedJobCount: 2 } }],
+      unchanged: ['2'],
+      failed: [{ jobGroupId: '3', code: 'Throttling', retryable: true, message: 'm' }],
+    });
+
+    expect(summary.counts).toEqual({ due: 3, applied: 1, unchanged: 1, failed: 1, delegated: 0 });
+  });
+
+  it.each([
+    [
+      [
+        { jobGroupId: '1', code: 'Throttling', retryable: true, message: 'm' },
+        { jobGroupId: '2', code: 'JOB_GROUP_NOT_REGISTERED', retryable: false, message: 'm' },
+      ],
+      'RECONCILE_INCOMPLETE',
+      true,
+    ],
+    [
+      [{ jobGroupId: '2', code: 'JOB_GROUP_NOT_REGISTERED', retryable: false, message: 'm' }],
+      'RECONCILE_FAILED',
+      false,
+    ],
+  ])('turns failures into one error carrying the summary (%#)', (failed, code, retryable) => {
+    const summary = summarize({ ...base, due: failed.map((f) => f.jobGroupId), failed });
+
+    const error = summaryError(summary);
+
+    expect(error).toMatchObject({ code, retryable, details: { summary } });
+    expect(error.message).toContain(`${failed.length} failed`);
+    expect(error.message).toContain('2 JOB_GROUP_NOT_REGISTERED');
+  });
+
+  it('logs a large summary cut down to its counts and first failures', () => {
+    const ids = Array.from({ length: 2_000 }, (_, i) => String(i));
+    const summary = summarize({
+      ...base,
+      due: ids,
+      applied: ids
+        .slice(0, 1_000)
+        .map((jobGroupId) => ({ jobGroupId, requestId: 'x'.repeat(36), set: { planedJobCount: 1 } })),
+      failed: ids
+        .slice(1_000)
+        .map((jobGroupId) => ({ jobGroupId, code: 'Throttling', retryable: true, message: 'm' })),
+    });
+
+    const line = summaryForLog(summary);
+
+    expect(line).toMatchObject({ truncated: true, counts: summary.counts });
+    expect((line.failed as unknown[]).length).toBe(100);
+    expect(JSON.stringify(line).length).toBeLessThan(24_000);
+  });
+
+  it('builds a shard event the timer adapter decodes back to the parent tick and a shard payload', () => {
+    const tick = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'every-5m' };
+
+    const decoded = decodeTimerEvent(buildShardEvent(tick, ['7', '8'], 1, 3));
+
+    expect(decoded).toEqual({
+      triggerTime: tick.tick,
+      triggerName: 'every-5m#shard-2-of-3',
+      payload: { action: 'reconcile', jobGroupIds: ['7', '8'] },
+    });
+  });
+
+  it('refuses a shard event over the async payload limit', () => {
+    const shard = Array.from({ length: 3_000 }, (_, i) => `job-group-${String(i).padStart(40, '0')}`);
+
+    expect(() => buildShardEvent({ tick: new Date(), trigger: 't' }, shard, 0, 1)).toThrow(RangeError);
+    expect(MAX_SHARD_EVENT_BYTES).toBeLessThan(128 * 1024);
+  });
+});
