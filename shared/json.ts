@@ -1,9 +1,13 @@
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
 
 /**
  * JSON.parse that drops `__proto__`, `constructor` and `prototype` keys, so hostile input can neither
  * pollute prototypes nor smuggle a field past a schema. Throws SyntaxError like JSON.parse.
  */
 export function parseJsonSafe(text: string): unknown {
+  // A reviver makes JSON.parse several times slower; without any of the keys (or an escape that could
+  // spell one) it would change nothing, so plain JSON.parse gives the identical result.
+  if (!MAY_HOLD_FORBIDDEN_KEY.test(text)) return JSON.parse(text);
   return JSON.parse(text, (key, value) => (FORBIDDEN_KEYS.has(key) ? undefined : value));
 }

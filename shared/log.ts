@@ -48,6 +48,21 @@ export function log(level: LogLevel, msg: string, fields: Record<string, unknown
   sink(JSON.stringify(line));
 }
 
+/**
+ * Writes one audit line (`audit: true`, level info) whatever LOG_LEVEL says: an audit trail that a
+ * log-level change can switch off is not one. Secrets are redacted like any other line.
+ */
+export function audit(msg: string, fields: Record<string, unknown> = {}): void {
+  const line = {
+    level: 'info',
+    time: new Date().toISOString(),
+    msg,
+    audit: true,
+    ...(redact(fields, 0) as object),
+  };
+  sink(JSON.stringify(line));
+}
+
 export const logger = {
   debug: (msg: string, fields?: Record<string, unknown>) => log('debug', msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => log('info', msg, fields),

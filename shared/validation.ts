@@ -93,7 +93,9 @@ export function validationError(
   code: ErrorCode = 'INVALID_INPUT',
 ): AutopilotError {
   const issues = zodIssues(error, prefix);
-  const first = issues[0] ?? { path: prefix || '(root)', message: 'invalid' };
+  // A misspelt field also makes the real one "missing": name the unknown field first, it is the cause.
+  const first = issues.find((issue) => issue.message.startsWith('unknown field')) ??
+    issues[0] ?? { path: prefix || '(root)', message: 'invalid' };
   return new AutopilotError(code, {
     message: `${first.path}: ${first.message}`,
     field: first.path,

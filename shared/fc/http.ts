@@ -36,6 +36,8 @@ export interface FcHttpResponse {
 export interface HttpRequest {
   readonly method: string;
   readonly path: string;
+  /** The path still URL-encoded (FC's `rawPath`): routers split it before decoding, so `%2F` stays in a segment. */
+  readonly rawPath: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   /** The body exactly as sent (base64-decoded when FC encoded it): signatures cover these bytes. */
@@ -80,6 +82,7 @@ export function decodeHttpEvent(raw: unknown): HttpRequest {
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: path.split('?')[0] || '/',
+    rawPath: event.rawPath.split('?')[0] || '/',
     headers,
     query: event.queryParameters,
     body,

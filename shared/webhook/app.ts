@@ -1,0 +1,187 @@
+import type { CityVisualClient } from '../cityvisual/client.js';
+import type { Env } from '../config/env.js';
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import type { Invocation } from '../fc/context.js';
+import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
+import type { ApplyDeps } from '../jobgroup/apply.js';
+import { logger } from '../log.js';
+import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
+import { type Authenticator, type AuthFailureReason, type Caller, createAuthenticator } from './auth.js';
+import { ReplayCache } from './replay-cache.js';
+import { parseQuery, readJsonBody } from './request.js';
+import { createRouter, type Router, type WebhookRoute } from './router.js';
+import { webhookRoutes } from './routes.js';
+
+export interface WebhookAppOptions {
+  /** The route table; default the built-in routes plus registered ones, compiled on the first request. */
+  readonly routes?: readonly WebhookRoute[];
+  /** Env + config, parsed once per instance (default {@link getRuntime}). */
+  readonly runtime?: () => Runtime;
+  /** Seam for the CityVisual client (default: pop-core with this invocation's credentials). */
+  readonly client?: (invocation: Invocation, runtime: Runtime) => CityVisualClient;
+  /** Accepted `webhook-id`s of this instance (default: a new bounded cache). */
+  readonly replay?: ReplayCache;
+}
+
+/** The webhook's request → response function, run inside the shared middy stack. */
+export type WebhookApp = (request: HttpRequest, invocation: Invocation) => Promise<FcHttpResponse>;
+
+/**
+ * pop-core clients reused while the credentials and the runtime stay the same (a warm instance with
+ * the same STS keys): building one per request costs more than the rest of the handler. New keys
+ * (FC rotates STS credentials) or a reloaded runtime build a new client.
+ */
+function reusingClientFactory(): (invocation: Invocation, runtime: Runtime) => CityVisualClient {
+  let last: { key: string; runtime: Runtime; client: CityVisualClient } | undefined;
+  return (invocation, runtime) => {
+    const c = (invocation.credentials ?? {}) as Record<string, unknown>;
+    // Context (STS) credentials win; the ALIBABA_CLOUD_* variables only matter without them (local runs).
+    const fromContext =
+      typeof c.accessKeyId === 'string' &&
+      c.accessKeyId !== '' &&
+      typeof c.accessKeySecret === 'string' &&
+      c.accessKeySecret !== '';
+    const env = fromContext ? {} : process.env;
+    const key = fromContext
+      ? `ctx\n${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`
+      : `env\n${env.ALIBABA_CLOUD_ACCESS_KEY_ID}\n${env.ALIBABA_CLOUD_ACCESS_KEY_SECRET}\n${env.ALIBABA_CLOUD_SECURITY_TOKEN}`;
+    if (last?.key === key && last.runtime === runtime) return last.client;
+    const client = clientFor(invocation, runtime);
+    last = { key, runtime, client };
+    return client;
+  };
+}
+
+/** A client that is only built (credentials resolved, pop-core set up) when a call is actually made. */
+function lazyClient(build: () => CityVisualClient): CityVisualClient {
+  let client: CityVisualClient | undefined;
+  const get = () => {
+    client ??= build();
+    return client;
+  };
+  return {
+    modifyJobGroup: (request, options) => get().modifyJobGroup(request, options),
+    describeJobGroups: (query, options) => get().describeJobGroups(query, options),
+    describeJobGroup: (instanceId, jobGroupId, options) =>
+      get().describeJobGroup(instanceId, jobGroupId, options),
+  };
+}
+
+/**
+ * The webhook use case: route (404/405), authenticate before reading the body (401), check the query and
+ * the body's media type (400/415), parse it safely, run the route, and write one audit line for every
+ * request to an authenticated route. Errors are thrown to the stack's HTTP error translator.
+ *
+ * @example
+ * export const handler = createFcHandler({ decode: decodeHttpEvent, errors: 'http', run: createWebhookApp() });
+ */
+export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
+  const loadRuntime = options.runtime ?? (() => getRuntime());
+  const buildClient = options.client ?? reusingClientFactory();
+  const replay = options.replay ?? new ReplayCache();
+  // Verifiers are built once per parsed environment (i.e. per instance, or per reload of `npm start`).
+  const authenticators = new WeakMap<Env, Authenticator>();
+  let router: Router | undefined;
+
+  function authenticatorFor(env: Env): Authenticator {
+    let authenticator = authenticators.get(env);
+    if (!authenticator) {
+      authenticator = createAuthenticator(
+        { secrets: env.WEBHOOK_SECRETS, tokens: env.WEBHOOK_TOKENS },
+        { replay },
+      );
+      if (!authenticator.configured) {
+        logger.warn(
+          'webhook auth is not configured: set WEBHOOK_SECRETS or WEBHOOK_TOKENS; every mutating route answers 401',
+        );
+      }
+      authenticators.set(env, authenticator);
+    }
+    return authenticator;
+  }
+
+  async function runAuthenticated(
+    route: WebhookRoute,
+    params: Record<string, string>,
+    request: HttpRequest,
+    invocation: Invocation,
+  ): Promise<FcHttpResponse> {
+    const facts: AuditFacts = newAuditFacts();
+    let caller: Caller | undefined;
+    let authFailure: AuthFailureReason | undefined;
+    let dryRun: boolean | undefined;
+    let authenticator: Authenticator | undefined;
+    try {
+      const runtime = loadRuntime();
+      authenticator = authenticatorFor(runtime.env);
+      const auth = authenticator.authenticate(request);
+      if (!auth.ok) {
+        authFailure = auth.reason;
+        throw auth.error;
+      }
+      caller = auth.caller;
+      dryRun = parseQuery(request.query).dryRun;
+      const body = route.body === 'json' ? readJsonBody(request) : undefined;
+      let deps: ApplyDeps | undefined;
+      const result = await route.handle({
+        request,
+        params,
+        body,
+        dryRun,
+        invocation,
+        caller,
+        audit: facts,
+        deps: () => {
+          deps ??= applyDepsFor(
+            invocation,
+            runtime,
+            lazyClient(() => buildClient(invocation, runtime)),
+          );
+          return deps;
+        },
+      });
+      writeAudit({ route, request, invocation, caller, dryRun, facts, status: result.status });
+      return jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
+    } catch (error) {
+      const e = toAutopilotError(error);
+      // A sender may retry a message that failed for a reason a retry can fix (throttled, upstream down).
+      if (caller && authenticator && (e.retryable || e.status >= 500)) authenticator.release(caller);
+      writeAudit({
+        route,
+        request,
+        invocation,
+        ...(caller && { caller }),
+        ...(authFailure && { authFailure }),
+        ...(dryRun !== undefined && { dryRun }),
+        facts,
+        status: e.status,
+        error: e,
+      });
+      throw e;
+    }
+  }
+
+  return async (request, invocation) => {
+    router ??= createRouter(options.routes ?? webhookRoutes());
+    const match = router.match(request.method, request.rawPath);
+    if (match.kind === 'not-found') throw new AutopilotError('ROUTE_NOT_FOUND');
+    if (match.kind === 'method-not-allowed') {
+      throw new AutopilotError('METHOD_NOT_ALLOWED', { details: { allow: match.allow.join(', ') } });
+    }
+    const { route, params } = match;
+    if (route.access === 'authenticated') return runAuthenticated(route, params, request, invocation);
+    const result = await route.handle({
+      request,
+      params,
+      body: undefined,
+      dryRun: false,
+      invocation,
+      audit: newAuditFacts(),
+      deps: () => {
+        throw new AutopilotError('INTERNAL', { message: 'Public routes have no CityVisual access.' });
+      },
+    });
+    return jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
+  };
+}

@@ -1,0 +1,212 @@
+import * as crypto from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { AutopilotError } from '../errors.js';
+import type { HttpRequest } from '../fc/http.js';
+import { ReplayCache } from './replay-cache.js';
+
+/** The `standardwebhooks` library's timestamp tolerance (not exported by it); also the replay window. */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+
+/** Who sent an authenticated request, as the audit log names it (never a secret or token). */
+export interface Caller {
+  /** Token name (`name=token`), `token:<index>`, or `webhook:<index of the secret in WEBHOOK_SECRETS>`. */
+  readonly who: string;
+  readonly via: 'signature' | 'bearer';
+  /** The Standard Webhooks message id (signed requests only). */
+  readonly webhookId?: string;
+}
+
+/** Why a request was refused; logged in the audit line, not shown to the caller beyond the message. */
+export type AuthFailureReason =
+  | 'not-configured'
+  | 'missing-credentials'
+  | 'malformed-headers'
+  | 'stale-timestamp'
+  | 'bad-signature'
+  | 'replayed-id'
+  | 'bad-token';
+
+export type AuthResult =
+  | { readonly ok: true; readonly caller: Caller }
+  | { readonly ok: false; readonly reason: AuthFailureReason; readonly error: AutopilotError };
+
+export interface AuthConfig {
+  /** `WEBHOOK_SECRETS`: `whsec_…` secrets, comma-separated (rotation: old and new side by side). */
+  readonly secrets?: string | undefined;
+  /** `WEBHOOK_TOKENS`: `token` or `name=token`, comma-separated. */
+  readonly tokens?: string | undefined;
+}
+
+export interface Authenticator {
+  /** False when neither secrets nor tokens are configured: every authenticated route then answers 401. */
+  readonly configured: boolean;
+  /** Checks the request's Standard Webhooks signature or bearer token; never parses the body. */
+  authenticate(request: HttpRequest): AuthResult;
+  /** Lets a sender retry a signed message that failed retryably (its `webhook-id` is not "used"). */
+  release(caller: Caller): void;
+}
+
+interface Verifier {
+  readonly index: number;
+  readonly webhook: Webhook;
+}
+interface Token {
+  readonly who: string;
+  readonly digest: Buffer;
+}
+
+const MESSAGE_ID = /^[\x21-\x7e]{1,256}$/;
+// No leading zeros: the library signs parseInt(timestamp), so "0123" would verify as "123".
+const TIMESTAMP = /^(?:0|[1-9]\d{0,11})$/;
+const MAX_SIGNATURE_HEADER = 4_096;
+const TOKEN_NAME = /^[A-Za-z0-9_.:@-]{1,64}$/;
+const BEARER = /^bearer[ \t]+(.*)$/i;
+
+// One-shot crypto.hash (Node >= 20.12) is about twice as fast as createHash; older 20.x falls back.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+const sha256 = (value: string): Buffer =>
+  oneShot ? oneShot('sha256', value, 'buffer') : crypto.createHash('sha256').update(value, 'utf8').digest();
+
+const refuse = (reason: AuthFailureReason, message?: string): AuthResult => ({
+  ok: false,
+  reason,
+  error: new AutopilotError('UNAUTHORIZED', message === undefined ? {} : { message }),
+});
+
+/** `whsec_…` list → one verifier per secret, built once; a bad secret fails naming its position only. */
+export function parseSecrets(value: string | undefined): Verifier[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return entries.map((secret, index) => {
+    try {
+      return { index, webhook: new Webhook(secret) };
+    } catch {
+      throw new AutopilotError('CONFIG_INVALID', {
+        message: `WEBHOOK_SECRETS entry ${index} is not a Standard Webhooks secret (whsec_ followed by base64).`,
+      });
+    }
+  });
+}
+
+/** `name=token` / `token` list → names and SHA-256 digests (compared in constant time, equal length). */
+export function parseTokens(value: string | undefined): Token[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return entries.map((entry, index) => {
+    const eq = entry.indexOf('=');
+    const name = eq > 0 ? entry.slice(0, eq) : '';
+    const token = eq > 0 ? entry.slice(eq + 1) : '';
+    // base64 padding (`abc==`) is a token, not a name: only `name=<something but padding>` names one.
+    if (TOKEN_NAME.test(name) && token !== '' && !/^=*$/.test(token))
+      return { who: name, digest: sha256(token) };
+    return { who: `token:${index}`, digest: sha256(entry) };
+  });
+}
+
+/**
+ * Authentication for the webhook: Standard Webhooks signatures (verified by the `standardwebhooks`
+ * library over the raw body, any configured secret may match, 5-minute tolerance, each `webhook-id`
+ * accepted once per tolerance window) or, for tools that cannot sign, `Authorization: Bearer`.
+ * Build once per configuration: the verifiers and token digests are reused by every request.
+ *
+ * @example
+ * const auth = createAuthenticator({ secrets: env.WEBHOOK_SECRETS, tokens: env.WEBHOOK_TOKENS });
+ * const result = auth.authenticate(request);
+ * if (!result.ok) throw result.error;
+ */
+export function createAuthenticator(
+  config: AuthConfig,
+  options: { replay?: ReplayCache; now?: () => number } = {},
+): Authenticator {
+  const verifiers = parseSecrets(config.secrets);
+  const tokens = parseTokens(config.tokens);
+  const replay = options.replay ?? new ReplayCache();
+  const now = options.now ?? Date.now;
+
+  function verifySignature(request: HttpRequest): AuthResult {
+    const id = request.headers['webhook-id'];
+    const timestamp = request.headers['webhook-timestamp'];
+    const signature = request.headers['webhook-signature'];
+    if (
+      id === undefined ||
+      timestamp === undefined ||
+      signature === undefined ||
+      !MESSAGE_ID.test(id) ||
+      !TIMESTAMP.test(timestamp) ||
+      signature.length > MAX_SIGNATURE_HEADER
+    ) {
+      return refuse(
+        'malformed-headers',
+        'Signed requests need webhook-id, webhook-timestamp (Unix seconds) and webhook-signature headers.',
+      );
+    }
+    if (verifiers.length === 0) return refuse('bad-signature');
+    const seconds = Number(timestamp);
+    if (Math.abs(now() / 1000 - seconds) > WEBHOOK_TOLERANCE_SECONDS) {
+      return refuse(
+        'stale-timestamp',
+        'webhook-timestamp is more than 5 minutes away from the server clock; sign with the current time.',
+      );
+    }
+    // The library's own check, over the raw body exactly as sent; its JSON parsing is off (ours drops __proto__).
+    const payload = request.body.toString('utf8');
+    const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
+    let matched: Verifier | undefined;
+    let stale = false;
+    for (const verifier of verifiers) {
+      try {
+        verifier.webhook.verify(payload, headers, { jsonParse: false });
+        matched = verifier;
+        break;
+      } catch (error) {
+        if (/timestamp/i.test((error as Error).message ?? '')) stale = true;
+      }
+    }
+    if (!matched) {
+      return stale
+        ? refuse('stale-timestamp', 'webhook-timestamp is outside the 5-minute tolerance.')
+        : refuse(
+            'bad-signature',
+            'No webhook-signature matched: sign "<webhook-id>.<webhook-timestamp>.<raw body>" with a WEBHOOK_SECRETS secret.',
+          );
+    }
+    // Only a verified message claims its id, so unsigned traffic cannot burn a legitimate sender's ids.
+    if (!replay.claim(id, (seconds + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000)) {
+      return refuse('replayed-id', 'This webhook-id was already accepted; send every message with a new id.');
+    }
+    return { ok: true, caller: { who: `webhook:${matched.index}`, via: 'signature', webhookId: id } };
+  }
+
+  function verifyBearer(authorization: string): AuthResult {
+    const presented = BEARER.exec(authorization)?.[1]?.trim() ?? '';
+    if (presented === '' || tokens.length === 0) return refuse('bad-token');
+    const digest = sha256(presented);
+    let matched: Token | undefined;
+    // Every token is compared (no early exit), so timing does not tell which one came close.
+    for (const token of tokens) if (crypto.timingSafeEqual(digest, token.digest) && !matched) matched = token;
+    return matched ? { ok: true, caller: { who: matched.who, via: 'bearer' } } : refuse('bad-token');
+  }
+
+  return {
+    configured: verifiers.length > 0 || tokens.length > 0,
+    authenticate(request) {
+      if (verifiers.length === 0 && tokens.length === 0) return refuse('not-configured');
+      const h = request.headers;
+      if (
+        h['webhook-signature'] !== undefined ||
+        h['webhook-id'] !== undefined ||
+        h['webhook-timestamp'] !== undefined
+      )
+        return verifySignature(request);
+      if (h.authorization !== undefined) return verifyBearer(h.authorization);
+      return refuse('missing-credentials');
+    },
+    release(caller) {
+      if (caller.webhookId !== undefined) replay.release(caller.webhookId);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { Invocation } from '../fc/context.js';
+import type { HttpRequest } from '../fc/http.js';
+import type { ApplyDeps } from '../jobgroup/apply.js';
+import type { AuditFacts } from './audit.js';
+import type { Caller } from './auth.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a route handler gets: the request, its path parameters, the parsed body and this invocation's deps. */
+export interface RouteContext {
+  readonly request: HttpRequest;
+  /** Path parameters, URL-decoded per segment (unvalidated: each route validates its own). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The parsed JSON body (`{}` when empty) for `body: 'json'` routes; undefined otherwise. */
+  readonly body: unknown;
+  /** `?dryRun=true`: validate and plan, send nothing. */
+  readonly dryRun: boolean;
+  readonly invocation: Invocation;
+  /** The authenticated caller (absent on public routes). */
+  readonly caller?: Caller;
+  /** applyIntent's dependencies for this invocation; the CityVisual client is only built when first used. */
+  readonly deps: () => ApplyDeps;
+  /** Facts for this request's audit line; a route adds the groups it touches and what happened. */
+  readonly audit: AuditFacts;
+}
+
+export interface RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One entry of the webhook's route table. Authenticated routes are checked (signature or bearer) before
+ * the body is read, and each of their requests writes one audit line.
+ *
+ * @example
+ * const route: WebhookRoute = {
+ *   method: 'POST', path: '/v1/hooks/alertmanager', action: 'alertmanager',
+ *   access: 'authenticated', body: 'json',
+ *   handle: async (ctx) => ({ status: 207, body: { results: await applyChanges(changesFrom(ctx.body), ctx) } }),
+ * };
+ */
+export interface WebhookRoute {
+  readonly method: HttpMethod;
+  /** `/v1/job-groups/:jobGroupId/scale`: literal segments, `:name` matches one non-empty segment. */
+  readonly path: string;
+  /** What the route does, for the audit line (`scale`, `batch`, …). */
+  readonly action: string;
+  /** `public`: no auth, no audit, no query check (health). `authenticated`: signed or bearer, audited. */
+  readonly access: 'public' | 'authenticated';
+  /** `json`: a non-empty body must be JSON (else 415) and is parsed before `handle`. */
+  readonly body: 'none' | 'json';
+  readonly handle: (ctx: RouteContext) => Promise<RouteResult>;
+}
+
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly route: WebhookRoute; readonly params: Record<string, string> }
+  | { readonly kind: 'method-not-allowed'; readonly allow: readonly HttpMethod[] }
+  | { readonly kind: 'not-found' };
+
+export interface Router {
+  readonly routes: readonly WebhookRoute[];
+  /** Matches a method and an encoded path (`rawPath`); segments are decoded one by one. */
+  match(method: string, rawPath: string): RouteMatch;
+}
+
+type Segment = { readonly literal: string } | { readonly param: string };
+interface CompiledRoute {
+  readonly route: WebhookRoute;
+  readonly segments: readonly Segment[];
+}
+
+function splitPath(path: string): string[] {
+  const parts = path.split('/');
+  if (parts[0] === '') parts.shift();
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // Malformed escapes stay as sent: a literal will not match, an id will fail validation (400).
+    return segment;
+  }
+}
+
+function compile(route: WebhookRoute): CompiledRoute {
+  if (!route.path.startsWith('/')) throw new Error(`route path must start with "/": ${route.path}`);
+  const segments = splitPath(route.path).map(
+    (part): Segment => (part.startsWith(':') ? { param: part.slice(1) } : { literal: part }),
+  );
+  return { route, segments };
+}
+
+const shapeOf = (segments: readonly Segment[]) =>
+  segments.map((s) => ('literal' in s ? s.literal : ':')).join('/');
+
+/**
+ * Compiles a route table once. A path whose shape matches but whose method does not is a 405 with the
+ * allowed methods; no shape matching is a 404. Two routes with the same method and shape are a
+ * programming error, reported when the table is compiled.
+ */
+export function createRouter(routes: readonly WebhookRoute[]): Router {
+  const compiled = routes.map(compile);
+  const seen = new Set<string>();
+  for (const { route, segments } of compiled) {
+    const key = `${route.method} ${shapeOf(segments)}`;
+    if (seen.has(key)) throw new Error(`duplicate webhook route: ${route.method} ${route.path}`);
+    seen.add(key);
+  }
+  return {
+    routes,
+    match(method, rawPath) {
+      const parts = splitPath(rawPath).map(decodeSegment);
+      const allow: HttpMethod[] = [];
+      let found: { route: WebhookRoute; params: Record<string, string> } | undefined;
+      for (const { route, segments } of compiled) {
+        if (segments.length !== parts.length) continue;
+        const params: Record<string, string> = {};
+        let ok = true;
+        for (let i = 0; i < segments.length && ok; i++) {
+          const segment = segments[i]!;
+          const part = parts[i]!;
+          if ('literal' in segment) ok = segment.literal === part;
+          else if (part === '') ok = false;
+          else params[segment.param] = part;
+        }
+        if (!ok) continue;
+        if (route.method === method) {
+          found ??= { route, params };
+        } else if (!allow.includes(route.method)) allow.push(route.method);
+      }
+      if (found) return { kind: 'found', ...found };
+      return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+    },
+  };
+}

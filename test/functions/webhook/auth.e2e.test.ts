@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../functions/webhook/handler.js';
+import type { Emulator } from '../../../local/emulator/index.js';
+import {
+  type Answer,
+  applyEnv,
+  auditLines,
+  bearer,
+  CI_TOKEN,
+  captureLogs,
+  type HttpEvent,
+  httpEvent,
+  invoke,
+  NEW_SECRET,
+  OLD_SECRET,
+  PLAIN_TOKEN,
+  signed,
+  startEmulator,
+  toBuffer,
+  upstreamDuring,
+  WRONG_SECRET,
+  webhookEnv,
+} from './helpers.js';
+
+let emu: Emulator;
+let logs: ReturnType<typeof captureLogs>;
+const answers: Answer[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  logs = captureLogs();
+});
+afterAll(async () => {
+  logs.restore();
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+  applyEnv(webhookEnv(emu));
+});
+
+async function send(
+  event: HttpEvent | Buffer,
+): Promise<{ answer: Answer; requests: number; audit: Record<string, unknown> }> {
+  const { result, requests } = await upstreamDuring(emu, () => invoke(handler, event));
+  answers.push(result);
+  return { answer: result, requests, audit: auditLines(logs.lines).at(-1)! };
+}
+
+const minutes = (n: number) => new Date(Date.now() + n * 60_000);
+
+describe('auth matrix', () => {
+  it.each<[string, () => HttpEvent, string]>([
+    ['no credentials at all', () => httpEvent('scale'), 'missing-credentials'],
+    [
+      'a signature made with a wrong secret',
+      () => signed(httpEvent('scale'), { secret: WRONG_SECRET }),
+      'bad-signature',
+    ],
+    [
+      'a tampered body',
+      () => signed(httpEvent('scale'), { signedBody: '{"planedJobCount": 1}' }),
+      'bad-signature',
+    ],
+    ['a timestamp 6 minutes old', () => signed(httpEvent('scale'), { at: minutes(-6) }), 'stale-timestamp'],
+    ['a timestamp 6 minutes ahead', () => signed(httpEvent('scale'), { at: minutes(6) }), 'stale-timestamp'],
+    [
+      'a non-numeric timestamp',
+      () => {
+        const event = signed(httpEvent('scale'));
+        event.headers['Webhook-Timestamp'] = `${event.headers['Webhook-Timestamp']}abc`;
+        return event;
+      },
+      'malformed-headers',
+    ],
+    [
+      'a signature without webhook-id',
+      () => {
+        const event = signed(httpEvent('scale'));
+        delete event.headers['Webhook-Id'];
+        return event;
+      },
+      'malformed-headers',
+    ],
+    [
+      'a v2 signature only',
+      () => {
+        const event = signed(httpEvent('scale'));
+        event.headers['Webhook-Signature'] = event.headers['Webhook-Signature']!.replace('v1,', 'v2,');
+        return event;
+      },
+      'bad-signature',
+    ],
+    ['a wrong bearer token', () => bearer(httpEvent('scale'), 'tok_wrong'), 'bad-token'],
+    ['an empty bearer token', () => bearer(httpEvent('scale'), ''), 'bad-token'],
+    ['a token prefix', () => bearer(httpEvent('scale'), CI_TOKEN.slice(0, -1)), 'bad-token'],
+    ['the token name as token', () => bearer(httpEvent('scale'), 'ci'), 'bad-token'],
+    ['name=token as token', () => bearer(httpEvent('scale'), `ci=${CI_TOKEN}`), 'bad-token'],
+    [
+      'Basic auth',
+      () =>
+        httpEvent('scale', {
+          headers: { Authorization: `Basic ${Buffer.from(`ci:${CI_TOKEN}`).toString('base64')}` },
+        }),
+      'bad-token',
+    ],
+  ])('refuses %s with 401 and no upstream call', async (_case, make, reason) => {
+    const { answer, requests, audit } = await send(make());
+
+    expect(answer.status).toBe(401);
+    expect(answer.json.error?.code).toBe('UNAUTHORIZED');
+    expect(requests).toBe(0);
+    expect(audit).toMatchObject({ who: 'anonymous', status: 401, code: 'UNAUTHORIZED', authFailure: reason });
+  });
+
+  it.each<[string, () => HttpEvent, string]>([
+    [
+      'the old secret during a rotation',
+      () => signed(httpEvent('scale'), { secret: OLD_SECRET }),
+      'webhook:0',
+    ],
+    [
+      'the new secret during a rotation',
+      () => signed(httpEvent('scale'), { secret: NEW_SECRET }),
+      'webhook:1',
+    ],
+    ['a timestamp 4 minutes old', () => signed(httpEvent('scale'), { at: minutes(-4) }), 'webhook:1'],
+    ['a timestamp 4 minutes ahead', () => signed(httpEvent('scale'), { at: minutes(4) }), 'webhook:1'],
+    [
+      'several signatures, one of them valid',
+      () => {
+        const event = signed(httpEvent('scale'));
+        event.headers['Webhook-Signature'] = `v1,AAAA ${event.headers['Webhook-Signature']} v1a,xyz`;
+        return event;
+      },
+      'webhook:1',
+    ],
+    ['a named bearer token', () => bearer(httpEvent('scale'), CI_TOKEN), 'ci'],
+    ['an unnamed bearer token', () => bearer(httpEvent('scale'), PLAIN_TOKEN), 'token:1'],
+    [
+      'a lower-case bearer scheme',
+      () => httpEvent('scale', { headers: { Authorization: `bearer ${CI_TOKEN}` } }),
+      'ci',
+    ],
+  ])('accepts %s', async (_case, make, who) => {
+    const { answer, audit } = await send(make());
+
+    expect(answer.status).toBe(200);
+    expect(audit).toMatchObject({ who, status: 200, outcome: 'changed' });
+  });
+
+  it('refuses a replayed webhook-id within the tolerance window, even re-signed', async () => {
+    const id = 'msg_replay_1';
+    const first = await send(signed(httpEvent('scale'), { id }));
+    const replay = await send(signed(httpEvent('scale', { body: '{"planedJobCount": 2}' }), { id }));
+
+    expect(first.answer.status).toBe(200);
+    expect(replay.answer.status).toBe(401);
+    expect(replay.answer.json.error?.message).toContain('webhook-id');
+    expect(replay.requests).toBe(0);
+    expect(replay.audit).toMatchObject({ authFailure: 'replayed-id' });
+  });
+
+  it('refuses the very same delivery twice', async () => {
+    const buffer = toBuffer(signed(httpEvent('scale')));
+
+    const first = await send(buffer);
+    const second = await send(buffer);
+
+    expect([first.answer.status, second.answer.status]).toEqual([200, 401]);
+  });
+
+  it('lets a sender retry a message that failed retryably (429), with the same webhook-id', async () => {
+    emu.setFaults({ script: ['throttle', 'throttle', 'throttle', 'throttle'] });
+    const id = 'msg_retry_after_throttle';
+
+    const throttled = await send(signed(httpEvent('scale'), { id }));
+    const retried = await send(signed(httpEvent('scale'), { id }));
+
+    expect(throttled.answer.status).toBe(429);
+    expect(retried.answer.status).toBe(200);
+  });
+
+  it('keeps a message id usable after an unverified request tried it', async () => {
+    const id = 'msg_not_burnt';
+
+    const forged = await send(signed(httpEvent('scale'), { id, secret: WRONG_SECRET }));
+    const genuine = await send(signed(httpEvent('scale'), { id }));
+
+    expect([forged.answer.status, genuine.answer.status]).toEqual([401, 200]);
+  });
+
+  it.each([
+    ['invalid JSON', { body: '{not json' }],
+    ['a non-JSON content type', { body: '{"planedJobCount": 3}', headers: { 'Content-Type': 'text/plain' } }],
+    ['an unknown field', { body: '{"plannedJobCount": 3}' }],
+  ])('authenticates before reading the body: %s without credentials is 401', async (_case, changes) => {
+    const { answer } = await send(httpEvent('scale', changes));
+
+    expect(answer.status).toBe(401);
+  });
+});
+
+describe('without any secret or token configured', () => {
+  beforeEach(() => applyEnv({ WEBHOOK_SECRETS: undefined, WEBHOOK_TOKENS: undefined }));
+
+  it.each<[string, () => HttpEvent]>([
+    ['scale', () => signed(httpEvent('scale'))],
+    ['stop', () => bearer(httpEvent('stop'))],
+    ['start', () => signed(httpEvent('start'))],
+    ['PATCH', () => bearer(httpEvent('modify'))],
+    ['batch', () => signed(httpEvent('batch'))],
+    ['dry run', () => signed(httpEvent('scale-dry-run'))],
+    ['no credentials', () => httpEvent('scale')],
+  ])('answers 401 to %s (never open by accident)', async (_case, make) => {
+    const { answer, requests, audit } = await send(make());
+
+    expect(answer.status).toBe(401);
+    expect(requests).toBe(0);
+    expect(audit).toMatchObject({ authFailure: 'not-configured' });
+  });
+
+  it('still answers /healthz', async () => {
+    const { answer } = await send(httpEvent('healthz'));
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('warns the operator in the log', async () => {
+    await send(signed(httpEvent('scale')));
+
+    expect(
+      logs.lines.some((line) => line.level === 'warn' && String(line.msg).includes('not configured')),
+    ).toBe(true);
+  });
+});
+
+describe('with bearer tokens only', () => {
+  beforeEach(() => applyEnv({ WEBHOOK_SECRETS: undefined }));
+
+  it('refuses signatures and accepts tokens', async () => {
+    const signature = await send(signed(httpEvent('scale')));
+    const token = await send(bearer(httpEvent('scale')));
+
+    expect([signature.answer.status, token.answer.status]).toEqual([401, 200]);
+  });
+});
+
+describe('nothing leaks', () => {
+  it('no secret, token or signature appears in any response or log line of this file', () => {
+    const signatures = logs.raw.join('\n').match(/v1,[A-Za-z0-9+/=]{20,}/g) ?? [];
+    const haystack = [...answers.map((a) => a.body), ...logs.raw].join('\n');
+
+    expect(answers.length).toBeGreaterThan(30);
+    for (const secret of [
+      OLD_SECRET,
+      NEW_SECRET,
+      OLD_SECRET.slice(6),
+      NEW_SECRET.slice(6),
+      CI_TOKEN,
+      PLAIN_TOKEN,
+    ]) {
+      expect(haystack).not.toContain(secret);
+    }
+    expect(signatures).toEqual([]);
+  });
+});

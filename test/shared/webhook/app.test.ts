@@ -1,0 +1,305 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CityVisualClient } from '../../../shared/cityvisual/client.js';
+import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
+import { parseEnv } from '../../../shared/config/env.js';
+import { ConfigFileSchema } from '../../../shared/config/file.js';
+import { AutopilotError } from '../../../shared/errors.js';
+import { decodeHttpEvent } from '../../../shared/fc/http.js';
+import { createFcHandler } from '../../../shared/handler.js';
+import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
+import { setLogSink } from '../../../shared/log.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import {
+  applyChanges,
+  BATCH_CONCURRENCY,
+  createWebhookApp,
+  registerRoutes,
+  WEBHOOK_ROUTES,
+  type WebhookRoute,
+  webhookRoutes,
+} from '../../../shared/webhook/index.js';
+
+const TOKEN = 'tok-for-app-tests';
+const registry = Object.fromEntries(
+  ['1', '2', '3', '4', '5', '6', '7', '8', 'slow', 'fail'].map((id) => [
+    id,
+    { jobGroupName: `Group-${id}`, algoLibId: '2', resourceProfileId: '23' },
+  ]),
+);
+
+function runtime(env: Record<string, string> = { WEBHOOK_TOKENS: `ops=${TOKEN}` }): Runtime {
+  return {
+    env: parseEnv(env),
+    config: ConfigFileSchema.parse({ jobGroups: registry }),
+    memory: new AppliedMemory(),
+  };
+}
+
+/** A CityVisualClient fake injected at the seam: records writes, in-flight peak, and fails on request. */
+function fakeClient() {
+  const state = { writes: [] as ModifyJobGroupRequest[], inFlight: 0, peak: 0, built: 0 };
+  const client: CityVisualClient = {
+    async modifyJobGroup(request) {
+      state.inFlight++;
+      state.peak = Math.max(state.peak, state.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, request.JobGroupId === 'slow' ? 30 : 5));
+      state.inFlight--;
+      if (request.JobGroupId === 'fail')
+        throw new AutopilotError('InternalError', { upstream: { requestId: 'RID-fail' } });
+      state.writes.push(request);
+      return { requestId: `RID-${state.writes.length}`, attempts: 1 };
+    },
+    describeJobGroups: async () => {
+      throw new Error('not used: no instance id');
+    },
+    describeJobGroup: async () => undefined,
+  };
+  return { client, state };
+}
+
+function event(method: string, path: string, body = '', query: Record<string, string> = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: path,
+      body,
+      isBase64Encoded: false,
+      headers: { Authorization: `Bearer ${TOKEN}`, ...(body && { 'Content-Type': 'application/json' }) },
+      queryParameters: query,
+      requestContext: { requestId: 'r', http: { method, path } },
+    }),
+  );
+}
+
+let lines: Array<Record<string, unknown>>;
+let restore: () => void;
+beforeEach(() => {
+  lines = [];
+  const previous = setLogSink((line) => lines.push(JSON.parse(line)));
+  restore = () => setLogSink(previous);
+});
+afterEach(() => {
+  restore();
+  delete process.env.LOG_LEVEL;
+});
+
+function build(routes?: readonly WebhookRoute[], rt = runtime()) {
+  const fake = fakeClient();
+  const app = createWebhookApp({
+    ...(routes && { routes }),
+    runtime: () => rt,
+    client: () => {
+      fake.state.built++;
+      return fake.client;
+    },
+  });
+  const handler = createFcHandler({ decode: decodeHttpEvent, errors: 'http', run: app });
+  const call = async (buffer: Buffer) => {
+    const response = (await handler(buffer, { requestId: 'inv-1' })) as { statusCode: number; body: string };
+    return { status: response.statusCode, json: JSON.parse(response.body) };
+  };
+  return { call, fake };
+}
+
+describe('batch execution', () => {
+  it(`runs at most ${BATCH_CONCURRENCY} groups at once, keeps request order in the results`, async () => {
+    const { call, fake } = build(WEBHOOK_ROUTES);
+    const changes = ['slow', '1', '2', '3', '4', '5', '6', '7', '8'].map((id, i) => ({
+      jobGroupId: id,
+      action: 'scale',
+      planedJobCount: i,
+    }));
+
+    const { status, json } = await call(event('POST', '/v1/batch', JSON.stringify({ changes })));
+
+    expect(status).toBe(207);
+    expect(json.results.map((r: { jobGroupId: string }) => r.jobGroupId)).toEqual(
+      changes.map((c) => c.jobGroupId),
+    );
+    expect(fake.state.peak).toBeLessThanOrEqual(BATCH_CONCURRENCY);
+    expect(fake.state.peak).toBeGreaterThan(1);
+  });
+
+  it('applies changes to one group one after another, in request order', async () => {
+    const fake = fakeClient();
+    const counts = [5, 6, 7, 8];
+
+    const results = await applyChanges(
+      counts.map((n) => ({ jobGroupId: '3', action: 'scale', planedJobCount: n })),
+      {
+        deps: () => ({ client: fake.client, registry, memory: new AppliedMemory() }),
+        dryRun: false,
+        deadline: Date.now() + 10_000,
+      },
+    );
+
+    expect(fake.state.peak).toBe(1);
+    expect(fake.state.writes.map((w) => w.PlanedJobCount)).toEqual(counts);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('turns an upstream failure into its entry and goes on', async () => {
+    const { call } = build(WEBHOOK_ROUTES);
+    const changes = [
+      { jobGroupId: 'fail', action: 'stop' },
+      { jobGroupId: '1', action: 'stop' },
+    ];
+
+    const { json } = await call(event('POST', '/v1/batch', JSON.stringify({ changes })));
+
+    expect(json.results).toMatchObject([
+      { index: 0, jobGroupId: 'fail', status: 502, error: { code: 'InternalError', requestId: 'RID-fail' } },
+      { index: 1, jobGroupId: '1', status: 200, changed: true, requestId: 'RID-1' },
+    ]);
+    const audit = lines.find((line) => line.audit === true)!;
+    expect(audit).toMatchObject({
+      who: 'ops',
+      action: 'batch',
+      jobGroupIds: ['fail', '1'],
+      outcome: 'partial',
+      status: 207,
+      cityVisualRequestIds: ['RID-1'],
+    });
+  });
+});
+
+describe('the CityVisual client is built only when a call is made', () => {
+  it.each([
+    [
+      'a dry run without live reads',
+      event('POST', '/v1/job-groups/3/scale', '{"planedJobCount":4}', { dryRun: 'true' }),
+      0,
+    ],
+    ['invalid input', event('POST', '/v1/job-groups/3/scale', '{"planedJobCount":-4}'), 0],
+    ['an unknown route', event('POST', '/v1/nope'), 0],
+    ['a write', event('POST', '/v1/job-groups/3/scale', '{"planedJobCount":4}'), 1],
+  ])('%s builds %i clients', async (_case, buffer, built) => {
+    const { call, fake } = build(WEBHOOK_ROUTES);
+
+    await call(buffer);
+
+    expect(fake.state.built).toBe(built);
+  });
+
+  it('credentials missing is a 500 without detail only when a call is needed', async () => {
+    const app = createWebhookApp({ routes: WEBHOOK_ROUTES, runtime: () => runtime() });
+    const handler = createFcHandler({ decode: decodeHttpEvent, errors: 'http', run: app });
+    const saved = {
+      id: process.env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+      secret: process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    };
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+
+    const dry = (await handler(
+      event('POST', '/v1/job-groups/3/scale', '{"planedJobCount":4}', { dryRun: '1' }),
+      {},
+    )) as {
+      statusCode: number;
+    };
+    const write = (await handler(event('POST', '/v1/job-groups/3/scale', '{"planedJobCount":4}'), {})) as {
+      statusCode: number;
+      body: string;
+    };
+
+    if (saved.id !== undefined) process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = saved.id;
+    if (saved.secret !== undefined) process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = saved.secret;
+    expect(dry.statusCode).toBe(200);
+    expect(write.statusCode).toBe(500);
+    expect(JSON.parse(write.body).error.code).toBe('CREDENTIALS_MISSING');
+  });
+});
+
+describe('audit', () => {
+  it('writes the audit line even when LOG_LEVEL hides info and warnings', async () => {
+    process.env.LOG_LEVEL = 'error';
+    const { call } = build(WEBHOOK_ROUTES);
+
+    await call(event('POST', '/v1/job-groups/7/start'));
+    await call(event('POST', '/v1/job-groups/bad.id/start'));
+
+    const audits = lines.filter((line) => line.audit === true);
+    expect(audits).toHaveLength(2);
+    expect(audits[0]).toMatchObject({
+      msg: 'webhook request',
+      requestId: 'inv-1',
+      who: 'ops',
+      via: 'bearer',
+      method: 'POST',
+      route: '/v1/job-groups/:jobGroupId/start',
+      action: 'start',
+      jobGroupIds: ['7'],
+      dryRun: false,
+      status: 200,
+      outcome: 'changed',
+      cityVisualRequestIds: ['RID-1'],
+      latencyMs: expect.any(Number),
+    });
+    expect(audits[1]).toMatchObject({
+      status: 400,
+      outcome: 'failed',
+      code: 'INVALID_JOB_GROUP_ID',
+      jobGroupIds: [],
+    });
+    expect(lines.some((line) => line.level === 'warn')).toBe(false);
+  });
+
+  it('writes no audit line for /healthz, unknown routes or wrong methods', async () => {
+    const { call } = build(WEBHOOK_ROUTES);
+
+    await call(event('GET', '/healthz'));
+    await call(event('POST', '/nope'));
+    await call(event('GET', '/v1/batch'));
+
+    expect(lines.filter((line) => line.audit === true)).toEqual([]);
+  });
+});
+
+describe('extending the route table', () => {
+  /** What the events engineer's Alertmanager route can look like: its own body, our batch use case. */
+  const alertmanagerRoute: WebhookRoute = {
+    method: 'POST',
+    path: '/v1/hooks/alertmanager',
+    action: 'alertmanager',
+    access: 'authenticated',
+    body: 'json',
+    async handle(ctx) {
+      const alerts = (ctx.body as { alerts?: Array<{ labels?: Record<string, string> }> }).alerts ?? [];
+      const changes = alerts.map((alert) => ({
+        action: 'scale',
+        jobGroupId: alert.labels?.job_group_id,
+        planedJobCount: Number(alert.labels?.planed_job_count),
+      }));
+      const results = await applyChanges(changes, {
+        deps: ctx.deps,
+        dryRun: ctx.dryRun,
+        deadline: ctx.invocation.deadline,
+        audit: ctx.audit,
+      });
+      return { status: 207, body: { results } };
+    },
+  };
+
+  it('serves an added route with the same auth, parsing, audit and error handling', async () => {
+    const { call, fake } = build([...WEBHOOK_ROUTES, alertmanagerRoute]);
+    const body = JSON.stringify({ alerts: [{ labels: { job_group_id: '5', planed_job_count: '9' } }] });
+
+    const answer = await call(event('POST', '/v1/hooks/alertmanager', body));
+    const wrongMethod = await call(event('GET', '/v1/hooks/alertmanager'));
+
+    expect(answer.status).toBe(207);
+    expect(fake.state.writes).toMatchObject([{ JobGroupId: '5', PlanedJobCount: 9 }]);
+    expect(wrongMethod.status).toBe(405);
+    expect(lines.find((line) => line.audit === true)).toMatchObject({
+      action: 'alertmanager',
+      jobGroupIds: ['5'],
+    });
+  });
+
+  it('registerRoutes adds to the default table until it is compiled', () => {
+    registerRoutes(alertmanagerRoute);
+
+    expect(webhookRoutes()).toContain(alertmanagerRoute);
+    expect(() => registerRoutes(alertmanagerRoute)).toThrow(/already compiled/);
+  });
+});
