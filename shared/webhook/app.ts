@@ -130,6 +130,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         body,
         dryRun,
         invocation,
+        runtime,
         caller,
         audit: facts,
         deps: () => {
@@ -177,6 +178,9 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       body: undefined,
       dryRun: false,
       invocation,
+      get runtime(): Runtime {
+        return loadRuntime();
+      },
       audit: newAuditFacts(),
       deps: () => {
         throw new AutopilotError('INTERNAL', { message: 'Public routes have no CityVisual access.' });

@@ -1,6 +1,7 @@
 import type { Invocation } from '../fc/context.js';
 import type { HttpRequest } from '../fc/http.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
+import type { Runtime } from '../runtime.js';
 import type { AuditFacts } from './audit.js';
 import type { Caller } from './auth.js';
 
@@ -16,6 +17,8 @@ export interface RouteContext {
   /** `?dryRun=true`: validate and plan, send nothing. */
   readonly dryRun: boolean;
   readonly invocation: Invocation;
+  /** Env and config of this instance (rules, registry). */
+  readonly runtime: Runtime;
   /** The authenticated caller (absent on public routes). */
   readonly caller?: Caller;
   /** applyIntent's dependencies for this invocation; the CityVisual client is only built when first used. */

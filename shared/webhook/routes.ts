@@ -6,6 +6,7 @@ import {
   ScaleBodySchema,
 } from '../intent/index.js';
 import { parseOrThrow } from '../validation.js';
+import { alertmanagerRoute, grafanaRoute } from './alert-routes.js';
 import { applyChange, applyChanges, outcomeOf, requireSomeField, toSuccess } from './changes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, RouteResult, WebhookRoute } from './router.js';
@@ -112,6 +113,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   startRoute,
   modifyRoute,
   batchRoute,
+  alertmanagerRoute,
+  grafanaRoute,
 ];
 
 const registered: WebhookRoute[] = [];
