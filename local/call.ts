@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { DEV_WEBHOOK_SECRET } from './dev/defaults.js';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:9000';
 
@@ -100,7 +101,8 @@ export function authHeaders(
   env: NodeJS.ProcessEnv = process.env,
   now = new Date(),
 ): Record<string, string> {
-  const secrets = (env.WEBHOOK_SECRETS ?? '')
+  // With nothing configured, sign like `npm start`'s local webhook expects.
+  const secrets = (env.WEBHOOK_SECRETS ?? (env.WEBHOOK_TOKEN || env.WEBHOOK_TOKENS ? '' : DEV_WEBHOOK_SECRET))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);

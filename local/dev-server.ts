@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the whole product on this machine. Starts the CityVisual emulator with the demo fleet,
+ * serves the webhook function over real HTTP (requests become FC v1 event Buffers), accepts CloudEvents
+ * for the events function, and ticks the scheduler's reconcile — all against the emulator, or against a
+ * real CityVisual endpoint when CITYVISUAL_ENDPOINT and ALIBABA_CLOUD_* credentials are set.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { handler as eventsHandler } from '../functions/events/handler.js';
+import { setLogSink } from '../shared/log.js';
+import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
+import { startSchedulerTicker } from './dev/scheduler-ticker.js';
+import { signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
+import { DEMO_CREDENTIAL, type Emulator, startEmulator } from './emulator/index.js';
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+async function main(): Promise<void> {
+  const realEndpoint = process.env.CITYVISUAL_ENDPOINT;
+  const useEmulator = !realEndpoint || !process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  let emulator: Emulator | undefined;
+  if (useEmulator) {
+    emulator = await startEmulator({ port: port('EMULATOR_PORT', DEV_PORTS.emulator) });
+  }
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    AUTOPILOT_CONFIG: process.env.AUTOPILOT_CONFIG ?? path.resolve('config/autopilot.yaml'),
+    WEBHOOK_SECRETS: process.env.WEBHOOK_SECRETS ?? DEV_WEBHOOK_SECRET,
+    WEBHOOK_TOKENS: process.env.WEBHOOK_TOKENS ?? `dev=${DEV_WEBHOOK_TOKEN}`,
+    ...(emulator && {
+      CITYVISUAL_ENDPOINT: emulator.url,
+      CITYVISUAL_INSTANCE_ID: 'cv-demo-instance',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret,
+      ALIBABA_CLOUD_SECURITY_TOKEN: undefined,
+    }),
+  };
+  const webhook = await startWebhookServer({ port: port('WEBHOOK_PORT', DEV_PORTS.webhook), env });
+
+  // EventBridge stand-in: the POSTed body (one CloudEvent or an array) is the event Buffer FC delivers.
+  const events = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      const summary = await eventsHandler(Buffer.concat(chunks), {
+        requestId: `dev-event-${Date.now().toString(36)}`,
+        credentials: {
+          accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+          accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        },
+        function: { name: 'events', handler: 'index.handler', memory: 512, timeout: 60 },
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 2));
+    } catch (error) {
+      // What FC would record as a failed async invocation (and retry).
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ failed: error }, null, 2));
+    }
+  });
+  const eventsPort = port('EVENTS_PORT', DEV_PORTS.events);
+  await new Promise<void>((resolve) => events.listen(eventsPort, '127.0.0.1', resolve));
+
+  const tickSeconds = port('TICK_SECONDS', 30);
+  const ticker = startSchedulerTicker({ intervalMs: tickSeconds * 1000, env });
+
+  const curl = signedCurlExample({ url: webhook.url, secret: env.WEBHOOK_SECRETS?.split(',').at(-1) ?? '' });
+  console.log(`
+jobgroup-autopilot is running locally
+  CityVisual     ${emulator ? `${emulator.url}  (emulator, demo fleet: instance cv-demo-instance, groups 1-8)` : `${realEndpoint}  (real endpoint)`}
+  webhook        ${webhook.url}   GET /healthz, POST /v1/job-groups/{id}/scale|stop|start, PATCH /v1/job-groups/{id}, POST /v1/batch
+  events         http://127.0.0.1:${eventsPort}   POST a CloudEvent (or an array) as EventBridge would deliver it
+  scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
+
+Try it:
+  npm run call -- scale 3 12          (signs with the local secret; --dry-run to preview)
+  curl -s -H 'Authorization: Bearer ${DEV_WEBHOOK_TOKEN}' -H 'Content-Type: application/json' -d '{"planedJobCount":5}' ${webhook.url}/v1/job-groups/1/scale
+  ${curl.split('\n').join('\n  ')}
+  curl -s -d '{"specversion":"1.0","id":"e1","source":"ops","type":"autopilot.jobgroup.changes","data":{"changes":[{"jobGroupId":"8","action":"scale","planedJobCount":6}]}}' http://127.0.0.1:${eventsPort}
+
+Logs below are the functions' JSON lines. Ctrl+C stops everything.
+`);
+  setLogSink((line) => process.stdout.write(`${line}\n`));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await ticker.stop();
+    await webhook.close();
+    events.closeAllConnections();
+    await new Promise((resolve) => events.close(resolve));
+    await emulator?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});
