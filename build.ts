@@ -1,15 +1,25 @@
 /**
  * `npm run build`: one minified CJS bundle per function (target node20, source maps), written to
- * dist/<name>/index.js with the config file copied beside it, plus an esbuild metafile per bundle in
- * dist/meta/ for finding where the weight goes. `@alicloud/fc2` stays external: the runtime ships it.
+ * dist/<name>/index.js, with the validated config file beside it as `autopilot.json` and an esbuild
+ * metafile per bundle in dist/meta/ for finding where the weight goes. `@alicloud/fc2` stays external:
+ * the runtime ships it. `local/bundle/slim.ts` removes what the functions never run (zod's locales and
+ * JSON Schema converters, the YAML parser, `debug`, bignumber.js); see the table there.
+ *
+ * The config comes from `AUTOPILOT_BUILD_CONFIG` (YAML or JSON), default `config/autopilot.yaml`; a
+ * config with any problem fails the build, listing every one, instead of the cold start.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { slimBundle } from './local/bundle/slim.js';
+import { checkConfig, readConfigDocument } from './shared/config/file.js';
 
-const root = path.dirname(new URL(import.meta.url).pathname);
+const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
-const configFile = path.join(root, 'config', 'autopilot.yaml');
+
+/** The config file each bundle reads (set `AUTOPILOT_CONFIG` to it; s.yaml does). */
+export const BUNDLED_CONFIG = 'autopilot.json';
 
 export const FUNCTIONS = readdirSync(path.join(root, 'functions'), { withFileTypes: true })
   .filter(
@@ -18,15 +28,38 @@ export const FUNCTIONS = readdirSync(path.join(root, 'functions'), { withFileTyp
   .map((entry) => entry.name)
   .sort();
 
-export async function buildAll(): Promise<Record<string, number>> {
+/** Bytes of each bundle's index.js. */
+export type BundleSizes = Record<string, number>;
+
+/** The config document to ship, validated; throws listing every problem. */
+function bundledConfig(file: string): string {
+  const document = readConfigDocument(file);
+  const { config, issues } = checkConfig(document);
+  if (!config) {
+    throw new Error(`${file} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+  }
+  // The document as written (defaults are applied at load time, where they belong), minus the editor hint.
+  const { $schema: _schema, ...rest } = document as Record<string, unknown>;
+  return `${JSON.stringify(rest, null, 2)}\n`;
+}
+
+export async function buildAll(
+  options: { configFile?: string } = {},
+): Promise<BundleSizes> {
+  const configFile = path.resolve(
+    root,
+    options.configFile ?? process.env.AUTOPILOT_BUILD_CONFIG ?? path.join('config', 'autopilot.yaml'),
+  );
+  const config = bundledConfig(configFile);
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(path.join(dist, 'meta'), { recursive: true });
-  const sizes: Record<string, number> = {};
+  const sizes: BundleSizes = {};
   for (const name of FUNCTIONS) {
     const outdir = path.join(dist, name);
     const result = await build({
       entryPoints: { index: path.join(root, 'functions', name, 'handler.ts') },
       outdir,
+      absWorkingDir: root,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -36,14 +69,14 @@ export async function buildAll(): Promise<Record<string, number>> {
       legalComments: 'none',
       metafile: true,
       external: ['@alicloud/fc2'],
+      plugins: [slimBundle(root)],
       // Lets shared/runtime.ts resolve a relative AUTOPILOT_CONFIG against the bundle's own folder.
       banner: { js: 'globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;' },
       logLevel: 'warning',
     });
     writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(result.metafile));
-    if (existsSync(configFile)) copyFileSync(configFile, path.join(outdir, 'autopilot.yaml'));
-    const output = result.metafile.outputs[path.relative(process.cwd(), path.join(outdir, 'index.js'))];
-    sizes[name] = output?.bytes ?? 0;
+    writeFileSync(path.join(outdir, BUNDLED_CONFIG), config);
+    sizes[name] = result.metafile.outputs[`dist/${name}/index.js`]?.bytes ?? 0;
   }
   return sizes;
 }

@@ -66,9 +66,13 @@ export function readConfigDocument(file: string): unknown {
   try {
     return parseYaml(text, { maxAliasCount: 100 });
   } catch (error) {
-    const where = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const { linePos, hint } = error as { linePos?: Array<{ line: number; col: number }>; hint?: unknown };
+    const where = linePos?.[0];
     throw new AutopilotError('CONFIG_INVALID', {
-      message: `The config file ${file} is not valid YAML/JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}.`,
+      message:
+        `The config file ${file} is not valid YAML/JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}.` +
+        // The bundles' JSON-only parser (local/bundle/stubs/yaml.ts) says what to do instead.
+        (typeof hint === 'string' ? ` ${hint}` : ''),
     });
   }
 }

@@ -256,11 +256,11 @@ describe('audit', () => {
 });
 
 describe('extending the route table', () => {
-  /** What the events engineer's Alertmanager route can look like: its own body, our batch use case. */
-  const alertmanagerRoute: WebhookRoute = {
+  /** A custom hook route: its own body, our batch use case. */
+  const customHookRoute: WebhookRoute = {
     method: 'POST',
-    path: '/v1/hooks/alertmanager',
-    action: 'alertmanager',
+    path: '/v1/hooks/custom',
+    action: 'custom-hook',
     access: 'authenticated',
     body: 'json',
     async handle(ctx) {
@@ -281,25 +281,25 @@ describe('extending the route table', () => {
   };
 
   it('serves an added route with the same auth, parsing, audit and error handling', async () => {
-    const { call, fake } = build([...WEBHOOK_ROUTES, alertmanagerRoute]);
+    const { call, fake } = build([...WEBHOOK_ROUTES, customHookRoute]);
     const body = JSON.stringify({ alerts: [{ labels: { job_group_id: '5', planed_job_count: '9' } }] });
 
-    const answer = await call(event('POST', '/v1/hooks/alertmanager', body));
-    const wrongMethod = await call(event('GET', '/v1/hooks/alertmanager'));
+    const answer = await call(event('POST', '/v1/hooks/custom', body));
+    const wrongMethod = await call(event('GET', '/v1/hooks/custom'));
 
     expect(answer.status).toBe(207);
     expect(fake.state.writes).toMatchObject([{ JobGroupId: '5', PlanedJobCount: 9 }]);
     expect(wrongMethod.status).toBe(405);
     expect(lines.find((line) => line.audit === true)).toMatchObject({
-      action: 'alertmanager',
+      action: 'custom-hook',
       jobGroupIds: ['5'],
     });
   });
 
   it('registerRoutes adds to the default table until it is compiled', () => {
-    registerRoutes(alertmanagerRoute);
+    registerRoutes(customHookRoute);
 
-    expect(webhookRoutes()).toContain(alertmanagerRoute);
-    expect(() => registerRoutes(alertmanagerRoute)).toThrow(/already compiled/);
+    expect(webhookRoutes()).toContain(customHookRoute);
+    expect(() => registerRoutes(customHookRoute)).toThrow(/already compiled/);
   });
 });
