@@ -16,7 +16,6 @@ import { slimBundle } from './local/bundle/slim.js';
 import { checkConfig, readConfigDocument } from './shared/config/file.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.join(root, 'dist');
 
 /** The config file each bundle reads (set `AUTOPILOT_CONFIG` to it; s.yaml does). */
 export const BUNDLED_CONFIG = 'autopilot.json';
@@ -43,9 +42,16 @@ function bundledConfig(file: string): string {
   return `${JSON.stringify(rest, null, 2)}\n`;
 }
 
-export async function buildAll(
-  options: { configFile?: string } = {},
-): Promise<BundleSizes> {
+export interface BuildOptions {
+  /** The config to ship (YAML or JSON); default `AUTOPILOT_BUILD_CONFIG`, else config/autopilot.yaml. */
+  readonly configFile?: string;
+  /** Where to write (emptied first); default `dist` (what s.yaml deploys). */
+  readonly outDir?: string;
+}
+
+/** Builds every function; returns the bytes of each bundle. */
+export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes> {
+  const dist = path.resolve(root, options.outDir ?? 'dist');
   const configFile = path.resolve(
     root,
     options.configFile ?? process.env.AUTOPILOT_BUILD_CONFIG ?? path.join('config', 'autopilot.yaml'),
@@ -76,7 +82,13 @@ export async function buildAll(
     });
     writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(result.metafile));
     writeFileSync(path.join(outdir, BUNDLED_CONFIG), config);
-    sizes[name] = result.metafile.outputs[`dist/${name}/index.js`]?.bytes ?? 0;
+    // FC loads index.js as CommonJS; say so, or Node would read it as ESM under this repo's "type": "module".
+    writeFileSync(
+      path.join(outdir, 'package.json'),
+      `${JSON.stringify({ private: true, type: 'commonjs' })}\n`,
+    );
+    const bundle = path.relative(root, path.join(outdir, 'index.js')).split(path.sep).join('/');
+    sizes[name] = result.metafile.outputs[bundle]?.bytes ?? 0;
   }
   return sizes;
 }

@@ -92,6 +92,18 @@ export const ERROR_TABLE = {
     true,
     'A scheduler tick left some job groups not done (throttled, timed out or out of time); FC retries the tick, and a retry re-runs only what is still due.',
   ),
+  FANOUT_UNAVAILABLE: spec(
+    503,
+    true,
+    true,
+    'Handing a reconcile shard to FC as an asynchronous invocation failed (FC throttled, 5xx, network or timeout) after retries; FC retries the tick, which fans out again.',
+  ),
+  FANOUT_REJECTED: spec(
+    502,
+    false,
+    true,
+    "FC refused a shard's asynchronous invocation (403/404/400): check FANOUT_INVOKER, FANOUT_FUNCTION_NAME (and FANOUT_SERVICE_NAME for fc2) and that the role may fc:InvokeFunction the scheduler (README, RAM policy).",
+  ),
 
   // --- ModifyJobGroup's own error codes (status as in the API doc) ---------------------------------
   'InvalidName.Malformed': spec(

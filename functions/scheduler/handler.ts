@@ -1,3 +1,4 @@
+import { fanoutFromEnv } from '../../shared/fanout/from-env.js';
 import { decodeTimerEvent } from '../../shared/fc/timer.js';
 import { createFcHandler } from '../../shared/handler.js';
 import { runScheduler, type SchedulerDeps } from '../../shared/scheduler/index.js';
@@ -16,4 +17,5 @@ export function createSchedulerHandler(deps: SchedulerDeps = {}) {
   });
 }
 
-export const handler = createSchedulerHandler();
+/** The deployed handler: large reconciles fan out as `FANOUT_INVOKER` says (default: work inline). */
+export const handler = createSchedulerHandler({ fanoutFor: fanoutFromEnv });

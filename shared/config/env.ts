@@ -12,6 +12,11 @@ const intFromEnv = (min: number, max: number, fallback: number) =>
     .optional()
     .transform((v) => v ?? fallback);
 
+/** FC function, service and qualifier names. */
+const FcNameSchema = z
+  .string()
+  .regex(/^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/, 'must be an FC name ([_a-zA-Z][-_a-zA-Z0-9]*)');
+
 const optionalString = z
   .string()
   .optional()
@@ -38,6 +43,33 @@ export const EnvSchema = z.object({
   WEBHOOK_SECRETS: optionalString,
   /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
   WEBHOOK_TOKENS: optionalString,
+  /**
+   * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
+   * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
+   * runtime's `@alicloud/fc2`). Default `none`.
+   */
+  FANOUT_INVOKER: optionalString
+    .pipe(z.enum(['none', 'fc2', 'fc3']).optional())
+    .transform((v) => v ?? 'none'),
+  /** Function the shards are sent to; default the invoking function itself (FC context). */
+  FANOUT_FUNCTION_NAME: optionalString.pipe(FcNameSchema.optional()),
+  /** fc2 only, required there: the FC 2.0 service of that function. */
+  FANOUT_SERVICE_NAME: optionalString.pipe(FcNameSchema.optional()),
+  /** Version or alias to invoke; default none (LATEST). */
+  FANOUT_QUALIFIER: optionalString.pipe(FcNameSchema.optional()),
+  /** Account id of the FC endpoint; default the FC context's `accountId`. */
+  FANOUT_ACCOUNT_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,32}$/, 'must be an account id')
+      .optional(),
+  ),
+  /** Region of the FC endpoint; default the FC context's `region`. */
+  FANOUT_REGION: optionalString.pipe(RegionIdSchema.optional()),
+  /** FC endpoint URL; default `https://<account>.<region>.fc.aliyuncs.com`. */
+  FANOUT_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Per-request timeout of submitting one shard, ms. */
+  FANOUT_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
   /** debug | info | warn | error */
   LOG_LEVEL: optionalString
     .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
@@ -51,6 +83,12 @@ export const ENV_KEYS = Object.keys(EnvSchema.shape) as Array<keyof Env>;
 /** Parses the environment, throwing CONFIG_INVALID listing every bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const result = EnvSchema.safeParse(env);
+  if (result.success && result.data.FANOUT_INVOKER === 'fc2' && !result.data.FANOUT_SERVICE_NAME) {
+    throw new AutopilotError('CONFIG_INVALID', {
+      message: 'Invalid environment: FANOUT_SERVICE_NAME: required when FANOUT_INVOKER is fc2',
+      details: { issues: [{ path: 'FANOUT_SERVICE_NAME', message: 'required when FANOUT_INVOKER is fc2' }] },
+    });
+  }
   if (result.success) return result.data;
   const issues = zodIssues(result.error);
   throw new AutopilotError('CONFIG_INVALID', {

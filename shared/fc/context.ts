@@ -32,6 +32,9 @@ export interface Invocation {
   /** Raw context credentials; resolved (with the env fallback) by the client factory. */
   readonly credentials: unknown;
   readonly retryCount: number;
+  /** The FC context's main account id and region (the scheduler's fan-out invokes itself with them). */
+  readonly accountId?: string;
+  readonly region?: string;
 }
 
 /** Margin kept before the FC timeout to report, log and answer. */
@@ -48,5 +51,7 @@ export function toInvocation(context: FcContext | undefined, now = Date.now()): 
     deadline: now + Math.max(timeoutMs - DEADLINE_MARGIN_MS, Math.min(timeoutMs, 1_000)),
     credentials: context?.credentials,
     retryCount: context?.retryCount ?? 0,
+    ...(context?.accountId !== undefined && { accountId: context.accountId }),
+    ...(context?.region !== undefined && { region: context.region }),
   };
 }

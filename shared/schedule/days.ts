@@ -160,7 +160,15 @@ export function matchesDay(spec: DaySpec, dayNumber: number): boolean {
  * days starts on any weekday, given enough years. Lets "can these two windows ever overlap?" be
  * answered exactly without scanning centuries of dates.
  */
-export const ADJACENT_DAY_FEATURES: ReadonlyArray<readonly [DayFeatures, DayFeatures]> = (() => {
+export function adjacentDayFeatures(): ReadonlyArray<readonly [DayFeatures, DayFeatures]> {
+  // Computed on first use (config validation), not at module load: a cold start should not pay for it.
+  adjacent ??= computeAdjacentDayFeatures();
+  return adjacent;
+}
+
+let adjacent: ReadonlyArray<readonly [DayFeatures, DayFeatures]> | undefined;
+
+function computeAdjacentDayFeatures(): ReadonlyArray<readonly [DayFeatures, DayFeatures]> {
   const pairs: Array<readonly [DayFeatures, DayFeatures]> = [];
   const seen = new Set<string>();
   const features = (weekday: number, day: number, length: number): DayFeatures => ({
@@ -185,4 +193,4 @@ export const ADJACENT_DAY_FEATURES: ReadonlyArray<readonly [DayFeatures, DayFeat
     }
   }
   return pairs;
-})();
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { PARAM_KEYS, type Target, TargetSchema } from '../jobgroup/target.js';
 import { clockMinutes, parseExceptEntry, windowNameOf } from './compile.js';
-import { ADJACENT_DAY_FEATURES, type DaySpec, matchesFeatures, parseDays } from './days.js';
+import { adjacentDayFeatures, type DaySpec, matchesFeatures, parseDays } from './days.js';
 import { isValidTimeZone } from './tz.js';
 
 /** An IANA time zone name that this runtime's `Intl` knows, e.g. `Asia/Shanghai`. */
@@ -128,7 +128,7 @@ function intersects(a: WindowShape, b: WindowShape, dayShift: number): boolean {
  * minutes: resolving local times to instants never reorders them, so disjoint there means disjoint.
  */
 function canOverlap(a: WindowShape, b: WindowShape): boolean {
-  return ADJACENT_DAY_FEATURES.some(
+  return adjacentDayFeatures().some(
     ([day, next]) =>
       (matchesFeatures(a.spec, day) && matchesFeatures(b.spec, day) && intersects(a, b, 0)) ||
       (matchesFeatures(a.spec, day) && matchesFeatures(b.spec, next) && intersects(a, b, 1)) ||

@@ -26,9 +26,13 @@ export interface DueInput {
   readonly only?: ReadonlySet<string>;
 }
 
-const ids = new Intl.Collator('en', { numeric: true });
+// Built on first use: creating a collator costs ~6 ms, which a cold start that never sorts should not pay.
+let ids: Intl.Collator | undefined;
 /** Job group ids in the order every plan and shard uses: numeric-aware ("2" before "10"), then exact. */
-export const compareIds = (a: string, b: string): number => ids.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+export const compareIds = (a: string, b: string): number => {
+  ids ??= new Intl.Collator('en', { numeric: true });
+  return ids.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+};
 
 /** The lookback window of a tick, ms: `lookbackTicks * tickSeconds`. */
 export function lookbackMs(settings: ConfigFile['reconcile']): number {
@@ -94,6 +98,12 @@ function changeFor(
   };
 }
 
+/** `details.acceptedShards` of a fan-out error (see shared/fanout/dispatch.ts): indexes FC accepted. */
+function acceptedShards(details: Readonly<Record<string, unknown>> | undefined): number[] {
+  const value = details?.acceptedShards;
+  return Array.isArray(value) ? value.filter((index): index is number => Number.isInteger(index)) : [];
+}
+
 export interface ReconcileInput {
   readonly config: ConfigFile;
   readonly tick: Date;
@@ -157,16 +167,23 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       await fanout(shards, { tick, trigger });
     } catch (thrown) {
       const error = toAutopilotError(thrown);
+      // Shards FC accepted before the failure are FC's now (delegated); only the rest failed.
+      const accepted = new Set(acceptedShards(error.details));
+      const failedShards = shards.filter((_, index) => !accepted.has(index));
+      const delegated = shards.filter((_, index) => accepted.has(index));
       return summarize({
         ...base,
         applied: [],
         unchanged: [],
-        failed: dueIds.map((jobGroupId) => ({
+        failed: failedShards.flat().map((jobGroupId) => ({
           jobGroupId,
           code: error.code,
           retryable: error.retryable,
-          message: `The fan-out of ${shards.length} shards failed (${error.code}); a retry of the tick fans out again.`,
+          message: `${failedShards.length} of ${shards.length} shards could not be handed to FC (${error.code}); a retry of the tick fans out again.`,
         })),
+        ...(delegated.length > 0 && {
+          delegated: { shards: delegated.length, jobGroupIds: delegated.flat().length },
+        }),
       });
     }
     return summarize({

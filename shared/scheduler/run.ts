@@ -19,6 +19,11 @@ export interface SchedulerDeps {
   readonly now?: () => number;
   /** Fan-out of large reconciles as async self-invocations; default none (work inline). */
   readonly fanout?: Fanout;
+  /**
+   * Builds the fan-out per invocation (credentials, deadline) when `fanout` is not given; the deployed
+   * handler passes `fanoutFromEnv` (shared/fanout), which `FANOUT_INVOKER` switches on.
+   */
+  readonly fanoutFor?: (invocation: Invocation, runtime: Runtime) => Fanout | undefined;
 }
 
 /**
@@ -59,6 +64,7 @@ export async function runScheduler(
 
   let summary: TickSummary;
   if (payload.kind === 'reconcile') {
+    const fanout = deps.fanout ?? deps.fanoutFor?.(invocation, runtime);
     summary = await reconcile(
       {
         config: runtime.config,
@@ -67,7 +73,7 @@ export async function runScheduler(
         now: deps.now?.() ?? invocation.startedAt,
         ...(payload.shard && { shard: payload.shard }),
       },
-      { ...common, ...(deps.fanout && { fanout: deps.fanout }) },
+      { ...common, ...(fanout && { fanout }) },
     );
   } else {
     const outcomes = await executeChanges(

@@ -1,0 +1,141 @@
+/**
+ * The esbuild plugin that keeps each function bundle small: it removes what the functions never run.
+ * Every substitution is proven by `test/deploy/bundles.test.ts`, which loads each built bundle and
+ * invokes its exported handler with real-shaped FC events against the emulator over real HTTP.
+ *
+ * | what | why it was there | instead |
+ * |---|---|---|
+ * | the zod `z` namespace object | `import { z } from 'zod'` re-exports a namespace, which keeps every export of zod: all 40+ locales, `fromJSONSchema`, `compile`, every schema type | our sources' `import { z } from 'zod'` is read as `import * as z from 'zod/v4/classic/external'`, so esbuild keeps only the members used (`z.object`, …) |
+ * | all of zod's `util` module | zod's classic schemas import `util` as a re-exported namespace object | that import is read as `import * as util from '../core/util.js'`, so only the helpers used stay |
+ * | zod's JSON Schema converters | every schema type carries `toJSONSchema` and a JSON Schema processor | stubs that throw if called; the functions never convert (`local/gen-schema.ts` does, from source) |
+ * | `yaml` | the config file loader | `stubs/yaml.ts`: JSON only; the build writes the validated config as `autopilot.json` |
+ * | `debug` (httpx's and pop-core's) | verbose logging behind `DEBUG=` | `stubs/debug.cts`: always off (it would print signed URLs) |
+ * | `json-bigint` + `bignumber.js` | pop-core parses responses with it | `stubs/json-bigint.cts`: native `JSON.parse`, long numbers kept as exact strings |
+ * | `fast-sha256` + `@stablelib/base64` | standardwebhooks' HMAC and base64 (pure JS) | `stubs/fast-sha256.cts`, `stubs/stablelib-base64.cts`: node:crypto and Buffer; standardwebhooks still verifies |
+ * | pop-core's whole package.json | its user agent names the package version | `{name, version}` only |
+ * | `node:stream/promises`, `node:stream/web` (middy) | AWS Lambda response streaming | `stubs/lazy-streams.ts`: required on first use, which FC never makes |
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const stubs = path.join(here, 'stubs');
+
+/** Package name → the stub every import of it (from any package) resolves to. */
+export const PACKAGE_STUBS: Readonly<Record<string, string>> = {
+  yaml: path.join(stubs, 'yaml.ts'),
+  debug: path.join(stubs, 'debug.cts'),
+  'json-bigint': path.join(stubs, 'json-bigint.cts'),
+  'fast-sha256': path.join(stubs, 'fast-sha256.cts'),
+  '@stablelib/base64': path.join(stubs, 'stablelib-base64.cts'),
+};
+
+/** Node built-ins @middy/core imports only for AWS response streaming → loaded on first use. */
+const MIDDY_LAZY_BUILTINS = /^node:stream\/(promises|web)$/;
+
+/** zod's JSON Schema modules (by path inside the zod package) → factories that must not throw when made. */
+export const ZOD_JSON_SCHEMA_MODULES: Readonly<Record<string, readonly string[]>> = {
+  'v4/core/to-json-schema.js': ['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod'],
+  'v4/core/json-schema-processors.js': [],
+  'v4/classic/from-json-schema.js': [],
+};
+
+/** Text rewrites of zod's own modules: [file inside the zod package, from, to]. Each must apply. */
+const ZOD_REWRITES: ReadonlyArray<readonly [string, string, string]> = [
+  [
+    'v4/classic/schemas.js',
+    'import { util } from "../core/index.js";',
+    'import * as util from "../core/util.js";',
+  ],
+  ['v4/classic/schemas.js', 'core.util.constantCatch', 'util.constantCatch'],
+];
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A module with the same export names as `original`, each a function that throws (objects become empty
+ * objects); the names in `factories` return such a function instead of throwing, because zod calls them
+ * while building a schema. Names are read from the module itself, so a zod upgrade cannot go unnoticed.
+ */
+async function throwingStub(original: string, factories: readonly string[]): Promise<string> {
+  const exports = (await import(original)) as Record<string, unknown>;
+  const message = `${path.basename(original)} is not bundled: the functions never convert JSON Schema.`;
+  const lines = [`const fail = () => { throw new Error(${JSON.stringify(message)}); };`];
+  for (const [name, value] of Object.entries(exports)) {
+    if (name === 'default') continue;
+    const body = factories.includes(name) ? '() => fail' : typeof value === 'function' ? 'fail' : '{}';
+    lines.push(`export const ${name} = ${body};`);
+  }
+  return lines.join('\n');
+}
+
+/** The esbuild plugin; `root` is the repository (sources under functions/ and shared/ are rewritten). */
+export function slimBundle(root: string): Plugin {
+  const require = createRequire(path.join(root, 'package.json'));
+  const zodRoot = path.dirname(require.resolve('zod/package.json'));
+  const zodExternal = path.join(zodRoot, 'v4', 'classic', 'external.js');
+  const ourSources = new RegExp(`^${escapeRegExp(root)}/(functions|shared)/.*\\.ts$`);
+  const zodJsonSchema = new RegExp(
+    `^${escapeRegExp(zodRoot)}/(${Object.keys(ZOD_JSON_SCHEMA_MODULES).map(escapeRegExp).join('|')})$`,
+  );
+  const zodRewritten = new RegExp(
+    `^${escapeRegExp(zodRoot)}/(${[...new Set(ZOD_REWRITES.map(([file]) => file))].map(escapeRegExp).join('|')})$`,
+  );
+  const stubbedPackages = new RegExp(`^(${Object.keys(PACKAGE_STUBS).map(escapeRegExp).join('|')})$`);
+
+  return {
+    name: 'slim-bundle',
+    setup(build) {
+      build.onResolve({ filter: stubbedPackages }, (args) => ({ path: PACKAGE_STUBS[args.path] as string }));
+      build.onResolve({ filter: MIDDY_LAZY_BUILTINS }, (args) =>
+        args.importer.includes(`${path.sep}@middy${path.sep}core${path.sep}`)
+          ? { path: path.join(stubs, 'lazy-streams.ts') }
+          : undefined,
+      );
+
+      build.onLoad({ filter: ourSources }, (args) => {
+        const contents = readFileSync(args.path, 'utf8').replace(
+          /^import \{ z \} from 'zod';$/gm,
+          `import * as z from ${JSON.stringify(zodExternal)};`,
+        );
+        // Any other value import of zod would bring the namespace (and every locale) back.
+        const other = /^import (?!type )[^;]*from 'zod[^']*';$/m.exec(contents);
+        if (other) {
+          return { errors: [{ text: `import zod as \`import { z } from 'zod'\` only: ${other[0]}` }] };
+        }
+        return { contents, loader: 'ts' };
+      });
+
+      build.onLoad({ filter: /[\\/]@alicloud[\\/]pop-core[\\/]package\.json$/ }, (args) => {
+        const { name, version } = JSON.parse(readFileSync(args.path, 'utf8')) as Record<string, unknown>;
+        return { contents: JSON.stringify({ name, version }), loader: 'json' };
+      });
+
+      build.onLoad({ filter: zodRewritten }, (args) => {
+        const inside = path.relative(zodRoot, args.path).split(path.sep).join('/');
+        let contents = readFileSync(args.path, 'utf8');
+        for (const [file, from, to] of ZOD_REWRITES) {
+          if (file !== inside) continue;
+          if (!contents.includes(from)) {
+            return {
+              errors: [{ text: `zod changed: "${from}" is no longer in ${file}; update ZOD_REWRITES` }],
+            };
+          }
+          contents = contents.split(from).join(to);
+        }
+        return { contents, loader: 'js' };
+      });
+
+      build.onLoad({ filter: zodJsonSchema }, async (args) => {
+        const inside = path.relative(zodRoot, args.path).split(path.sep).join('/');
+        return {
+          contents: await throwingStub(args.path, ZOD_JSON_SCHEMA_MODULES[inside] ?? []),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}

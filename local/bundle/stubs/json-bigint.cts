@@ -1,0 +1,35 @@
+/**
+ * `json-bigint` for the bundles, in its `storeAsString` mode on the native parser: a number literal
+ * longer than 15 characters (where a double may lose digits) is kept as its exact string instead of a
+ * bignumber.js `BigNumber` (19 KB), so a large id survives exactly and the response schemas' id
+ * unions accept it. As in json-bigint's defaults, a `__proto__` or `constructor` key is refused, and
+ * text that is not JSON throws a `SyntaxError` (the client maps it to UPSTREAM_BAD_RESPONSE).
+ * pop-core only calls `parse`.
+ */
+
+/** A JSON string literal (skipped whole) or a number literal. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const MAX_NUMBER_CHARS = 15;
+
+function quoteLongNumbers(text: string): string {
+  return text.replace(TOKEN, (token) =>
+    token.startsWith('"') || token.length <= MAX_NUMBER_CHARS ? token : `"${token}"`,
+  );
+}
+
+function refuseSuspectKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor') {
+    throw new SyntaxError(
+      `Object contains forbidden ${key === '__proto__' ? 'prototype' : 'constructor'} property`,
+    );
+  }
+  return value;
+}
+
+function parse(source: string | Buffer): unknown {
+  return JSON.parse(quoteLongNumbers(String(source)), refuseSuspectKeys);
+}
+
+const api = { parse, stringify: JSON.stringify };
+
+export = api;

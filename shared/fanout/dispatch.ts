@@ -1,0 +1,100 @@
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import { logger } from '../log.js';
+import { buildShardEvent, type Fanout } from '../scheduler/fanout.js';
+import { runBounded } from '../scheduler/pool.js';
+import type { Invoker } from './invoker.js';
+
+export interface DispatchOptions {
+  /** Shards submitted at once. Default 8. */
+  readonly concurrency?: number;
+  /** Submissions per shard, including the first; only retryable failures are retried. Default 3. */
+  readonly maxAttempts?: number;
+  /** Epoch ms after which no submission starts (the invocation deadline). */
+  readonly deadline?: number;
+  /** Backoff base, ms (full jitter: random * base * 2^n). Default 200. */
+  readonly baseDelayMs?: number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Details of a fan-out that could not hand every shard to FC (on FANOUT_* errors). */
+export interface FanoutFailureDetails {
+  /** Indexes of the shards FC accepted: their groups are delegated, not failed. */
+  readonly acceptedShards: readonly number[];
+  readonly shards: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The scheduler's {@link Fanout} on an {@link Invoker}: each shard becomes one asynchronous invocation
+ * of the scheduler carrying `buildShardEvent(tick, shard, i, n)`, submitted with bounded concurrency.
+ * A submission that fails retryably (throttled, 5xx, network) is retried for that shard alone, with
+ * backoff, within the deadline. Once FC accepted a shard, FC owns it: its async retries and failure
+ * destination apply to that shard only. If any shard still could not be submitted, the fan-out
+ * rejects with that shard's error, carrying `details.acceptedShards`, so the tick's summary counts the
+ * accepted shards as delegated and the rest as failed, and FC retries the tick (which fans out again;
+ * reconciling is idempotent, so a shard that runs twice sends nothing the second time).
+ *
+ * @example
+ * const fanout = createInvokerFanout(createFc3Invoker({ … }), { deadline: invocation.deadline });
+ * await fanout([['1', '2'], ['3']], { tick, trigger: 'reconcile-every-5m' });
+ */
+export function createInvokerFanout(invoker: Invoker, options: DispatchOptions = {}): Fanout {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const baseDelayMs = options.baseDelayMs ?? 200;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? defaultSleep;
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+
+  const submit = async (event: Buffer) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await invoker.invokeAsync(event);
+      } catch (thrown) {
+        const error = toAutopilotError(thrown);
+        const delay = random() * baseDelayMs * 2 ** (attempt - 1);
+        if (!error.retryable || attempt >= maxAttempts || Date.now() + delay >= deadline) throw error;
+        await sleep(delay);
+      }
+    }
+  };
+
+  return async (shards, tick) => {
+    // Built first, so a shard too large for an async payload fails the tick before anything is sent.
+    const events = shards.map((shard, index) => buildShardEvent(tick, shard, index, shards.length));
+    const outcomes = await runBounded(events, submit, {
+      concurrency: options.concurrency ?? 8,
+      deadline,
+    });
+    const accepted: number[] = [];
+    let firstError: AutopilotError | undefined;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.state === 'done') {
+        accepted.push(index);
+        logger.info('fan-out shard accepted', {
+          invoker: invoker.kind,
+          target: invoker.target,
+          shard: `${index + 1}/${shards.length}`,
+          groups: shards[index]?.length ?? 0,
+          ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
+        });
+      } else {
+        firstError ??=
+          outcome.state === 'error'
+            ? toAutopilotError(outcome.error)
+            : new AutopilotError('DEADLINE_EXCEEDED', {
+                message: 'The invocation deadline came before every shard was handed to FC.',
+              });
+      }
+    });
+    if (firstError) {
+      const details: FanoutFailureDetails = { acceptedShards: accepted, shards: shards.length };
+      throw new AutopilotError(firstError.code, {
+        message: firstError.message,
+        ...(firstError.upstream && { upstream: firstError.upstream }),
+        details: { ...details },
+      });
+    }
+  };
+}

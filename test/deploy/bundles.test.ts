@@ -1,0 +1,370 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { buildShardEvent } from '../../shared/scheduler/fanout.js';
+import { type StandIn, startFc3StandIn } from '../shared/fanout/stand-ins.js';
+import {
+  type BundleHandler,
+  buildTestBundles,
+  captureStdout,
+  fcContext,
+  fixture,
+  loadBundle,
+  loadStub,
+  REPO,
+  setEnv,
+  TEST_BUILD,
+} from './helpers.js';
+
+// Every substitution local/bundle/slim.ts makes is proven here on the built bundles: each is loaded by
+// Node's CommonJS loader and its exported handler invoked with real-shaped FC events, against the
+// CityVisual emulator over real HTTP with real signing.
+
+const SECRET = `whsec_${Buffer.from('bundle-test-secret-32-bytes-long!').toString('base64')}`;
+// Monday 07:30 Asia/Shanghai, in the future: the deployed handler evaluates at max(tick, now), so a tick
+// ahead of the clock keeps these tests independent of today's date.
+const TICK = '2030-06-02T23:30:00Z';
+const require = createRequire(import.meta.url);
+
+let sizes: Record<string, number>;
+let emu: Emulator;
+let stdout: ReturnType<typeof captureStdout>;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  sizes = await buildTestBundles();
+  emu = await startEmulator({ port: 0 });
+  stdout = captureStdout();
+  restoreEnv = setEnv({
+    CITYVISUAL_ENDPOINT: emu.url,
+    CITYVISUAL_REGION: 'cn-shanghai',
+    CITYVISUAL_INSTANCE_ID: 'cv-demo-instance',
+    AUTOPILOT_CONFIG: 'autopilot.json',
+    WEBHOOK_SECRETS: SECRET,
+    WEBHOOK_TOKENS: undefined,
+    FANOUT_INVOKER: undefined,
+    LOG_LEVEL: 'warn',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+  });
+}, 60_000);
+afterAll(async () => {
+  stdout.restore();
+  restoreEnv();
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+});
+
+/** The source files that put bytes into a bundle (esbuild's metafile also lists files it parsed and shook out). */
+const inputsOf = (name: string): string[] => {
+  const meta = JSON.parse(readFileSync(path.join(TEST_BUILD, 'meta', `${name}.json`), 'utf8')) as {
+    outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }>;
+  };
+  const output = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined);
+  return Object.entries(output?.inputs ?? {})
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([file]) => file);
+};
+
+describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
+  it('leaves out what the functions never run, and stays small', () => {
+    const inputs = inputsOf(name);
+    const offenders = inputs.filter((input) =>
+      /zod\/v4\/locales\/(?!en\.js)|node_modules\/(yaml|bignumber\.js|json-bigint|debug|fast-sha256|@stablelib|@alicloud\/fc2)\//.test(
+        input,
+      ),
+    );
+    expect(offenders).toEqual([]);
+    expect(inputs.filter((input) => input.includes('zod/v4/locales/'))).toEqual([
+      'node_modules/zod/v4/locales/en.js',
+    ]);
+    // A regression guard (the budget itself, 150 KB, is what `npm run bench` reports against).
+    expect(sizes[name]).toBeLessThan(180 * 1024);
+  });
+
+  it('ships the validated config as JSON beside a CommonJS index.js', () => {
+    const dir = path.join(TEST_BUILD, name);
+    const config = JSON.parse(readFileSync(path.join(dir, 'autopilot.json'), 'utf8'));
+    const source = parseYaml(readFileSync(path.join(REPO, 'config', 'autopilot.yaml'), 'utf8'));
+    expect(config).toEqual(source);
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))).toMatchObject({
+      type: 'commonjs',
+    });
+    expect(Object.keys(loadBundle(name))).toContain('handler');
+  });
+});
+
+describe('webhook bundle', () => {
+  const request = (body: string, headers: Record<string, string>) => {
+    const event = JSON.parse(fixture('http', 'scale.json').toString()) as Record<string, unknown> & {
+      headers: Record<string, string>;
+    };
+    event.body = body;
+    event.headers = { ...event.headers, 'Content-Length': String(Buffer.byteLength(body)), ...headers };
+    return Buffer.from(JSON.stringify(event));
+  };
+  const sign = (body: string) => {
+    const id = 'msg_bundle_test_1';
+    const at = new Date();
+    return {
+      'Webhook-Id': id,
+      'Webhook-Timestamp': String(Math.floor(at.getTime() / 1000)),
+      'Webhook-Signature': new Webhook(SECRET).sign(id, at, body),
+    };
+  };
+  let handler: BundleHandler;
+  beforeAll(() => {
+    handler = loadBundle('webhook').handler;
+  });
+
+  it('verifies a Standard Webhooks signature (node:crypto HMAC) and scales the group', async () => {
+    const body = '{"planedJobCount": 12}';
+
+    const answer = (await handler(request(body, sign(body)), fcContext('webhook'))) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(answer.statusCode).toBe(200);
+    expect(emu.jobGroup('3')?.PlanedJobCount).toBe(12);
+  });
+
+  it('refuses a signature over another body with 401 and calls nothing upstream', async () => {
+    const answer = (await handler(
+      request('{"planedJobCount": 99}', sign('{"planedJobCount": 12}')),
+      fcContext('webhook'),
+    )) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(answer.statusCode).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect(emu.stats.requests).toBe(0);
+  });
+});
+
+describe('scheduler bundle', () => {
+  it('reconciles the bundled autopilot.json against CityVisual (pop-core, JSON via the json-bigint stand-in)', async () => {
+    const { handler } = loadBundle('scheduler');
+
+    const summary = (await handler(
+      Buffer.from(
+        JSON.stringify({
+          triggerTime: TICK,
+          triggerName: 'reconcile-every-5m',
+          payload: '{"action":"reconcile"}',
+        }),
+      ),
+      fcContext('scheduler'),
+    )) as { due: string[]; counts: { failed: number } };
+
+    expect(summary.due).toEqual(['1', '2', '3', '7']);
+    expect(summary.counts.failed).toBe(0);
+    expect(['1', '2', '3'].map((id) => emu.jobGroup(id)?.PlanedJobCount)).toEqual([10, 10, 10]);
+    expect(emu.jobGroup('7')?.Status).toBe('stopped');
+  });
+
+  it('applies a timer action fixture', async () => {
+    const { handler } = loadBundle('scheduler');
+
+    await handler(fixture('timer', 'scale.json'), fcContext('scheduler'));
+
+    expect(emu.jobGroup('3')?.PlanedJobCount).toBe(4);
+  });
+
+  it('fans out through the fc3 invoker: shards reach FC signed, and each shard run applies its groups', async () => {
+    // Prepare: shards of 2; the stand-in "FC" runs the same bundle for each accepted shard.
+    const config = path.join(mkdtempSync(path.join(tmpdir(), 'bundle-fanout-')), 'autopilot.json');
+    const bundled = JSON.parse(readFileSync(path.join(TEST_BUILD, 'scheduler', 'autopilot.json'), 'utf8'));
+    writeFileSync(config, JSON.stringify({ ...bundled, reconcile: { ...bundled.reconcile, shardSize: 2 } }));
+    let handler: BundleHandler | undefined;
+    let standIn: StandIn | undefined;
+    const restore = setEnv({ AUTOPILOT_CONFIG: config, FANOUT_INVOKER: 'fc3' });
+    try {
+      standIn = await startFc3StandIn({
+        accessKeySecret: DEMO_CREDENTIAL.accessKeySecret,
+        onAccepted: (event) => (handler as BundleHandler)(event, fcContext('scheduler')),
+      });
+      process.env.FANOUT_ENDPOINT = standIn.url;
+      handler = loadBundle('scheduler').handler;
+
+      // Act
+      const summary = (await handler(
+        Buffer.from(
+          JSON.stringify({
+            triggerTime: TICK,
+            triggerName: 'reconcile-every-5m',
+            payload: '{"action":"reconcile"}',
+          }),
+        ),
+        fcContext('autopilot-scheduler'),
+      )) as { delegated: unknown };
+      await standIn.settled();
+
+      // Assess
+      expect(summary.delegated).toEqual({ shards: 2, jobGroupIds: 4 });
+      expect(
+        standIn.received.map((r) => [r.path, r.signatureValid, r.headers['x-fc-invocation-type']]),
+      ).toEqual([
+        ['/2023-03-30/functions/autopilot-scheduler/invocations', true, 'Async'],
+        ['/2023-03-30/functions/autopilot-scheduler/invocations', true, 'Async'],
+      ]);
+      const shardEvent = buildShardEvent(
+        { tick: new Date(TICK), trigger: 'reconcile-every-5m' },
+        ['1', '2'],
+        0,
+        2,
+      );
+      expect(standIn.received[0]?.body.equals(shardEvent)).toBe(true);
+      const writes = emu.calls.filter((c) => c.action === 'ModifyJobGroup').map((c) => c.params.JobGroupId);
+      expect(new Set(writes).size).toBe(writes.length);
+      expect(['1', '2', '3'].map((id) => emu.jobGroup(id)?.PlanedJobCount)).toEqual([10, 10, 10]);
+      expect(emu.jobGroup('7')?.Status).toBe('stopped');
+    } finally {
+      restore();
+      delete process.env.FANOUT_ENDPOINT;
+      await standIn?.close();
+    }
+  });
+
+  it('refuses a YAML config at cold start with CONFIG_INVALID saying the bundles read JSON', async () => {
+    const yaml = path.join(mkdtempSync(path.join(tmpdir(), 'bundle-yaml-')), 'autopilot.yaml');
+    writeFileSync(yaml, 'timezone: Asia/Shanghai\nschedules: []\n');
+    const restore = setEnv({ AUTOPILOT_CONFIG: yaml });
+    try {
+      const { handler } = loadBundle('scheduler');
+
+      const error = await handler(fixture('timer', 'reconcile.json'), fcContext('scheduler')).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string },
+      );
+
+      expect(error?.code).toBe('CONFIG_INVALID');
+      expect(error?.message).toContain('Deployed bundles read JSON');
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('events bundle', () => {
+  it('turns an EventBridge CloudEvent into a change through a rule', async () => {
+    const config = path.join(mkdtempSync(path.join(tmpdir(), 'bundle-events-')), 'events.json');
+    writeFileSync(
+      config,
+      JSON.stringify(parseYaml(readFileSync(path.join(REPO, 'test', 'config', 'events.yaml'), 'utf8'))),
+    );
+    const restore = setEnv({ AUTOPILOT_CONFIG: config });
+    try {
+      const { handler } = loadBundle('events');
+
+      const summary = (await handler(fixture('eventbridge', 'custom-scale.json'), fcContext('events'))) as {
+        counts: Record<string, number>;
+      };
+
+      expect(summary.counts).toMatchObject({ applied: 1, total: 1 });
+      expect(emu.jobGroup('3')?.PlanedJobCount).toBe(24);
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('stand-ins agree with what they replace', () => {
+  const bytes = fc.uint8Array({ maxLength: 200 });
+
+  it('fast-sha256: the same HMAC-SHA256 and hash', async () => {
+    const stub = await loadStub<{
+      hmac: (k: Uint8Array, d: Uint8Array) => Uint8Array;
+      hash: (d: Uint8Array) => Uint8Array;
+    }>('fast-sha256.cts');
+    const original = require('fast-sha256') as typeof stub;
+    fc.assert(
+      fc.property(bytes, bytes, (key, data) => {
+        expect(Buffer.from(stub.hmac(key, data))).toEqual(Buffer.from(original.hmac(key, data)));
+        expect(Buffer.from(stub.hash(data))).toEqual(Buffer.from(original.hash(data)));
+      }),
+    );
+  });
+
+  it('@stablelib/base64: the same encoding, and decoding refuses what it refuses', async () => {
+    const stub = await loadStub<{ encode: (d: Uint8Array) => string; decode: (s: string) => Uint8Array }>(
+      'stablelib-base64.cts',
+    );
+    const original = require('@stablelib/base64') as typeof stub;
+    const outcome = (decode: (s: string) => Uint8Array, text: string) => {
+      try {
+        return Buffer.from(decode(text)).toString('hex');
+      } catch {
+        return 'throws';
+      }
+    };
+    fc.assert(
+      fc.property(bytes, (data) => {
+        expect(stub.encode(data)).toBe(original.encode(data));
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          bytes.map((data) => original.encode(data)),
+          fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_!'.split('')), maxLength: 24 }),
+        ),
+        (text) => {
+          expect(outcome(stub.decode, text)).toBe(outcome(original.decode, text));
+        },
+      ),
+    );
+  });
+
+  it("json-bigint: parses as json-bigint's storeAsString mode does, and refuses the same keys", async () => {
+    const stub = await loadStub<{ parse: (s: string) => unknown }>('json-bigint.cts');
+    const original = (require('json-bigint') as (o: object) => { parse: (s: string) => unknown })({
+      storeAsString: true,
+    });
+    const json = fc.oneof(
+      fc.json(),
+      fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => `{"JobGroupId":${n},"Name":"x ${n}"}`),
+      fc.constantFrom(
+        '{"a":12345678901234567890.5}',
+        '<html>',
+        '',
+        '{"__proto__":{"x":1}}',
+        '{"constructor":1}',
+      ),
+    );
+    const outcome = (parse: (s: string) => unknown, text: string) => {
+      try {
+        return JSON.stringify(parse(text));
+      } catch (error) {
+        return `throws ${(error as { name?: string }).name}`;
+      }
+    };
+    fc.assert(
+      fc.property(json, (text) => {
+        expect(outcome(stub.parse, text)).toBe(outcome(original.parse, text));
+      }),
+      {
+        numRuns: 300,
+      },
+    );
+    expect(stub.parse('{"JobGroupId":12345678901234567}')).toEqual({ JobGroupId: '12345678901234567' });
+  });
+
+  it('debug: every logger is callable and off', async () => {
+    const createDebug =
+      await loadStub<(ns: string) => ((...a: unknown[]) => void) & { enabled: boolean }>('debug.cts');
+    const log = createDebug('httpx:header');
+    expect(log.enabled).toBe(false);
+    expect(log('x %s', 'y')).toBeUndefined();
+  });
+});

@@ -1,0 +1,238 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import AjvModule from 'ajv';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { buildAll } from '../../build.js';
+import { ENV_KEYS } from '../../shared/config/env.js';
+import { loadBundle, REPO } from './helpers.js';
+
+// s.yaml as the real Serverless Devs CLI resolves it (`s preview -o json`, offline: preview parses the
+// template and resolves ${vars}/${env()} without fetching the fc3 component), checked against the
+// built bundles, the code's environment variables and the fc3 component's own property schema.
+
+const S_CLI = path.join(REPO, 'node_modules', '.bin', 's');
+const FC3_SCHEMA = path.resolve(REPO, '..', 'shared', 'reference', 'fc3-schema.json');
+/** The documented variables a deploy must set (README, Deploying): the ones without a default. */
+const REQUIRED_ENV = { WEBHOOK_SECRETS: 'whsec_c2VjcmV0LWZvci1zLXByZXZpZXctb25seQ==' };
+
+/** Credentials are not config: FC hands the role's STS keys to each invocation (STYLE 7). */
+const LOCAL_ONLY = new Set([
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+]);
+const COMMON = [
+  'CITYVISUAL_ENDPOINT',
+  'CITYVISUAL_REGION',
+  'CITYVISUAL_INSTANCE_ID',
+  'CITYVISUAL_TIMEOUT_MS',
+  'CITYVISUAL_MAX_ATTEMPTS',
+  'AUTOPILOT_CONFIG',
+  'LOG_LEVEL',
+];
+/** Which function reads what (every function parses the whole env; these are the ones it acts on). */
+const NEEDS: Record<string, readonly string[]> = {
+  webhook: [...COMMON, 'WEBHOOK_SECRETS', 'WEBHOOK_TOKENS'],
+  scheduler: [...COMMON, ...ENV_KEYS.filter((key) => key.startsWith('FANOUT_'))],
+  events: COMMON,
+};
+
+interface Resource {
+  component: string;
+  props: Record<string, unknown> & {
+    code: string;
+    handler: string;
+    environmentVariables: Record<string, string>;
+  };
+}
+interface Preview {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sPreview(env: Record<string, string>): Preview {
+  const result = spawnSync(S_CLI, ['preview', '-o', 'json', '--silent'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 30_000,
+    // A throwaway HOME: the CLI writes its config and logs under ~/.s.
+    env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(path.join(tmpdir(), 's-home-')), ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every `process.env.X`, `process.env['X']` and `env.X` (an env parameter) in functions/ and shared/. */
+function envReadByCode(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (file.endsWith('.ts')) {
+        const text = readFileSync(file, 'utf8');
+        for (const match of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g)) {
+          names.add((match[1] ?? match[2]) as string);
+        }
+      }
+    }
+  };
+  walk(path.join(REPO, 'functions'));
+  walk(path.join(REPO, 'shared'));
+  return names;
+}
+
+let resources: Record<string, Resource>;
+
+beforeAll(async () => {
+  await buildAll();
+  const preview = sPreview(REQUIRED_ENV);
+  expect(preview.status, preview.stderr).toBe(0);
+  resources = (
+    JSON.parse(preview.stdout.slice(preview.stdout.indexOf('{'))) as { resources: Record<string, Resource> }
+  ).resources;
+}, 60_000);
+
+describe('s.yaml', () => {
+  it('has one fc3 resource per function, nodejs20, index.handler, logConfig auto and a role', () => {
+    expect(Object.keys(resources).sort()).toEqual(['events', 'scheduler', 'webhook']);
+    for (const resource of Object.values(resources)) {
+      expect(resource.component).toBe('fc3');
+      expect(resource.props).toMatchObject({
+        runtime: 'nodejs20',
+        handler: 'index.handler',
+        logConfig: 'auto',
+      });
+      expect(resource.props.role).toEqual(expect.any(String));
+      expect(resource.props.timeout).toEqual(expect.any(Number));
+    }
+  });
+
+  it.each(['webhook', 'scheduler', 'events'])(
+    'deploys %s from the built bundle, whose index.js exports handler',
+    (name) => {
+      const { code, handler } = (resources[name] as Resource).props;
+      expect(code).toBe(`./dist/${name}`);
+      const [file, exported] = handler.split('.');
+      expect(existsSync(path.join(REPO, code, `${file}.js`))).toBe(true);
+      expect(existsSync(path.join(REPO, code, 'autopilot.json'))).toBe(true);
+      const bundle = loadBundle(name, path.join(REPO, 'dist')) as unknown as Record<string, unknown>;
+      expect(typeof bundle[exported as string]).toBe('function');
+    },
+  );
+
+  it('declares every environment variable the code reads, in each function that reads it', () => {
+    const read = new Set([...ENV_KEYS, ...[...envReadByCode()].filter((name) => !LOCAL_ONLY.has(name))]);
+    // Every variable the code reads is assigned to some function…
+    expect([...read].filter((name) => !Object.values(NEEDS).some((needs) => needs.includes(name)))).toEqual(
+      [],
+    );
+    for (const [name, needs] of Object.entries(NEEDS)) {
+      const declared = Object.keys((resources[name] as Resource).props.environmentVariables);
+      // …declared there, and nothing else is (no stale or misspelt variables, no credentials).
+      expect(declared.sort(), name).toEqual([...needs].sort());
+    }
+  });
+
+  it('takes each variable from the deployer environment under the same name', () => {
+    const raw = parseYaml(readFileSync(path.join(REPO, 's.yaml'), 'utf8')) as {
+      resources: Record<string, { props: { environmentVariables: Record<string, string> } }>;
+    };
+    for (const resource of Object.values(raw.resources)) {
+      for (const [name, value] of Object.entries(resource.props.environmentVariables)) {
+        expect(value, name).toMatch(new RegExp(`^\\$\\{env\\('${name}'(, '[^']*')?\\)\\}$`));
+      }
+    }
+  });
+
+  it("validates against the fc3 component's property schema", () => {
+    const schema = JSON.parse(readFileSync(FC3_SCHEMA, 'utf8')) as object;
+    const ajv = new AjvModule.default({ allErrors: true, strict: false });
+    const validate = ajv.compile(schema);
+    for (const [name, resource] of Object.entries(resources)) {
+      validate(resource.props);
+      expect(validate.errors ?? [], name).toEqual([]);
+    }
+  });
+
+  it('serves the webhook over an anonymous HTTP trigger with the methods the routes use', () => {
+    const [trigger] = (resources.webhook as Resource).props.triggers as Array<Record<string, unknown>>;
+    expect(trigger).toMatchObject({
+      triggerType: 'http',
+      triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'PATCH'] },
+    });
+  });
+
+  it('reconciles every 5 minutes (matching reconcile.tickSeconds) and shows a CRON_TZ timer', () => {
+    const triggers = (resources.scheduler as Resource).props.triggers as Array<{
+      triggerConfig: { cronExpression: string; payload: string };
+    }>;
+    expect(triggers[0]?.triggerConfig).toMatchObject({
+      cronExpression: '0 */5 * * * *',
+      payload: '{"action":"reconcile"}',
+    });
+    expect(triggers[1]?.triggerConfig.cronExpression).toMatch(/^CRON_TZ=Asia\/Shanghai /);
+    const bundled = JSON.parse(readFileSync(path.join(REPO, 'dist', 'scheduler', 'autopilot.json'), 'utf8'));
+    expect(bundled.reconcile?.tickSeconds ?? 300).toBe(300);
+  });
+
+  it.each(['scheduler', 'events'])('gives %s async retries and an on-failure destination', (name) => {
+    expect((resources[name] as Resource).props.asyncInvokeConfig).toMatchObject({
+      maxAsyncRetryAttempts: expect.any(Number),
+      destinationConfig: {
+        onFailure: {
+          destination: expect.stringMatching(
+            /^acs:mns:cn-shanghai:.*\/queues\/autopilot-failures\/messages$/,
+          ),
+        },
+      },
+    });
+  });
+
+  it('`s preview` fails when a documented variable without a default is unset', () => {
+    const preview = sPreview({});
+
+    expect(preview.status).not.toBe(0);
+    expect(`${preview.stdout}${preview.stderr}`).toContain("env('WEBHOOK_SECRETS') not found");
+  });
+});
+
+describe('deploy/ram-policy.json', () => {
+  const policy = JSON.parse(readFileSync(path.join(REPO, 'deploy', 'ram-policy.json'), 'utf8')) as {
+    Statement: Array<{ Effect: string; Action: string[]; Resource: string[] }>;
+  };
+  const allowed = (action: string) =>
+    policy.Statement.filter((s) => s.Effect === 'Allow' && s.Action.includes(action)).flatMap(
+      (s) => s.Resource,
+    );
+
+  it('grants nothing with a wildcard action', () => {
+    expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('lets the functions modify and read job groups (and their resource profiles) only', () => {
+    const resourcesOf = [
+      'acs:cityvisual:$region:$account:jobgroup/*',
+      'acs:cityvisual:$region:$account:resourceprofile/*',
+    ];
+    expect(allowed('cityvisual:ModifyJobGroup')).toEqual(resourcesOf);
+    expect(allowed('cityvisual:DescribeJobGroups')).toEqual(resourcesOf);
+    expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('cityvisual:'))).toHaveLength(
+      2,
+    );
+  });
+
+  it('lets them invoke the scheduler function only (fan-out), under the name s.yaml deploys', () => {
+    const scheduler = (resources.scheduler as Resource).props.functionName;
+    expect(allowed('fc:InvokeFunction')).toEqual([`acs:fc:$region:$account:functions/${scheduler}`]);
+  });
+
+  it('lets FC deliver failures to the queue s.yaml names', () => {
+    expect(allowed('mns:SendMessage')).toEqual([
+      'acs:mns:$region:$account:/queues/autopilot-failures/messages',
+    ]);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutopilotError } from '../../../shared/errors.js';
+import { createInvokerFanout } from '../../../shared/fanout/dispatch.js';
+import type { Invoker } from '../../../shared/fanout/invoker.js';
+import { type LogSink, setLogSink } from '../../../shared/log.js';
+
+let previousSink: LogSink;
+beforeAll(() => {
+  previousSink = setLogSink(() => {});
+});
+afterAll(() => {
+  setLogSink(previousSink);
+});
+
+const TICK = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'reconcile-every-5m' };
+const SHARDS = [['1', '2'], ['3', '4'], ['5']];
+
+/** An invoker that answers from a script per shard (by the shard's position in its trigger name). */
+function scriptedInvoker(script: Record<number, Array<'ok' | 'busy' | 'refused'>>) {
+  const calls: number[] = [];
+  const invoker: Invoker = {
+    kind: 'fc3',
+    target: 'autopilot-scheduler',
+    async invokeAsync(event) {
+      const { triggerName } = JSON.parse(event.toString()) as { triggerName: string };
+      const shard = Number(/#shard-(\d+)-of/.exec(triggerName)?.[1]);
+      calls.push(shard);
+      const step = script[shard]?.shift() ?? 'ok';
+      if (step === 'busy') throw new AutopilotError('FANOUT_UNAVAILABLE');
+      if (step === 'refused') throw new AutopilotError('FANOUT_REJECTED');
+      return { requestId: `req-${shard}` };
+    },
+  };
+  return { invoker, calls };
+}
+
+const fast = { sleep: async () => {}, random: () => 0.5 };
+
+describe('createInvokerFanout', () => {
+  it('submits one invocation per shard, in order, each once', async () => {
+    const { invoker, calls } = scriptedInvoker({});
+
+    await createInvokerFanout(invoker, { ...fast, concurrency: 1 })(SHARDS, TICK);
+
+    expect(calls).toEqual([1, 2, 3]);
+  });
+
+  it('retries a throttled shard alone and succeeds', async () => {
+    const { invoker, calls } = scriptedInvoker({ 2: ['busy', 'busy'] });
+
+    await createInvokerFanout(invoker, { ...fast, concurrency: 1 })(SHARDS, TICK);
+
+    expect(calls).toEqual([1, 2, 2, 2, 3]);
+  });
+
+  it('gives up on a shard after maxAttempts, naming the shards FC did accept', async () => {
+    const { invoker, calls } = scriptedInvoker({ 2: ['busy', 'busy', 'busy'] });
+
+    const error = await createInvokerFanout(invoker, { ...fast, concurrency: 1, maxAttempts: 3 })(
+      SHARDS,
+      TICK,
+    ).then(
+      () => undefined,
+      (e: unknown) => e as AutopilotError,
+    );
+
+    expect(calls).toEqual([1, 2, 2, 2, 3]);
+    expect(error).toMatchObject({
+      code: 'FANOUT_UNAVAILABLE',
+      retryable: true,
+      details: { acceptedShards: [0, 2], shards: 3 },
+    });
+  });
+
+  it('does not retry a refused shard', async () => {
+    const { invoker, calls } = scriptedInvoker({ 1: ['refused'] });
+
+    const error = await createInvokerFanout(invoker, { ...fast, concurrency: 1 })(SHARDS, TICK).then(
+      () => undefined,
+      (e: unknown) => e as AutopilotError,
+    );
+
+    expect(calls).toEqual([1, 2, 3]);
+    expect(error).toMatchObject({
+      code: 'FANOUT_REJECTED',
+      retryable: false,
+      details: { acceptedShards: [1, 2] },
+    });
+  });
+
+  it('submits nothing after the deadline and reports the rest as DEADLINE_EXCEEDED', async () => {
+    const { invoker, calls } = scriptedInvoker({});
+
+    const error = await createInvokerFanout(invoker, { ...fast, deadline: Date.now() - 1 })(
+      SHARDS,
+      TICK,
+    ).then(
+      () => undefined,
+      (e: unknown) => e as AutopilotError,
+    );
+
+    expect(calls).toEqual([]);
+    expect(error).toMatchObject({ code: 'DEADLINE_EXCEEDED', details: { acceptedShards: [] } });
+  });
+});
