@@ -1,12 +1,13 @@
 /**
  * `npm run gen:docs`: renders the README's reference tables from the code that owns them — the error
- * table (shared/errors.ts) and the environment schema (shared/config/env.ts) — between marker comments.
+ * table (shared/errors.ts) and the environment reference (local/env-docs.ts, typed against
+ * shared/config/env.ts) — between marker comments.
  * `--check` exits 1 when the README is stale (a test runs it).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvSchema } from '../shared/config/env.js';
 import { ERROR_TABLE } from '../shared/errors.js';
+import { ENV_DOCS } from './env-docs.js';
 
 const README = path.resolve(import.meta.dirname, '..', 'README.md');
 
@@ -25,10 +26,7 @@ export function renderErrorTable(): string {
 }
 
 export function renderEnvTable(): string {
-  const rows = Object.entries(EnvSchema.shape).map(([name, schema]) => {
-    const description = (schema as { description?: string }).description ?? '';
-    return `| \`${name}\` | ${cell(description)} |`;
-  });
+  const rows = Object.entries(ENV_DOCS).map(([name, text]) => `| \`${name}\` | ${cell(text)} |`);
   return ['| variable | meaning (default) |', '|---|---|', ...rows].join('\n');
 }
 
@@ -36,9 +34,9 @@ export function renderReadme(text: string): string {
   const sections: Record<string, string> = { errors: renderErrorTable(), env: renderEnvTable() };
   let out = text;
   for (const [name, table] of Object.entries(sections)) {
-    const pattern = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(\\n<!-- /generated:${name} -->)`);
+    const pattern = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);
     if (!pattern.test(out)) throw new Error(`README.md lacks the generated:${name} markers`);
-    out = out.replace(pattern, `$1${table}$2`);
+    out = out.replace(pattern, () => `<!-- generated:${name} -->\n${table}\n<!-- /generated:${name} -->`);
   }
   return out;
 }
