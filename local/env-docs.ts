@@ -14,11 +14,13 @@ export const ENV_DOCS: Record<keyof Env, string> = {
   CITYVISUAL_MAX_ATTEMPTS: 'Attempts per CityVisual call including the first (default 4, 1–10).',
   AUTOPILOT_CONFIG:
     'Config file (schedules, rules, registry). From source: YAML or JSON. Deployed bundles read the `autopilot.json` that `npm run build` validates and writes beside each bundle (s.yaml sets it).',
-  WEBHOOK_SECRETS: 'Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side).',
+  WEBHOOK_SECRETS:
+    'Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side).',
   WEBHOOK_TOKENS: 'Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated.',
   FANOUT_INVOKER:
-    'How the scheduler fans a reconcile of more than `reconcile.shardSize` groups out as async invocations of itself: `none` (inline), `fc3` (FC 3.0 InvokeFunction, ACS3-HMAC-SHA256), `fc2` (FC 2.0 API via the runtime\'s `@alicloud/fc2`). Default `none`; s.yaml sets `fc3`.',
-  FANOUT_FUNCTION_NAME: 'Function the shards are sent to (default: the scheduler itself, from the FC context).',
+    "How the scheduler fans a reconcile of more than `reconcile.shardSize` groups out as async invocations of itself: `none` (inline), `fc3` (FC 3.0 InvokeFunction, ACS3-HMAC-SHA256), `fc2` (FC 2.0 API via the runtime's `@alicloud/fc2`). Default `none`; s.yaml sets `fc3`.",
+  FANOUT_FUNCTION_NAME:
+    'Function the shards are sent to (default: the scheduler itself, from the FC context).',
   FANOUT_SERVICE_NAME: 'fc2 only, required there: the FC 2.0 service name of that function.',
   FANOUT_QUALIFIER: 'Version or alias to invoke (default none = LATEST).',
   FANOUT_ACCOUNT_ID: "Account id of the FC endpoint (default: the FC context's `accountId`).",
