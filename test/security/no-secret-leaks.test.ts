@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { createCityVisualClient } from '../../shared/cityvisual/client.js';
 import type { ModifyJobGroupRequest } from '../../shared/cityvisual/contract.js';
 import { setLogSink } from '../../shared/log.js';
+import { useEmulator } from '../support/emulator.js';
 
 /**
  * Drives every kind of outcome through the real client with distinctive STS credentials, captures
@@ -18,13 +18,12 @@ const STS = {
   securityToken: 'leak-check-security-token-CAIS1234567890abcdef',
 };
 
-let emu: Emulator;
+const emu = useEmulator({ credentials: [STS], reset: 'never' });
 let proxy: http.Server;
 let proxyUrl: string;
 const signatures = new Set<string>();
 
 beforeAll(async () => {
-  emu = await startEmulator({ credentials: [STS] });
   // A recording proxy in front of the emulator: it sees each signed body, so we know every signature.
   proxy = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -49,7 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   proxy.closeAllConnections();
   await new Promise((resolve) => proxy.close(resolve));
-  await emu.close();
 });
 
 const request: ModifyJobGroupRequest = {

@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { handler } from '../../../functions/events/handler.js';
-import { type Emulator, startEmulator } from '../../../local/emulator/index.js';
 import { AutopilotError, isErrorCode } from '../../../shared/errors.js';
 import { type EventReport, type EventsSummary, handleAlertWebhook } from '../../../shared/events/index.js';
-import { setLogSink } from '../../../shared/log.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
 import { getRuntime } from '../../../shared/runtime.js';
 import {
@@ -15,26 +13,26 @@ import {
   testInvocation,
   useEmulatorEnv,
 } from '../../shared/events/harness.js';
+import { useEmulator } from '../../support/emulator.js';
+import { silenceLogs } from '../../support/logs.js';
 
 // Registry mode (no live reads): every change that passes validation is exactly one request, so the
 // emulator's request counter can be reconciled with the reports one to one.
 const REGISTERED = ['1', '2', '3', '4', '5', '6', '7', '8', '99'] as const;
 const RUNS = 3000;
 
-let emu: Emulator;
+const emu = useEmulator({ reset: 'never' });
 let restoreEnv: () => void;
-let restoreSink: ReturnType<typeof setLogSink>;
+let restoreSink: () => void;
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = saveEnv();
-  emu = await startEmulator();
   useEmulatorEnv(emu, { live: false, extra: { LOG_LEVEL: 'error' } });
-  restoreSink = setLogSink(() => {});
+  restoreSink = silenceLogs();
 });
-afterAll(async () => {
-  setLogSink(restoreSink);
+afterAll(() => {
+  restoreSink();
   restoreEnv();
-  await emu.close();
 });
 
 /** What a ModifyJobGroup that went through our validation looks like (an independent oracle). */

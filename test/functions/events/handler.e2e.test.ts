@@ -1,52 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/events/handler.js';
-import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
-import { AutopilotError } from '../../../shared/errors.js';
+import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import type { EventsSummary } from '../../../shared/events/index.js';
 import {
-  captureLogs,
   eventsContext,
   jsonBuffer,
-  type LogLine,
   modifyCalls,
-  saveEnv,
   useEmulatorEnv,
+  useEventsEmulator,
 } from '../../shared/events/harness.js';
 import { fixture } from '../../shared/rules/helpers.js';
+import { expectFailure } from '../../support/failure.js';
 
-let emu: Emulator;
-let restoreEnv: () => void;
-let logs: { lines: LogLine[]; stop: () => void };
-
-beforeAll(async () => {
-  restoreEnv = saveEnv();
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  restoreEnv();
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  useEmulatorEnv(emu);
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.stop();
-});
+const { emu, logs } = useEventsEmulator();
 
 const deliver = (name: string, context = eventsContext()): Promise<EventsSummary> =>
   handler(fixture(`eventbridge/${name}`), context);
-
-async function failure(promise: Promise<unknown>): Promise<AutopilotError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AutopilotError);
-    return error as AutopilotError;
-  }
-  throw new Error('expected the invocation to fail');
-}
 
 const auditLines = () => logs.lines.filter((line) => line.audit === true);
 const linesWith = (msg: string) => logs.lines.filter((line) => line.msg === msg);
@@ -344,7 +313,7 @@ describe('events function: redelivery and failures', () => {
     emu.setFaults({ throttleRate: 1 });
 
     // Act
-    const error = await failure(deliver('custom-scale.json'));
+    const error = await expectFailure(deliver('custom-scale.json'));
 
     // Assess
     expect(error.code).toBe('EVENTS_RETRYABLE_FAILURE');
@@ -365,7 +334,7 @@ describe('events function: redelivery and failures', () => {
     emu.setFaults({ script: ['unavailable'] });
 
     // Act
-    const error = await failure(deliver('kafka-batch.json', eventsContext()));
+    const error = await expectFailure(deliver('kafka-batch.json', eventsContext()));
     const summary = error.details?.summary as EventsSummary;
 
     // Assess
@@ -422,7 +391,7 @@ describe('events function: redelivery and failures', () => {
     const context = eventsContext({ function: { name: 'events', timeout: 3 } });
 
     // Act
-    const error = await failure(deliver('custom-scale.json', context));
+    const error = await expectFailure(deliver('custom-scale.json', context));
 
     // Assess
     const summary = error.details?.summary as EventsSummary;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
-import type { Emulator } from '../../../local/emulator/index.js';
+import { useEmulator } from '../../support/emulator.js';
 import {
   applyEnv,
   auditLines,
@@ -10,7 +10,6 @@ import {
   captureLogs,
   httpEvent,
   invoke,
-  startEmulator,
   upstreamDuring,
   webhookEnv,
 } from './helpers.js';
@@ -19,16 +18,7 @@ const alerts = (name: string) =>
   readFileSync(path.resolve(import.meta.dirname, '../../events/alerts', `${name}.json`), 'utf8');
 const RULES = path.resolve(import.meta.dirname, '../../config/events.yaml');
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-afterEach(() => {
-  emu.reset();
-});
+const emu = useEmulator({ reset: 'afterEach' });
 
 // The Alertmanager fixture holds a firing alert for group 3 (target 30) and a resolved one for group 7.
 const post = (tool: 'alertmanager' | 'grafana', body: string, query: Record<string, string> = {}) =>

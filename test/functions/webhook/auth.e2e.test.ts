@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
-import type { Emulator } from '../../../local/emulator/index.js';
 import {
   type Answer,
   applyEnv,
   auditLines,
   bearer,
   CI_TOKEN,
-  captureLogs,
   type HttpEvent,
   httpEvent,
   invoke,
@@ -15,29 +13,14 @@ import {
   OLD_SECRET,
   PLAIN_TOKEN,
   signed,
-  startEmulator,
   toBuffer,
   upstreamDuring,
+  useWebhookEmulator,
   WRONG_SECRET,
-  webhookEnv,
 } from './helpers.js';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
+const { emu, logs } = useWebhookEmulator();
 const answers: Answer[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  logs = captureLogs();
-});
-afterAll(async () => {
-  logs.restore();
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  applyEnv(webhookEnv(emu));
-});
 
 async function send(
   event: HttpEvent | Buffer,

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
-import { DEMO_CREDENTIAL, type Emulator } from '../../../local/emulator/index.js';
+import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
 import { httpErrorResponse } from '../../../shared/fc/http.js';
 import {
-  applyEnv,
-  captureLogs,
+  applyRegistryEnv,
   httpEvent,
   invoke,
   signed,
-  startEmulator,
   upstreamDuring,
-  webhookEnv,
-  writeRegistryConfig,
+  useWebhookEmulator,
 } from './helpers.js';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  logs = captureLogs();
-});
-afterAll(async () => {
-  logs.restore();
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  applyEnv(webhookEnv(emu));
-});
+const { emu } = useWebhookEmulator();
 
 const patch = (id: string, body: unknown) =>
   signed(httpEvent('modify', { path: `/v1/job-groups/${id}`, body: JSON.stringify(body) }));
@@ -50,10 +33,9 @@ describe('seed error codes CityVisual answers, through the webhook', () => {
   });
 
   it('maps InvalidJobGroupId.NotFound to 404 when the registry knows a group CityVisual does not', async () => {
-    const config = writeRegistryConfig({
+    applyRegistryEnv({
       '99': { jobGroupName: 'GoneGroup', algoLibId: '2', resourceProfileId: '23' },
     });
-    applyEnv({ CITYVISUAL_INSTANCE_ID: undefined, AUTOPILOT_CONFIG: config });
 
     const { result, requests } = await upstreamDuring(emu, () =>
       invoke(handler, signed(httpEvent('scale', { path: '/v1/job-groups/99/scale' }))),

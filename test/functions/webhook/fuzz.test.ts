@@ -3,19 +3,10 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
-import type { Emulator } from '../../../local/emulator/index.js';
 import { isErrorCode } from '../../../shared/errors.js';
-import { setLogSink } from '../../../shared/log.js';
-import {
-  applyEnv,
-  CI_TOKEN,
-  fcContext,
-  NEW_SECRET,
-  OLD_SECRET,
-  PLAIN_TOKEN,
-  startEmulator,
-  webhookEnv,
-} from './helpers.js';
+import { useEmulator } from '../../support/emulator.js';
+import { silenceLogs } from '../../support/logs.js';
+import { applyEnv, CI_TOKEN, fcContext, NEW_SECRET, OLD_SECRET, PLAIN_TOKEN, webhookEnv } from './helpers.js';
 
 /** Codes our own checks answer with: a request refused with one of them must not have reached CityVisual. */
 const OUR_REFUSALS = new Set([
@@ -381,18 +372,15 @@ const anyEvent = fc.oneof(
 
 // ---- the property ----------------------------------------------------------------------------------
 
-let emu: Emulator;
+const emu = useEmulator({ reset: 'never' });
 let restoreSink: () => void;
 
-beforeAll(async () => {
-  emu = await startEmulator();
+beforeAll(() => {
   applyEnv(webhookEnv(emu));
-  const previous = setLogSink(() => {});
-  restoreSink = () => setLogSink(previous);
+  restoreSink = silenceLogs();
 });
-afterAll(async () => {
+afterAll(() => {
   restoreSink();
-  await emu.close();
 });
 
 describe('webhook fuzz', () => {

@@ -3,10 +3,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { beforeEach } from 'vitest';
+import { DEMO_CREDENTIAL, type Emulator } from '../../../local/emulator/index.js';
 import type { FcContext } from '../../../shared/fc/context.js';
-import { setLogSink } from '../../../shared/log.js';
-import { resetRuntime } from '../../../shared/runtime.js';
+import { useEmulator } from '../../support/emulator.js';
+import { applyEnv } from '../../support/env.js';
+import { type CapturedLogs, useLogCapture } from '../../support/logs.js';
+
+export { applyEnv } from '../../support/env.js';
+export { captureLogs } from '../../support/logs.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../events/http');
 
@@ -35,21 +40,28 @@ export function webhookEnv(
   };
 }
 
-/** Sets (or deletes) env variables and drops the runtime parsed from the previous ones. */
-export function applyEnv(env: Record<string, string | undefined>): void {
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  resetRuntime();
+/**
+ * The lifecycle the webhook e2e files share: one emulator (reset before each test), the function's
+ * env pointed at it before each test ({@link webhookEnv}), and every log line of the file.
+ */
+export function useWebhookEmulator(): { emu: Emulator; logs: CapturedLogs } {
+  const emu = useEmulator();
+  const logs = useLogCapture('file');
+  beforeEach(() => applyEnv(webhookEnv(emu)));
+  return { emu, logs };
 }
 
 /** A config file with a job-group registry (for runs without CITYVISUAL_INSTANCE_ID). */
-export function writeRegistryConfig(jobGroups: Record<string, unknown>): string {
+function writeRegistryConfig(jobGroups: Record<string, unknown>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'webhook-config-'));
   const file = path.join(dir, 'autopilot.json');
   writeFileSync(file, JSON.stringify({ jobGroups }));
   return file;
+}
+
+/** Registry mode: no live reads (CITYVISUAL_INSTANCE_ID unset), a config file registering `jobGroups`. */
+export function applyRegistryEnv(jobGroups: Record<string, unknown>): void {
+  applyEnv({ CITYVISUAL_INSTANCE_ID: undefined, AUTOPILOT_CONFIG: writeRegistryConfig(jobGroups) });
 }
 
 /** The FC context of one invocation, with the STS-like credentials the emulator accepts. */
@@ -177,17 +189,6 @@ export async function invoke(
   return { status: raw.statusCode, headers: raw.headers, body, json: JSON.parse(body) };
 }
 
-/** Collects every log line (parsed) while the tests run; returns the array and a restore function. */
-export function captureLogs(): { lines: Array<Record<string, unknown>>; raw: string[]; restore: () => void } {
-  const lines: Array<Record<string, unknown>> = [];
-  const raw: string[] = [];
-  const previous = setLogSink((line) => {
-    raw.push(line);
-    lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  return { lines, raw, restore: () => setLogSink(previous) };
-}
-
 /** Audit lines written so far. */
 export const auditLines = (lines: Array<Record<string, unknown>>) =>
   lines.filter((line) => line.audit === true);
@@ -206,5 +207,3 @@ export async function upstreamDuring<T>(
     calls: emu.calls.slice(calls).map((call) => call.action),
   };
 }
-
-export { startEmulator };

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
-import type { Emulator } from '../../../local/emulator/index.js';
 import {
   type Answer,
   applyEnv,
+  applyRegistryEnv,
   auditLines,
   bearer,
-  captureLogs,
   httpEvent,
   invoke,
   signed,
-  startEmulator,
   upstreamDuring,
-  webhookEnv,
-  writeRegistryConfig,
+  useWebhookEmulator,
 } from './helpers.js';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  logs = captureLogs();
-});
-afterAll(async () => {
-  logs.restore();
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  applyEnv(webhookEnv(emu));
-});
+const { emu, logs } = useWebhookEmulator();
 
 /** Parameters of the last recorded call without pop-core's common signing ones. */
 function lastCallParams(action: string): Record<string, string> {
@@ -232,10 +215,9 @@ describe('no-op', () => {
   });
 
   it('without live reads, a repeat of what this instance applied is free', async () => {
-    const config = writeRegistryConfig({
+    applyRegistryEnv({
       '3': { jobGroupName: 'JobGroupName', algoLibId: '2', resourceProfileId: '23' },
     });
-    applyEnv({ CITYVISUAL_INSTANCE_ID: undefined, AUTOPILOT_CONFIG: config });
 
     const first = await upstreamDuring(emu, () => invoke(handler, signed(httpEvent('scale'))));
     const second = await upstreamDuring(emu, () => invoke(handler, signed(httpEvent('scale'))));
@@ -579,10 +561,9 @@ describe('validation before any upstream call', () => {
   });
 
   it('answers 404 JOB_GROUP_NOT_REGISTERED with how to register, when neither live reads nor the registry know the group', async () => {
-    const config = writeRegistryConfig({
+    applyRegistryEnv({
       '3': { jobGroupName: 'JobGroupName', algoLibId: '2', resourceProfileId: '23' },
     });
-    applyEnv({ CITYVISUAL_INSTANCE_ID: undefined, AUTOPILOT_CONFIG: config });
 
     const { result, requests } = await upstreamDuring(emu, () =>
       invoke(handler, signed(httpEvent('scale', { path: '/v1/job-groups/42/scale' }))),

@@ -9,8 +9,10 @@ import {
   startWebhookServer,
   type WebhookServer,
 } from '../../../local/dev/webhook-server.js';
-import { DEMO_CREDENTIAL, type Emulator } from '../../../local/emulator/index.js';
-import { CI_TOKEN, captureLogs, NEW_SECRET, OLD_SECRET, startEmulator, webhookEnv } from './helpers.js';
+import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
+import { CI_TOKEN, NEW_SECRET, OLD_SECRET, webhookEnv } from './helpers.js';
 
 /** Raw HTTP (node:http, so repeated headers and odd bodies go out exactly as written). */
 function send(
@@ -156,13 +158,12 @@ describe('the local webhook server turns HTTP into FC v1 events', () => {
 });
 
 describe('npm start path: real HTTP → the webhook handler → the emulator', () => {
-  let emu: Emulator;
+  // Hooks in this order: logs captured before the emulator starts, restored after it closes.
+  useLogCapture('file');
+  const emu = useEmulator({ reset: 'never' });
   let server: WebhookServer;
-  let logs: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
-    logs = captureLogs();
-    emu = await startEmulator();
     server = await startWebhookServer({
       env: {
         ...webhookEnv(emu),
@@ -173,8 +174,6 @@ describe('npm start path: real HTTP → the webhook handler → the emulator', (
   });
   afterAll(async () => {
     await server.close();
-    await emu.close();
-    logs.restore();
   });
 
   const env = () => ({ WEBHOOK_URL: server.url, WEBHOOK_SECRETS: `${OLD_SECRET},${NEW_SECRET}` });

@@ -1,11 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEMO_CREDENTIAL,
-  type Emulator,
-  startEmulator,
-  stringToSign,
-} from '../../../local/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CREDENTIAL, startEmulator, stringToSign } from '../../../local/emulator/index.js';
+import { useEmulator } from '../../support/emulator.js';
 import {
   commonParams,
   GROUP_3,
@@ -29,17 +25,7 @@ const OTHER_STS_KEY = {
 };
 
 describe('emulator gateway checks', () => {
-  let emu: Emulator;
-
-  beforeAll(async () => {
-    emu = await startEmulator({ credentials: [DEMO_CREDENTIAL, STS_KEY, OTHER_STS_KEY] });
-  });
-  afterAll(async () => {
-    await emu.close();
-  });
-  beforeEach(() => {
-    emu.reset();
-  });
+  const emu = useEmulator({ credentials: [DEMO_CREDENTIAL, STS_KEY, OTHER_STS_KEY] });
 
   it.each(['GET', 'POST'] as const)('accepts a pop-core %s signed with the demo key', async (method) => {
     // Act

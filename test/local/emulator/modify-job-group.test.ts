@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../../support/emulator.js';
 import { GROUP_3, popCall, popClient } from './helpers.js';
 
 describe('ModifyJobGroup on the emulator', () => {
-  let emu: Emulator;
-
-  beforeAll(async () => {
-    emu = await startEmulator();
-  });
-  afterAll(async () => {
-    await emu.close();
-  });
-  beforeEach(() => {
-    emu.reset();
-  });
+  const emu = useEmulator();
 
   const modify = (params: Record<string, unknown>, method: 'GET' | 'POST' = 'POST') =>
     popCall(popClient(emu), 'ModifyJobGroup', params, method);

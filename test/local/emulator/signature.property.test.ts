@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, sign, startEmulator, verifySignature } from '../../../local/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { sign, verifySignature } from '../../../local/emulator/index.js';
+import { useEmulator } from '../../support/emulator.js';
 import { popCall, popClient } from './helpers.js';
 
 // Names pop-core or the gateway set themselves; a business parameter must not collide with them.
@@ -48,13 +49,7 @@ const name = fc
 const params = fc.dictionary(name, value, { maxKeys: 5 });
 
 describe('signature v1 over arbitrary parameters', () => {
-  let emu: Emulator;
-  beforeAll(async () => {
-    emu = await startEmulator();
-  });
-  afterAll(async () => {
-    await emu.close();
-  });
+  const emu = useEmulator({ reset: 'never' });
 
   it.each(['GET', 'POST'] as const)('verifies whatever real pop-core signs over %s', async (method) => {
     await fc.assert(

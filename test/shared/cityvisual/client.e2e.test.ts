@@ -1,26 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CREDENTIAL, startEmulator } from '../../../local/emulator/index.js';
 import { type CityVisualClientConfig, createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import {
   JobGroupNameSchema,
   type ModifyJobGroupRequest,
   ModifyJobGroupRequestSchema,
 } from '../../../shared/cityvisual/contract.js';
-import { AutopilotError } from '../../../shared/errors.js';
+import { useEmulator } from '../../support/emulator.js';
+import { expectFailure } from '../../support/failure.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-afterEach(() => {
-  emu.reset();
-});
+const emu = useEmulator({ reset: 'afterEach' });
 
 const client = (overrides: Partial<CityVisualClientConfig> = {}) =>
   createCityVisualClient({
@@ -40,16 +32,6 @@ const request = (patch: Partial<ModifyJobGroupRequest> = {}): ModifyJobGroupRequ
   ResourceProfileId: '23',
   ...patch,
 });
-
-async function failure(promise: Promise<unknown>): Promise<AutopilotError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AutopilotError);
-    return error as AutopilotError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('CityVisual client against the emulator', () => {
   it('sends one signed POST with exactly the contract parameters and returns the RequestId', async () => {
@@ -98,7 +80,7 @@ describe('CityVisual client against the emulator', () => {
     ['InvalidResourceProfileId.NotFound', 404, request({ ResourceProfileId: '404' })],
     ['InvalidName.Duplicate', 400, request({ JobGroupName: '城东路口-02' })],
   ] as const)('translates %s to status %i without retrying', async (code, status, req) => {
-    const error = await failure(client().modifyJobGroup(req));
+    const error = await expectFailure(client().modifyJobGroup(req));
     expect(error.code).toBe(code);
     expect(error.status).toBe(status);
     expect(error.upstream).toMatchObject({ code, attempts: 1 });
@@ -113,7 +95,7 @@ describe('CityVisual client against the emulator', () => {
     ['MissingParameter', { JobGroupName: '' }],
   ] as const)('translates %s when an unvalidated request reaches the API', async (code, patch) => {
     const unchecked = { ...request(), ...patch } as unknown as ModifyJobGroupRequest;
-    const error = await failure(client().modifyJobGroup(unchecked));
+    const error = await expectFailure(client().modifyJobGroup(unchecked));
     expect(error.code).toBe(code);
     expect(ModifyJobGroupRequestSchema.safeParse(unchecked).success).toBe(false);
   });
@@ -132,7 +114,7 @@ describe('CityVisual client against the emulator', () => {
 
   it('gives up on throttling after the attempts with a 429 that says when to retry', async () => {
     emu.setFaults({ throttleRate: 1 });
-    const error = await failure(client({ maxAttempts: 3 }).modifyJobGroup(request()));
+    const error = await expectFailure(client({ maxAttempts: 3 }).modifyJobGroup(request()));
     expect(error.status).toBe(429);
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(error.upstream?.attempts).toBe(3);
@@ -143,7 +125,7 @@ describe('CityVisual client against the emulator', () => {
     emu.setFaults({ script: ['reset', 'ok'] });
     expect((await client().modifyJobGroup(request())).attempts).toBe(2);
     emu.setFaults({ resetRate: 1 });
-    const error = await failure(client({ maxAttempts: 2 }).modifyJobGroup(request()));
+    const error = await expectFailure(client({ maxAttempts: 2 }).modifyJobGroup(request()));
     expect(error.code).toBe('UPSTREAM_NETWORK');
     expect(error.retryable).toBe(true);
   });
@@ -152,7 +134,7 @@ describe('CityVisual client against the emulator', () => {
     emu.setFaults({ hangRate: 1 });
     const started = Date.now();
     const deadline = started + 1_000;
-    const error = await failure(
+    const error = await expectFailure(
       client({ timeoutMs: 200, maxAttempts: 10 }).modifyJobGroup(request(), { deadline }),
     );
     expect(error.code).toBe('UPSTREAM_TIMEOUT');
@@ -162,7 +144,7 @@ describe('CityVisual client against the emulator', () => {
   });
 
   it('does not start an attempt when the deadline has already passed', async () => {
-    const error = await failure(client().modifyJobGroup(request(), { deadline: Date.now() - 1 }));
+    const error = await expectFailure(client().modifyJobGroup(request(), { deadline: Date.now() - 1 }));
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(emu.stats.requests).toBe(0);
   });
@@ -173,7 +155,7 @@ describe('CityVisual client against the emulator', () => {
   ] as const)(
     'rejects a bad credential with %s, not retried, message hidden from callers',
     async (code, credentials) => {
-      const error = await failure(client({ credentials }).modifyJobGroup(request()));
+      const error = await expectFailure(client({ credentials }).modifyJobGroup(request()));
       expect(error.code).toBe(code);
       expect(error.expose).toBe(false);
       expect(emu.stats.requests).toBe(1);
@@ -183,7 +165,7 @@ describe('CityVisual client against the emulator', () => {
   it('rejects a request whose timestamp is outside the window (clock skew), not retried', async () => {
     const skewed = await startEmulator({ clock: () => Date.now() + 3_600_000 });
     try {
-      const error = await failure(
+      const error = await expectFailure(
         createCityVisualClient({ endpoint: skewed.url, credentials: DEMO_CREDENTIAL }).modifyJobGroup(
           request(),
         ),
@@ -212,7 +194,7 @@ describe('CityVisual client against the emulator', () => {
     const { port } = server.address() as AddressInfo;
     try {
       const c = client({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2 });
-      const error = await failure(c.modifyJobGroup(request()));
+      const error = await expectFailure(c.modifyJobGroup(request()));
       expect(error.code).toBe(code);
       expect(error.upstream?.attempts).toBe(2);
     } finally {
@@ -223,7 +205,7 @@ describe('CityVisual client against the emulator', () => {
 
   it('reports a refused connection as a network error', async () => {
     const refused = client({ endpoint: 'http://127.0.0.1:9', maxAttempts: 2 });
-    const error = await failure(refused.modifyJobGroup(request()));
+    const error = await expectFailure(refused.modifyJobGroup(request()));
     expect(error.code).toBe('UPSTREAM_NETWORK');
     expect(error.upstream?.attempts).toBe(2);
   });
@@ -277,7 +259,7 @@ describe('contract and emulator agree', () => {
     await fc.assert(
       fc.asyncProperty(name, async (jobGroupName) => {
         fc.pre(!JobGroupNameSchema.safeParse(jobGroupName).success && jobGroupName !== '');
-        const error = await failure(c.modifyJobGroup(request({ JobGroupName: jobGroupName })));
+        const error = await expectFailure(c.modifyJobGroup(request({ JobGroupName: jobGroupName })));
         expect(error.code).toBe('InvalidName.Malformed');
       }),
       { numRuns: 80 },

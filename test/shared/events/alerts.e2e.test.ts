@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   type AlertAuditFacts,
   type AlertWebhookBody,
@@ -9,36 +8,9 @@ import {
 import type { AlertTool } from '../../../shared/rules/index.js';
 import { getRuntime } from '../../../shared/runtime.js';
 import { fixture } from '../rules/helpers.js';
-import {
-  captureLogs,
-  jsonBuffer,
-  type LogLine,
-  modifyCalls,
-  saveEnv,
-  testInvocation,
-  useEmulatorEnv,
-} from './harness.js';
+import { jsonBuffer, modifyCalls, testInvocation, useEventsEmulator } from './harness.js';
 
-let emu: Emulator;
-let restoreEnv: () => void;
-let logs: { lines: LogLine[]; stop: () => void };
-
-beforeAll(async () => {
-  restoreEnv = saveEnv();
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  restoreEnv();
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  useEmulatorEnv(emu);
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.stop();
-});
+const { emu, logs } = useEventsEmulator();
 
 const payload = (tool: AlertTool): Record<string, unknown> =>
   JSON.parse(fixture(`alerts/${tool === 'alertmanager' ? 'alertmanager-v4' : 'grafana'}.json`).toString());

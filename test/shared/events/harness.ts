@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DEMO_CREDENTIAL, type Emulator, type RecordedCall } from '../../../local/emulator/index.js';
 import { type FcContext, type Invocation, toInvocation } from '../../../shared/fc/context.js';
-import { setLogSink } from '../../../shared/log.js';
-import { resetRuntime } from '../../../shared/runtime.js';
+import { useEmulator } from '../../support/emulator.js';
+import { applyEnv, snapshotEnv } from '../../support/env.js';
+import { type CapturedLogs, useLogCapture } from '../../support/logs.js';
+
+export { captureLogs, type LogLine } from '../../support/logs.js';
 
 /** Rules for every fixture, and a registry of the emulator's demo fleet plus "99" (unknown upstream). */
 export const EVENTS_CONFIG = fileURLToPath(new URL('../../config/events.yaml', import.meta.url));
@@ -33,19 +37,12 @@ export interface EnvOptions {
 
 /** Remembers the env keys the tests touch, to put them back afterwards. */
 export function saveEnv(): () => void {
-  const saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-  return () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    resetRuntime();
-  };
+  return snapshotEnv(ENV_KEYS);
 }
 
 /** Points the function at the emulator with the test config, and drops the cached runtime (fresh memory). */
 export function useEmulatorEnv(emu: Emulator, options: EnvOptions = {}): void {
-  const env: Record<string, string | undefined> = {
+  applyEnv({
     CITYVISUAL_ENDPOINT: emu.url,
     CITYVISUAL_REGION: 'cn-shanghai',
     CITYVISUAL_INSTANCE_ID: options.live === false ? undefined : INSTANCE_ID,
@@ -58,12 +55,24 @@ export function useEmulatorEnv(emu: Emulator, options: EnvOptions = {}): void {
     ALIBABA_CLOUD_SECURITY_TOKEN: undefined,
     LOG_LEVEL: 'debug',
     ...options.extra,
-  };
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  resetRuntime();
+  });
+}
+
+/**
+ * The lifecycle the events e2e files share: the env keys saved for the file, one emulator (reset
+ * before each test) the function is pointed at before each test ({@link useEmulatorEnv}), and the
+ * log lines of each test.
+ */
+export function useEventsEmulator(): { emu: Emulator; logs: CapturedLogs } {
+  const emu = useEmulator();
+  let restoreEnv: () => void;
+  beforeAll(() => {
+    restoreEnv = saveEnv();
+  });
+  afterAll(() => restoreEnv());
+  beforeEach(() => useEmulatorEnv(emu));
+  const logs = useLogCapture('test');
+  return { emu, logs };
 }
 
 /** The FC context of one EventBridge-triggered invocation (no role: credentials come from env). */
@@ -80,15 +89,6 @@ export function eventsContext(overrides: Partial<FcContext> = {}): FcContext {
 /** Invocation facts as the stack builds them, for calling a use case directly. */
 export function testInvocation(overrides: Partial<FcContext> = {}): Invocation {
   return toInvocation(eventsContext(overrides));
-}
-
-export type LogLine = Record<string, unknown> & { level: string; msg: string };
-
-/** Captures every log line (parsed) until the returned `stop` is called. */
-export function captureLogs(): { lines: LogLine[]; stop: () => void } {
-  const lines: LogLine[] = [];
-  const previous = setLogSink((line) => lines.push(JSON.parse(line) as LogLine));
-  return { lines, stop: () => setLogSink(previous) };
 }
 
 /** The ModifyJobGroup calls the emulator accepted. */

@@ -7,7 +7,6 @@ import { AutopilotError } from '../../../shared/errors.js';
 import { decodeHttpEvent } from '../../../shared/fc/http.js';
 import { createFcHandler } from '../../../shared/handler.js';
 import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
-import { setLogSink } from '../../../shared/log.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
   applyChanges,
@@ -18,6 +17,7 @@ import {
   type WebhookRoute,
   webhookRoutes,
 } from '../../../shared/webhook/index.js';
+import { captureLogs, type LogLine } from '../../support/logs.js';
 
 const TOKEN = 'tok-for-app-tests';
 const registry = Object.fromEntries(
@@ -71,12 +71,10 @@ function event(method: string, path: string, body = '', query: Record<string, st
   );
 }
 
-let lines: Array<Record<string, unknown>>;
+let lines: LogLine[];
 let restore: () => void;
 beforeEach(() => {
-  lines = [];
-  const previous = setLogSink((line) => lines.push(JSON.parse(line)));
-  restore = () => setLogSink(previous);
+  ({ lines, restore } = captureLogs());
 });
 afterEach(() => {
   restore();
