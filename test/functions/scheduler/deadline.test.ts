@@ -1,37 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSchedulerHandler } from '../../../functions/scheduler/handler.js';
-import { type Emulator, startEmulator } from '../../../local/emulator/index.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
-import {
-  captureLogs,
-  DEMO_REGISTRY,
-  fcContext,
-  modifyCalls,
-  rejection,
-  testRuntime,
-  timerEvent,
-} from './helpers.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
+import { DEMO_REGISTRY, fcContext, modifyCalls, rejection, testRuntime, timerEvent } from './helpers.js';
 
 const GROUPS = ['1', '2', '3', '4', '7'];
 // Monday 07:30 Asia/Shanghai: every group of the schedule is due.
 const TICK = '2026-05-31T23:30:00Z';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-});
+const emu = useEmulator({ port: 0 });
+const _logs = useLogCapture('test');
 
 function scheduler(concurrency: number) {
   const runtime = testRuntime({

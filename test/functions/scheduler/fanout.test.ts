@@ -1,29 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSchedulerHandler } from '../../../functions/scheduler/handler.js';
-import { type Emulator, makeFleetSeed, startEmulator } from '../../../local/emulator/index.js';
+import { makeFleetSeed } from '../../../local/emulator/index.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { buildShardEvent, type Fanout, type TickSummary } from '../../../shared/scheduler/index.js';
-import { captureLogs, fcContext, modifyCalls, rejection, testRuntime, timerEvent } from './helpers.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
+import { fcContext, modifyCalls, rejection, testRuntime, timerEvent } from './helpers.js';
 
 const IDS = Array.from({ length: 12 }, (_, i) => String(i + 1));
 const TICK = '2026-05-31T23:30:00Z';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, seed: makeFleetSeed(12) });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-});
+const emu = useEmulator({ port: 0, seed: makeFleetSeed(12) });
+const _logs = useLogCapture('test');
 
 function fleetRuntime() {
   return testRuntime({

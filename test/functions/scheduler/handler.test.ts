@@ -1,13 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSchedulerHandler, handler } from '../../../functions/scheduler/handler.js';
-import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { resetRuntime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
 import {
-  captureLogs,
   DEMO_REGISTRY,
   fcContext,
   modifyCalls,
@@ -19,22 +20,8 @@ import {
 
 const INSTANCE = 'cv-demo-instance';
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-});
+const emu = useEmulator({ port: 0 });
+const logs = useLogCapture('test');
 
 /** A scheduler with live reads against the emulator's demo instance and an empty config. */
 function liveScheduler() {

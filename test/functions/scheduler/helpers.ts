@@ -7,7 +7,6 @@ import { parseEnv } from '../../../shared/config/env.js';
 import { type ConfigFileSchema, checkConfig } from '../../../shared/config/file.js';
 import type { FcContext } from '../../../shared/fc/context.js';
 import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
-import { setLogSink } from '../../../shared/log.js';
 import type { Runtime } from '../../../shared/runtime.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,12 +92,7 @@ export function modifyCalls(emu: Emulator): Array<Record<string, string>> {
     .map((call) => Object.fromEntries(Object.entries(call.params).filter(([key]) => CHANGE_FIELD.test(key))));
 }
 
-/** Captures log lines (parsed) until `restore()`. */
-export function captureLogs(): { lines: Array<Record<string, unknown>>; restore: () => void } {
-  const lines: Array<Record<string, unknown>> = [];
-  const previous = setLogSink((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-  return { lines, restore: () => setLogSink(previous) };
-}
+export { captureLogs } from '../../support/logs.js';
 
 /** Runs `promise`, expecting it to reject; returns the rejection. */
 export async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown>> {

@@ -1,20 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createSchedulerHandler } from '../../../functions/scheduler/handler.js';
-import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../../local/emulator/index.js';
+import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { ConfigFileSchema } from '../../../shared/config/file.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
-import {
-  captureLogs,
-  DEMO_REGISTRY,
-  fcContext,
-  modifyCalls,
-  testRuntime,
-  timerEvent,
-  timerFixture,
-} from './helpers.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
+import { DEMO_REGISTRY, fcContext, modifyCalls, testRuntime, timerEvent, timerFixture } from './helpers.js';
 
 const INSTANCE = 'cv-demo-instance';
 const RECONCILE = { action: 'reconcile' };
@@ -47,22 +41,8 @@ function eastDistrict(overrides: { enforce?: boolean; to?: string } = {}): z.inp
   };
 }
 
-let emu: Emulator;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-});
+const emu = useEmulator({ port: 0 });
+const _logs = useLogCapture('test');
 
 /**
  * One tick of a warm instance (`runtime` keeps its applied-memory): the timer event says `triggerTime`,
