@@ -3,7 +3,9 @@
  * machine, and prints ratios and the budgets they answer to:
  *
  * 1. cold start — per bundle, `node -e "require(bundle)"` vs a bare `node -e 0`, spawned alternately N
- *    times (median): overhead ≤ 20 ms, bundle ≤ 150 KB;
+ *    times (median): overhead ≤ 20 ms, bundle ≤ 150 KB; then, for information (no budget), load plus
+ *    one real first request (webhook: a signed scale; scheduler: a timer action; events: an
+ *    EventBridge scale event) against the emulator, so cost moved from load to the first call shows;
  * 2. warm overhead — a signed webhook request through the whole built handler (Standard Webhooks auth,
  *    parse, plan, sign, HTTP to the emulator, translate) vs a bare pop-core ModifyJobGroup call to the
  *    same emulator (median): ≤ 1.15×;
@@ -12,7 +14,7 @@
  *
  * Not a test: numbers vary by machine. `BENCH_RUNS` (default 21) sets the cold-start spawns.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -118,6 +120,96 @@ function coldStart(sizes: Record<string, number>): void {
     console.log(
       `   ${name.padEnd(10)} ${`${(bytes / 1024).toFixed(1)} KB`.padStart(9)}  ${ms(load).padStart(9)}  ${`+${ms(load - bare)}`.padStart(10)}   ${(load / bare).toFixed(2)}×   ${verdict(ok)}`,
     );
+  }
+}
+
+/** One spawn of `node -e script`, timed to its exit; the parent's event loop stays free (emulator). */
+function spawnTimed(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = nowMs();
+    const child = spawn(process.execPath, args, { stdio: 'ignore', env });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(nowMs() - start) : reject(new Error(`node ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+/** Cold start as FC bills it: a fresh node loads the bundle and serves one real request. */
+async function coldFirstRequest(names: readonly string[]): Promise<void> {
+  console.log(
+    `\n   load + first request (fresh node: require, one invocation against the emulator, exit; ${RUNS} spawns, median; no budget)`,
+  );
+  const emu = await startEmulator({ port: 0 });
+  const secret = `whsec_${Buffer.from('benchmark-secret-of-32-bytes!!!!').toString('base64')}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'autopilot-bench-first-'));
+  try {
+    const fixture = (trigger: string, name: string) =>
+      readFileSync(path.join(root, 'test', 'events', trigger, name), 'utf8');
+    const webhookEvent = () => {
+      const template = JSON.parse(fixture('http', 'scale.json'));
+      const body = JSON.stringify({ planedJobCount: 12 });
+      const at = new Date();
+      const id = 'msg_bench_first_request';
+      return JSON.stringify({
+        ...template,
+        body,
+        headers: {
+          ...template.headers,
+          'Content-Length': String(body.length),
+          'Webhook-Id': id,
+          'Webhook-Timestamp': String(Math.floor(at.getTime() / 1000)),
+          'Webhook-Signature': new Webhook(secret).sign(id, at, body),
+        },
+      });
+    };
+    const events: Record<string, () => string> = {
+      webhook: webhookEvent,
+      scheduler: () => fixture('timer', 'scale.json'),
+      events: () => fixture('eventbridge', 'custom-scale.json'),
+    };
+    const env = {
+      ...process.env,
+      CITYVISUAL_ENDPOINT: emu.url,
+      CITYVISUAL_INSTANCE_ID: '',
+      AUTOPILOT_CONFIG: 'autopilot.json',
+      WEBHOOK_SECRETS: secret,
+      FANOUT_INVOKER: 'none',
+      LOG_LEVEL: 'warn',
+    };
+    const script = (name: string, eventFile: string) =>
+      [
+        `const {handler} = require(${JSON.stringify(path.join(dist, name, 'index.js'))});`,
+        `const event = require('node:fs').readFileSync(${JSON.stringify(eventFile)});`,
+        `const context = ${JSON.stringify(fcContext(`autopilot-${name}`))};`,
+        'handler(event, context).then((r) => process.exit(r && r.statusCode >= 300 ? 2 : 0), () => process.exit(1));',
+      ].join('\n');
+    const samples: Record<string, number[]> = { bare: [], ...Object.fromEntries(names.map((n) => [n, []])) };
+    const scripts: Record<string, string> = {};
+    for (const name of names) {
+      const make = events[name];
+      if (!make) continue;
+      const file = path.join(dir, `${name}.json`);
+      writeFileSync(file, make());
+      scripts[name] = script(name, file);
+    }
+    for (let i = 0; i < RUNS; i++) {
+      samples.bare?.push(await spawnTimed(['-e', '0'], env));
+      for (const [name, code] of Object.entries(scripts)) {
+        if (name === 'webhook') writeFileSync(path.join(dir, 'webhook.json'), webhookEvent());
+        samples[name]?.push(await spawnTimed(['-e', code], env));
+      }
+    }
+    const bare = median(samples.bare ?? []);
+    console.log(`   bare node -e 0: ${ms(bare)}`);
+    for (const name of Object.keys(scripts)) {
+      const total = median(samples[name] ?? []);
+      console.log(
+        `   ${name.padEnd(10)} ${ms(total).padStart(9)}  ${`+${ms(total - bare)}`.padStart(10)}   ${(total / bare).toFixed(2)}×`,
+      );
+    }
+  } finally {
+    await emu.close();
   }
 }
 
@@ -286,6 +378,7 @@ async function main(): Promise<void> {
   console.log(`jobgroup-autopilot benchmarks — ${machine()}`);
   const sizes = await buildAll();
   coldStart(sizes);
+  await coldFirstRequest(Object.keys(sizes));
   // 0 ms: the handler's own CPU cost against a free upstream (the strict reading of the budget);
   // 20 ms: the same with an upstream as far away as in the fleet benchmark.
   await warmOverhead(0);

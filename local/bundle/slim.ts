@@ -14,6 +14,8 @@
  * | `fast-sha256` + `@stablelib/base64` | standardwebhooks' HMAC and base64 (pure JS) | `stubs/fast-sha256.cts`, `stubs/stablelib-base64.cts`: node:crypto and Buffer; standardwebhooks still verifies |
  * | pop-core's whole package.json | its user agent names the package version | `{name, version}` only |
  * | `node:stream/promises`, `node:stream/web` (middy) | AWS Lambda response streaming | `stubs/lazy-streams.ts`: required on first use, which FC never makes |
+ * | `assert` (pop-core) | checks of the client's constructor config | `stubs/lazy-assert.cts`: node:assert is required only when a check fails |
+ * | `zlib` (httpx) | inflating a gzip/deflate-encoded response | `stubs/lazy-zlib.cts`: node:zlib is required on the first encoded response |
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,6 +37,12 @@ export const PACKAGE_STUBS: Readonly<Record<string, string>> = {
 
 /** Node built-ins @middy/core imports only for AWS response streaming → loaded on first use. */
 const MIDDY_LAZY_BUILTINS = /^node:stream\/(promises|web)$/;
+
+/** Node built-ins a package needs only on a rare path → a stub that requires them then (built-in, importing package, stub). */
+export const LAZY_BUILTINS: ReadonlyArray<readonly [string, string, string]> = [
+  ['assert', `${path.sep}@alicloud${path.sep}pop-core${path.sep}`, path.join(stubs, 'lazy-assert.cts')],
+  ['zlib', `${path.sep}httpx${path.sep}`, path.join(stubs, 'lazy-zlib.cts')],
+];
 
 /** zod's JSON Schema modules (by path inside the zod package) → factories that must not throw when made. */
 export const ZOD_JSON_SCHEMA_MODULES: Readonly<Record<string, readonly string[]>> = {
@@ -90,6 +98,13 @@ export function slimBundle(root: string): Plugin {
     name: 'slim-bundle',
     setup(build) {
       build.onResolve({ filter: stubbedPackages }, (args) => ({ path: PACKAGE_STUBS[args.path] as string }));
+      build.onResolve({ filter: /^(node:)?(assert|zlib)$/ }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        const lazy = LAZY_BUILTINS.find(
+          ([builtin, importer]) => builtin === name && args.importer.includes(importer),
+        );
+        return lazy ? { path: lazy[2] } : undefined;
+      });
       build.onResolve({ filter: MIDDY_LAZY_BUILTINS }, (args) =>
         args.importer.includes(`${path.sep}@middy${path.sep}core${path.sep}`)
           ? { path: path.join(stubs, 'lazy-streams.ts') }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { COUNT_LIMITS, ENABLE_PARAM_KEYS, PARAM_KEYS } from '../jobgroup/target.js';
+import { lazySchema } from '../lazy-schema.js';
 import { JobGroupNameSchema, RegionIdSchema, ResourceIdSchema } from './fields.js';
 
 export { JobGroupNameSchema, RegionIdSchema, ResourceIdSchema };
@@ -10,52 +11,56 @@ export const API_VERSION = '2018-10-30';
 
 const count = (max: number) => z.number().int().min(0).max(max);
 
-export const ParamKeySchema = z.enum(PARAM_KEYS);
+export const ParamKeySchema = lazySchema(() => z.enum(PARAM_KEYS));
 const isEnableKey = (key: string) => (ENABLE_PARAM_KEYS as readonly string[]).includes(key);
 
-export const JobGroupParamSchema = z.strictObject({
-  Key: ParamKeySchema,
-  Value: z.enum(['True', 'False', 'Latest', 'Oldest']),
-});
+export const JobGroupParamSchema = lazySchema(() =>
+  z.strictObject({
+    Key: ParamKeySchema,
+    Value: z.enum(['True', 'False', 'Latest', 'Oldest']),
+  }),
+);
 
 /**
  * The ModifyJobGroup request in API casing, every rule of the API doc enforced. Upper bounds on counts
  * are ours (COUNT_LIMITS): far above any real deployment, low enough to stop a typo like 10000000.
  */
-export const ModifyJobGroupRequestSchema = z
-  .strictObject({
-    AlgoLibId: ResourceIdSchema,
-    JobGroupId: JobGroupIdSchema,
-    JobGroupName: JobGroupNameSchema,
-    ResourceProfileId: ResourceIdSchema,
-    JobCount: count(COUNT_LIMITS.jobCount).optional(),
-    PlanedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
-    StreamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
-    Status: z.enum(['Running', 'Stopped']).optional(),
-    RegionId: RegionIdSchema.optional(),
-    JobGroupParams: z.array(JobGroupParamSchema).max(PARAM_KEYS.length).optional(),
-  })
-  .superRefine((request, ctx) => {
-    const seen = new Set<string>();
-    request.JobGroupParams?.forEach((param, index) => {
-      if (seen.has(param.Key)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['JobGroupParams', index, 'Key'],
-          message: `duplicate key ${param.Key}`,
-        });
-      }
-      seen.add(param.Key);
-      const allowed = isEnableKey(param.Key) ? ['True', 'False'] : ['Latest', 'Oldest'];
-      if (!allowed.includes(param.Value)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['JobGroupParams', index, 'Value'],
-          message: `${param.Key} takes ${allowed.join(' or ')}`,
-        });
-      }
-    });
-  });
+export const ModifyJobGroupRequestSchema = lazySchema(() =>
+  z
+    .strictObject({
+      AlgoLibId: ResourceIdSchema,
+      JobGroupId: JobGroupIdSchema,
+      JobGroupName: JobGroupNameSchema,
+      ResourceProfileId: ResourceIdSchema,
+      JobCount: count(COUNT_LIMITS.jobCount).optional(),
+      PlanedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
+      StreamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+      Status: z.enum(['Running', 'Stopped']).optional(),
+      RegionId: RegionIdSchema.optional(),
+      JobGroupParams: z.array(JobGroupParamSchema).max(PARAM_KEYS.length).optional(),
+    })
+    .superRefine((request, ctx) => {
+      const seen = new Set<string>();
+      request.JobGroupParams?.forEach((param, index) => {
+        if (seen.has(param.Key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['JobGroupParams', index, 'Key'],
+            message: `duplicate key ${param.Key}`,
+          });
+        }
+        seen.add(param.Key);
+        const allowed = isEnableKey(param.Key) ? ['True', 'False'] : ['Latest', 'Oldest'];
+        if (!allowed.includes(param.Value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['JobGroupParams', index, 'Value'],
+            message: `${param.Key} takes ${allowed.join(' or ')}`,
+          });
+        }
+      });
+    }),
+);
 export type ModifyJobGroupRequest = z.infer<typeof ModifyJobGroupRequestSchema>;
 
 /**
@@ -83,86 +88,96 @@ export function toRpcParams(request: ModifyJobGroupRequest): Record<string, stri
 
 // ---- responses -------------------------------------------------------------------------------------
 
-const RequestIdSchema = z.string().min(1).max(128);
+const RequestIdSchema = lazySchema(() => z.string().min(1).max(128));
 
 /** `{RequestId}`: ModifyJobGroup's whole success body (extra fields tolerated). */
-export const ModifyJobGroupResponseSchema = z.looseObject({ RequestId: RequestIdSchema });
+export const ModifyJobGroupResponseSchema = lazySchema(() => z.looseObject({ RequestId: RequestIdSchema }));
 
-const IntSchema = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
-const IdStringSchema = z.union([z.string(), z.number().transform(String)]);
+const IntSchema = lazySchema(() => z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]));
+const IdStringSchema = lazySchema(() => z.union([z.string(), z.number().transform(String)]));
 
 /** Lowercase live status → the Status value ModifyJobGroup takes (a starting group is heading to Running). */
-const LiveStatusSchema = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .pipe(z.enum(['starting', 'running', 'stopping', 'stopped']));
+const LiveStatusSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['starting', 'running', 'stopping', 'stopped'])),
+);
 
-const ParamListSchema = z.array(z.looseObject({ Key: z.string(), Value: z.string() }));
+const ParamListSchema = lazySchema(() => z.array(z.looseObject({ Key: z.string(), Value: z.string() })));
 
-const RawJobGroupSchema = z.looseObject({
-  JobGroupId: IdStringSchema,
-  JobGroupName: z.string().optional(),
-  Name: z.string().optional(),
-  AlgoLibId: IdStringSchema,
-  ResourceProfileId: IdStringSchema,
-  JobCount: IntSchema.optional(),
-  PlanedJobCount: IntSchema.optional(),
-  StreamPerJob: IntSchema.optional(),
-  Status: LiveStatusSchema,
-  JobGroupParams: z.union([ParamListSchema, z.looseObject({ JobGroupParam: ParamListSchema })]).optional(),
-  ComputeJobs: z
-    .union([z.array(z.unknown()), z.looseObject({ ComputeJob: z.array(z.unknown()) })])
-    .optional(),
-});
+const RawJobGroupSchema = lazySchema(() =>
+  z.looseObject({
+    JobGroupId: IdStringSchema,
+    JobGroupName: z.string().optional(),
+    Name: z.string().optional(),
+    AlgoLibId: IdStringSchema,
+    ResourceProfileId: IdStringSchema,
+    JobCount: IntSchema.optional(),
+    PlanedJobCount: IntSchema.optional(),
+    StreamPerJob: IntSchema.optional(),
+    Status: LiveStatusSchema,
+    JobGroupParams: z.union([ParamListSchema, z.looseObject({ JobGroupParam: ParamListSchema })]).optional(),
+    ComputeJobs: z
+      .union([z.array(z.unknown()), z.looseObject({ ComputeJob: z.array(z.unknown()) })])
+      .optional(),
+  }),
+);
 
 /** One job group as we use it, whichever documented shape CityVisual answered with. */
-export const LiveJobGroupSchema = RawJobGroupSchema.transform((raw, ctx) => {
-  const jobGroupName = raw.JobGroupName ?? raw.Name;
-  if (jobGroupName === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'job group has neither JobGroupName nor Name',
-      path: ['JobGroupName'],
-    });
-    return z.NEVER;
-  }
-  const paramList = Array.isArray(raw.JobGroupParams)
-    ? raw.JobGroupParams
-    : (raw.JobGroupParams?.JobGroupParam ?? []);
-  const computeJobs = Array.isArray(raw.ComputeJobs) ? raw.ComputeJobs : (raw.ComputeJobs?.ComputeJob ?? []);
-  return {
-    jobGroupId: raw.JobGroupId,
-    jobGroupName,
-    algoLibId: raw.AlgoLibId,
-    resourceProfileId: raw.ResourceProfileId,
-    jobCount: raw.JobCount,
-    planedJobCount: raw.PlanedJobCount,
-    streamPerJob: raw.StreamPerJob,
-    liveStatus: raw.Status,
-    status:
-      raw.Status === 'running' || raw.Status === 'starting' ? ('Running' as const) : ('Stopped' as const),
-    params: Object.fromEntries(paramList.map((p) => [p.Key, p.Value])) as Record<string, string>,
-    computeJobCount: computeJobs.length,
-  };
-});
+export const LiveJobGroupSchema = lazySchema(() =>
+  RawJobGroupSchema.transform((raw, ctx) => {
+    const jobGroupName = raw.JobGroupName ?? raw.Name;
+    if (jobGroupName === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'job group has neither JobGroupName nor Name',
+        path: ['JobGroupName'],
+      });
+      return z.NEVER;
+    }
+    const paramList = Array.isArray(raw.JobGroupParams)
+      ? raw.JobGroupParams
+      : (raw.JobGroupParams?.JobGroupParam ?? []);
+    const computeJobs = Array.isArray(raw.ComputeJobs)
+      ? raw.ComputeJobs
+      : (raw.ComputeJobs?.ComputeJob ?? []);
+    return {
+      jobGroupId: raw.JobGroupId,
+      jobGroupName,
+      algoLibId: raw.AlgoLibId,
+      resourceProfileId: raw.ResourceProfileId,
+      jobCount: raw.JobCount,
+      planedJobCount: raw.PlanedJobCount,
+      streamPerJob: raw.StreamPerJob,
+      liveStatus: raw.Status,
+      status:
+        raw.Status === 'running' || raw.Status === 'starting' ? ('Running' as const) : ('Stopped' as const),
+      params: Object.fromEntries(paramList.map((p) => [p.Key, p.Value])) as Record<string, string>,
+      computeJobCount: computeJobs.length,
+    };
+  }),
+);
 export type LiveJobGroup = z.infer<typeof LiveJobGroupSchema>;
 
 /** DescribeJobGroups: `JobGroups.JobGroup[]` (SDK model) or a bare `JobGroups[]` (doc example). */
-export const DescribeJobGroupsResponseSchema = z
-  .looseObject({
-    RequestId: RequestIdSchema,
-    TotalCount: IntSchema.optional(),
-    PageNumber: IntSchema.optional(),
-    PageSize: IntSchema.optional(),
-    JobGroups: z
-      .union([
-        z.array(LiveJobGroupSchema),
-        z.looseObject({ JobGroup: z.array(LiveJobGroupSchema).optional() }),
-      ])
-      .optional(),
-  })
-  .transform((raw) => {
-    const jobGroups = Array.isArray(raw.JobGroups) ? raw.JobGroups : (raw.JobGroups?.JobGroup ?? []);
-    return { requestId: raw.RequestId, totalCount: raw.TotalCount ?? jobGroups.length, jobGroups };
-  });
+export const DescribeJobGroupsResponseSchema = lazySchema(() =>
+  z
+    .looseObject({
+      RequestId: RequestIdSchema,
+      TotalCount: IntSchema.optional(),
+      PageNumber: IntSchema.optional(),
+      PageSize: IntSchema.optional(),
+      JobGroups: z
+        .union([
+          z.array(LiveJobGroupSchema),
+          z.looseObject({ JobGroup: z.array(LiveJobGroupSchema).optional() }),
+        ])
+        .optional(),
+    })
+    .transform((raw) => {
+      const jobGroups = Array.isArray(raw.JobGroups) ? raw.JobGroups : (raw.JobGroups?.JobGroup ?? []);
+      return { requestId: raw.RequestId, totalCount: raw.TotalCount ?? jobGroups.length, jobGroups };
+    }),
+);
 export type DescribeJobGroupsResult = z.infer<typeof DescribeJobGroupsResponseSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RegionIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
+import { lazySchema } from '../lazy-schema.js';
 import { zodIssues } from '../validation.js';
 
 const intFromEnv = (min: number, max: number, fallback: number) =>
@@ -13,72 +14,101 @@ const intFromEnv = (min: number, max: number, fallback: number) =>
     .transform((v) => v ?? fallback);
 
 /** FC function, service and qualifier names. */
-const FcNameSchema = z
-  .string()
-  .regex(/^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/, 'must be an FC name ([_a-zA-Z][-_a-zA-Z0-9]*)');
+const FcNameSchema = lazySchema(() =>
+  z.string().regex(/^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/, 'must be an FC name ([_a-zA-Z][-_a-zA-Z0-9]*)'),
+);
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalString = lazySchema(() =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+);
 
 /**
  * Every environment variable the functions read. Parsed once per cold start; a bad value fails the
  * start listing every bad key. Credentials are deliberately absent: they are not config (STYLE 7).
  */
-export const EnvSchema = z.object({
-  /** Full CityVisual endpoint URL; default `https://cityvisual.<region>.aliyuncs.com`. */
-  CITYVISUAL_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  /** Region of the CityVisual endpoint and `RegionId` of every call. */
-  CITYVISUAL_REGION: optionalString.pipe(RegionIdSchema.optional()).transform((v) => v ?? 'cn-shanghai'),
-  /** CityVisual instance: enables live reads (DescribeJobGroups) of job groups. */
-  CITYVISUAL_INSTANCE_ID: optionalString,
-  /** Per-attempt timeout of a CityVisual call, ms. */
-  CITYVISUAL_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
-  /** Attempts per CityVisual call, including the first. */
-  CITYVISUAL_MAX_ATTEMPTS: intFromEnv(1, 10, 4),
-  /** Path of the YAML/JSON config file (schedules, rules, registry); relative to the bundle. */
-  AUTOPILOT_CONFIG: optionalString,
-  /** Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side). */
-  WEBHOOK_SECRETS: optionalString,
-  /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
-  WEBHOOK_TOKENS: optionalString,
-  /**
-   * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
-   * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
-   * runtime's `@alicloud/fc2`). Default `none`.
-   */
-  FANOUT_INVOKER: optionalString
-    .pipe(z.enum(['none', 'fc2', 'fc3']).optional())
-    .transform((v) => v ?? 'none'),
-  /** Function the shards are sent to; default the invoking function itself (FC context). */
-  FANOUT_FUNCTION_NAME: optionalString.pipe(FcNameSchema.optional()),
-  /** fc2 only, required there: the FC 2.0 service of that function. */
-  FANOUT_SERVICE_NAME: optionalString.pipe(FcNameSchema.optional()),
-  /** Version or alias to invoke; default none (LATEST). */
-  FANOUT_QUALIFIER: optionalString.pipe(FcNameSchema.optional()),
-  /** Account id of the FC endpoint; default the FC context's `accountId`. */
-  FANOUT_ACCOUNT_ID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^\d{1,32}$/, 'must be an account id')
-      .optional(),
-  ),
-  /** Region of the FC endpoint; default the FC context's `region`. */
-  FANOUT_REGION: optionalString.pipe(RegionIdSchema.optional()),
-  /** FC endpoint URL; default `https://<account>.<region>.fc.aliyuncs.com`. */
-  FANOUT_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  /** Per-request timeout of submitting one shard, ms. */
-  FANOUT_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
-  /** debug | info | warn | error */
-  LOG_LEVEL: optionalString
-    .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
-    .transform((v) => v ?? 'info'),
-});
+export const EnvSchema = lazySchema(() =>
+  z.object({
+    /** Full CityVisual endpoint URL; default `https://cityvisual.<region>.aliyuncs.com`. */
+    CITYVISUAL_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    /** Region of the CityVisual endpoint and `RegionId` of every call. */
+    CITYVISUAL_REGION: optionalString.pipe(RegionIdSchema.optional()).transform((v) => v ?? 'cn-shanghai'),
+    /** CityVisual instance: enables live reads (DescribeJobGroups) of job groups. */
+    CITYVISUAL_INSTANCE_ID: optionalString,
+    /** Per-attempt timeout of a CityVisual call, ms. */
+    CITYVISUAL_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
+    /** Attempts per CityVisual call, including the first. */
+    CITYVISUAL_MAX_ATTEMPTS: intFromEnv(1, 10, 4),
+    /** Path of the YAML/JSON config file (schedules, rules, registry); relative to the bundle. */
+    AUTOPILOT_CONFIG: optionalString,
+    /** Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side). */
+    WEBHOOK_SECRETS: optionalString,
+    /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
+    WEBHOOK_TOKENS: optionalString,
+    /**
+     * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
+     * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
+     * runtime's `@alicloud/fc2`). Default `none`.
+     */
+    FANOUT_INVOKER: optionalString
+      .pipe(z.enum(['none', 'fc2', 'fc3']).optional())
+      .transform((v) => v ?? 'none'),
+    /** Function the shards are sent to; default the invoking function itself (FC context). */
+    FANOUT_FUNCTION_NAME: optionalString.pipe(FcNameSchema.optional()),
+    /** fc2 only, required there: the FC 2.0 service of that function. */
+    FANOUT_SERVICE_NAME: optionalString.pipe(FcNameSchema.optional()),
+    /** Version or alias to invoke; default none (LATEST). */
+    FANOUT_QUALIFIER: optionalString.pipe(FcNameSchema.optional()),
+    /** Account id of the FC endpoint; default the FC context's `accountId`. */
+    FANOUT_ACCOUNT_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d{1,32}$/, 'must be an account id')
+        .optional(),
+    ),
+    /** Region of the FC endpoint; default the FC context's `region`. */
+    FANOUT_REGION: optionalString.pipe(RegionIdSchema.optional()),
+    /** FC endpoint URL; default `https://<account>.<region>.fc.aliyuncs.com`. */
+    FANOUT_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    /** Per-request timeout of submitting one shard, ms. */
+    FANOUT_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
+    /** debug | info | warn | error */
+    LOG_LEVEL: optionalString
+      .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
+      .transform((v) => v ?? 'info'),
+  }),
+);
 export type Env = z.infer<typeof EnvSchema>;
 
-/** The variable names the code reads; s.yaml must declare each (checked by a test). */
-export const ENV_KEYS = Object.keys(EnvSchema.shape) as Array<keyof Env>;
+/**
+ * The variable names the code reads; s.yaml must declare each (checked by a test). Spelled out rather
+ * than read from `EnvSchema.shape`, which would build the schema when this module loads; the type
+ * below fails the typecheck if a key of the schema is missing here.
+ */
+export const ENV_KEYS = [
+  'CITYVISUAL_ENDPOINT',
+  'CITYVISUAL_REGION',
+  'CITYVISUAL_INSTANCE_ID',
+  'CITYVISUAL_TIMEOUT_MS',
+  'CITYVISUAL_MAX_ATTEMPTS',
+  'AUTOPILOT_CONFIG',
+  'WEBHOOK_SECRETS',
+  'WEBHOOK_TOKENS',
+  'FANOUT_INVOKER',
+  'FANOUT_FUNCTION_NAME',
+  'FANOUT_SERVICE_NAME',
+  'FANOUT_QUALIFIER',
+  'FANOUT_ACCOUNT_ID',
+  'FANOUT_REGION',
+  'FANOUT_ENDPOINT',
+  'FANOUT_TIMEOUT_MS',
+  'LOG_LEVEL',
+] as const satisfies ReadonlyArray<keyof Env>;
+type UnlistedEnvKey = Exclude<keyof Env, (typeof ENV_KEYS)[number]>;
+const everyEnvKeyListed: [UnlistedEnvKey] extends [never] ? true : UnlistedEnvKey = true;
+void everyEnvKeyListed;
 
 /** Parses the environment, throwing CONFIG_INVALID listing every bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {

@@ -5,43 +5,50 @@ import { z } from 'zod';
 import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
+import { lazySchema } from '../lazy-schema.js';
 import { RuleSchema, validateRules } from '../rules/schema.js';
 import { ScheduleSchema, TimeZoneSchema, validateSchedules } from '../schedule/index.js';
 import { type Issue, zodIssues } from '../validation.js';
 
 /** Static facts about a job group, for when live reads (CITYVISUAL_INSTANCE_ID) are off. */
-export const RegistryEntrySchema = z.strictObject({
-  jobGroupName: JobGroupNameSchema,
-  algoLibId: ResourceIdSchema,
-  resourceProfileId: ResourceIdSchema,
-});
+export const RegistryEntrySchema = lazySchema(() =>
+  z.strictObject({
+    jobGroupName: JobGroupNameSchema,
+    algoLibId: ResourceIdSchema,
+    resourceProfileId: ResourceIdSchema,
+  }),
+);
 
 /** How the scheduler reconciles a fleet; defaults are safe for the API. */
-export const ReconcileSettingsSchema = z.strictObject({
-  /** Groups worked on at once. */
-  concurrency: z.number().int().min(1).max(64).default(8),
-  /** Client-side limit of CityVisual calls per second, shared by one invocation. */
-  qps: z.number().positive().max(1_000).default(20),
-  /** How often the reconcile trigger fires, seconds (must match the timer). */
-  tickSeconds: z.number().int().min(60).max(86_400).default(300),
-  /** How many ticks back a transition still counts as due (a late or missed tick loses nothing). */
-  lookbackTicks: z.number().int().min(1).max(48).default(2),
-  /** Above this many groups, the scheduler fans out shards as async invocations of itself. */
-  shardSize: z.number().int().min(1).max(10_000).default(200),
-});
+export const ReconcileSettingsSchema = lazySchema(() =>
+  z.strictObject({
+    /** Groups worked on at once. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Client-side limit of CityVisual calls per second, shared by one invocation. */
+    qps: z.number().positive().max(1_000).default(20),
+    /** How often the reconcile trigger fires, seconds (must match the timer). */
+    tickSeconds: z.number().int().min(60).max(86_400).default(300),
+    /** How many ticks back a transition still counts as due (a late or missed tick loses nothing). */
+    lookbackTicks: z.number().int().min(1).max(48).default(2),
+    /** Above this many groups, the scheduler fans out shards as async invocations of itself. */
+    shardSize: z.number().int().min(1).max(10_000).default(200),
+  }),
+);
 
 /**
  * The config file (`AUTOPILOT_CONFIG`, YAML or JSON): default time zone, schedules, rules, the static
  * job-group registry and reconcile settings. A JSON Schema generated from this ships for editors.
  */
-export const ConfigFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  timezone: TimeZoneSchema.default('UTC'),
-  jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
-  schedules: z.array(ScheduleSchema).default([]),
-  rules: z.array(RuleSchema).default([]),
-  reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
-});
+export const ConfigFileSchema = lazySchema(() =>
+  z.strictObject({
+    $schema: z.string().optional(),
+    timezone: TimeZoneSchema.default('UTC'),
+    jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
+    schedules: z.array(ScheduleSchema).default([]),
+    rules: z.array(RuleSchema).default([]),
+    reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
+  }),
+);
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 /** Every problem of a config document, with its path; empty when the config is valid. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import {
   decodeJsonInput,
   isJsonContentType,
@@ -30,23 +31,25 @@ export type EventParseCode = (typeof EVENT_PARSE_CODES)[keyof typeof EVENT_PARSE
  * https://alibabacloud.com/help/en/doc-detail/181428.html ; trigger delivery (`eventSchema`, batches)
  * https://alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-deliveryoption
  */
-export const CloudEventSchema = z.looseObject({
-  id: z.string().min(1),
-  source: z.string().min(1),
-  specversion: z.literal('1.0'),
-  type: z.string().min(1),
-  subject: z.string().optional(),
-  // Formats vary (RFC 3339 with offset, or Alibaba's `…179PRC`): kept as text, never parsed here.
-  time: z.string().optional(),
-  datacontenttype: z.string().optional(),
-  dataschema: z.string().optional(),
-  data: z.json().optional(),
-  aliyunaccountid: z.string().optional(),
-  aliyunpublishtime: z.string().optional(),
-  aliyuneventbusname: z.string().optional(),
-  aliyunregionid: z.string().optional(),
-  aliyunpublishaddr: z.string().optional(),
-});
+export const CloudEventSchema = lazySchema(() =>
+  z.looseObject({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    specversion: z.literal('1.0'),
+    type: z.string().min(1),
+    subject: z.string().optional(),
+    // Formats vary (RFC 3339 with offset, or Alibaba's `…179PRC`): kept as text, never parsed here.
+    time: z.string().optional(),
+    datacontenttype: z.string().optional(),
+    dataschema: z.string().optional(),
+    data: z.json().optional(),
+    aliyunaccountid: z.string().optional(),
+    aliyunpublishtime: z.string().optional(),
+    aliyuneventbusname: z.string().optional(),
+    aliyunregionid: z.string().optional(),
+    aliyunpublishaddr: z.string().optional(),
+  }),
+);
 export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
 /** One entry of a delivery that is not an event: its position, its `id` when it had one, and why. */

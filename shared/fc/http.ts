@@ -1,27 +1,30 @@
 import { z } from 'zod';
 import { AutopilotError, toAutopilotError } from '../errors.js';
+import { lazySchema } from '../lazy-schema.js';
 
 /**
  * FC 3.0 built-in runtime HTTP trigger event (payload format v1), delivered as a Buffer.
  * Header names arrive Go-canonicalised (`Webhook-Id`), repeated values comma-joined.
  * https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function
  */
-export const FcHttpEventSchema = z.looseObject({
-  version: z.literal('v1').optional(),
-  rawPath: z.string(),
-  body: z.string().optional().default(''),
-  isBase64Encoded: z.boolean().optional().default(false),
-  headers: z.record(z.string(), z.string()).optional().default({}),
-  queryParameters: z.record(z.string(), z.string()).optional().default({}),
-  requestContext: z.looseObject({
-    requestId: z.string().optional(),
-    http: z.looseObject({
-      method: z.string(),
-      path: z.string().optional(),
-      sourceIp: z.string().optional(),
+export const FcHttpEventSchema = lazySchema(() =>
+  z.looseObject({
+    version: z.literal('v1').optional(),
+    rawPath: z.string(),
+    body: z.string().optional().default(''),
+    isBase64Encoded: z.boolean().optional().default(false),
+    headers: z.record(z.string(), z.string()).optional().default({}),
+    queryParameters: z.record(z.string(), z.string()).optional().default({}),
+    requestContext: z.looseObject({
+      requestId: z.string().optional(),
+      http: z.looseObject({
+        method: z.string(),
+        path: z.string().optional(),
+        sourceIp: z.string().optional(),
+      }),
     }),
   }),
-});
+);
 export type FcHttpEvent = z.infer<typeof FcHttpEventSchema>;
 
 /** The response struct FC maps back to HTTP. */

@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { AutopilotError } from '../errors.js';
 import { parseJsonSafe } from '../json.js';
+import { lazySchema } from '../lazy-schema.js';
 
 /**
  * FC timer trigger event, delivered as a Buffer: `payload` is the string configured on the trigger.
  * https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/time-triggers
  */
-export const FcTimerEventSchema = z.looseObject({
-  triggerTime: z.iso.datetime({ offset: true }),
-  triggerName: z.string(),
-  payload: z.string().optional().default(''),
-});
+export const FcTimerEventSchema = lazySchema(() =>
+  z.looseObject({
+    triggerTime: z.iso.datetime({ offset: true }),
+    triggerName: z.string(),
+    payload: z.string().optional().default(''),
+  }),
+);
 
 /** A timer tick as the product sees it: when, which trigger, and the payload already JSON-decoded. */
 export interface TimerTick {

@@ -8,41 +8,57 @@ import {
   StatusSchema,
   type Target,
 } from '../jobgroup/target.js';
+import { lazySchema } from '../lazy-schema.js';
 
 const count = (max: number) => z.number().int().min(0).max(max);
 
-const ScaleFields = {
+// Field sets shared by several schemas below: built with the first of them, then reused.
+let scaleFieldsBuilt: ReturnType<typeof buildScaleFields> | undefined;
+let modifyFieldsBuilt: ReturnType<typeof buildModifyFields> | undefined;
+const buildScaleFields = () => ({
   planedJobCount: count(COUNT_LIMITS.planedJobCount),
   jobCount: count(COUNT_LIMITS.jobCount).optional(),
   streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
-};
-const ModifyFields = {
+});
+const buildModifyFields = () => ({
   ...IdentitySchema.shape,
   planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
   jobCount: count(COUNT_LIMITS.jobCount).optional(),
   streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
   status: StatusSchema.optional(),
   params: ParamsSchema.optional(),
+});
+const scaleFields = () => {
+  scaleFieldsBuilt ??= buildScaleFields();
+  return scaleFieldsBuilt;
+};
+const modifyFields = () => {
+  modifyFieldsBuilt ??= buildModifyFields();
+  return modifyFieldsBuilt;
 };
 
 /** Bodies of the single-group webhook routes (the job group id comes from the path). */
-export const ScaleBodySchema = z.strictObject(ScaleFields);
-export const EmptyBodySchema = z.strictObject({});
-export const ModifyBodySchema = z.strictObject(ModifyFields);
+export const ScaleBodySchema = lazySchema(() => z.strictObject(scaleFields()));
+export const EmptyBodySchema = lazySchema(() => z.strictObject({}));
+export const ModifyBodySchema = lazySchema(() => z.strictObject(modifyFields()));
 
 /** One change to one job group: the unit of the batch form shared by webhook, timer and events. */
-export const ChangeSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('scale'), jobGroupId: JobGroupIdSchema, ...ScaleFields }),
-  z.strictObject({ action: z.literal('stop'), jobGroupId: JobGroupIdSchema }),
-  z.strictObject({ action: z.literal('start'), jobGroupId: JobGroupIdSchema }),
-  z.strictObject({ action: z.literal('set-params'), jobGroupId: JobGroupIdSchema, params: ParamsSchema }),
-  z.strictObject({ action: z.literal('modify'), jobGroupId: JobGroupIdSchema, ...ModifyFields }),
-]);
+export const ChangeSchema = lazySchema(() =>
+  z.discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('scale'), jobGroupId: JobGroupIdSchema, ...scaleFields() }),
+    z.strictObject({ action: z.literal('stop'), jobGroupId: JobGroupIdSchema }),
+    z.strictObject({ action: z.literal('start'), jobGroupId: JobGroupIdSchema }),
+    z.strictObject({ action: z.literal('set-params'), jobGroupId: JobGroupIdSchema, params: ParamsSchema }),
+    z.strictObject({ action: z.literal('modify'), jobGroupId: JobGroupIdSchema, ...modifyFields() }),
+  ]),
+);
 export type Change = z.infer<typeof ChangeSchema>;
 export type ChangeAction = Change['action'];
 
 export const MAX_BATCH = 500;
-export const BatchSchema = z.strictObject({ changes: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+export const BatchSchema = lazySchema(() =>
+  z.strictObject({ changes: z.array(z.unknown()).min(1).max(MAX_BATCH) }),
+);
 
 /** What a caller wants for one group: the fields to set, plus identity fields it supplies. */
 export interface Intent {
@@ -111,25 +127,27 @@ export function compact<T extends Record<string, unknown>>(
  * The multi-group form used by timer payloads and rule actions: a change with `jobGroupIds` instead of
  * `jobGroupId`, e.g. `{"action": "stop", "jobGroupIds": ["3", "7"]}`.
  */
-export const MultiChangeSchema = z.discriminatedUnion('action', [
-  z.strictObject({
-    action: z.literal('scale'),
-    jobGroupIds: z.array(JobGroupIdSchema).min(1),
-    ...ScaleFields,
-  }),
-  z.strictObject({ action: z.literal('stop'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
-  z.strictObject({ action: z.literal('start'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
-  z.strictObject({
-    action: z.literal('set-params'),
-    jobGroupIds: z.array(JobGroupIdSchema).min(1),
-    params: ParamsSchema,
-  }),
-  z.strictObject({
-    action: z.literal('modify'),
-    jobGroupIds: z.array(JobGroupIdSchema).min(1),
-    ...ModifyFields,
-  }),
-]);
+export const MultiChangeSchema = lazySchema(() =>
+  z.discriminatedUnion('action', [
+    z.strictObject({
+      action: z.literal('scale'),
+      jobGroupIds: z.array(JobGroupIdSchema).min(1),
+      ...scaleFields(),
+    }),
+    z.strictObject({ action: z.literal('stop'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
+    z.strictObject({ action: z.literal('start'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
+    z.strictObject({
+      action: z.literal('set-params'),
+      jobGroupIds: z.array(JobGroupIdSchema).min(1),
+      params: ParamsSchema,
+    }),
+    z.strictObject({
+      action: z.literal('modify'),
+      jobGroupIds: z.array(JobGroupIdSchema).min(1),
+      ...modifyFields(),
+    }),
+  ]),
+);
 export type MultiChange = z.infer<typeof MultiChangeSchema>;
 
 /** Expands the multi-group form into one change per group, in the order given, duplicates removed. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
+import { lazySchema } from '../lazy-schema.js';
 
 /** Upper bounds we accept for counts; far above any real city deployment, low enough to catch typos. */
 export const COUNT_LIMITS = { jobCount: 10_000, planedJobCount: 10_000, streamPerJob: 1_000 } as const;
@@ -8,38 +9,44 @@ export const ENABLE_PARAM_KEYS = ['ES_ENABLE', 'RDS_ENABLE', 'OUT_MQ_ENABLE', 'D
 export const PARAM_KEYS = [...ENABLE_PARAM_KEYS, 'SCHEDULE_FLOW_START_TIME'] as const;
 export type ParamKey = (typeof PARAM_KEYS)[number];
 
-export const StatusSchema = z.enum(['Running', 'Stopped']);
+export const StatusSchema = lazySchema(() => z.enum(['Running', 'Stopped']));
 export type Status = z.infer<typeof StatusSchema>;
 
 const count = (max: number) => z.number().int().min(0).max(max);
 
 /** Friendly `params` object: booleans for the *_ENABLE keys, Latest/Oldest for the start time. */
-export const ParamsSchema = z.strictObject({
-  ES_ENABLE: z.boolean().optional(),
-  RDS_ENABLE: z.boolean().optional(),
-  OUT_MQ_ENABLE: z.boolean().optional(),
-  DATAHUB_ENABLE: z.boolean().optional(),
-  SCHEDULE_FLOW_START_TIME: z.enum(['Latest', 'Oldest']).optional(),
-});
+export const ParamsSchema = lazySchema(() =>
+  z.strictObject({
+    ES_ENABLE: z.boolean().optional(),
+    RDS_ENABLE: z.boolean().optional(),
+    OUT_MQ_ENABLE: z.boolean().optional(),
+    DATAHUB_ENABLE: z.boolean().optional(),
+    SCHEDULE_FLOW_START_TIME: z.enum(['Latest', 'Oldest']).optional(),
+  }),
+);
 export type Params = z.infer<typeof ParamsSchema>;
 
 /**
  * The mutable state of a job group that automation may set. Every field is optional: a field that is
  * absent is never touched. Shared by webhook bodies, timer payloads, schedules and rules.
  */
-export const TargetSchema = z.strictObject({
-  planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
-  jobCount: count(COUNT_LIMITS.jobCount).optional(),
-  streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
-  status: StatusSchema.optional(),
-  params: ParamsSchema.optional(),
-});
+export const TargetSchema = lazySchema(() =>
+  z.strictObject({
+    planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
+    jobCount: count(COUNT_LIMITS.jobCount).optional(),
+    streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+    status: StatusSchema.optional(),
+    params: ParamsSchema.optional(),
+  }),
+);
 export type Target = z.infer<typeof TargetSchema>;
 
 /** Identity fields ModifyJobGroup requires on every call; a request may carry new values for them. */
-export const IdentitySchema = z.strictObject({
-  jobGroupName: JobGroupNameSchema.optional(),
-  algoLibId: ResourceIdSchema.optional(),
-  resourceProfileId: ResourceIdSchema.optional(),
-});
+export const IdentitySchema = lazySchema(() =>
+  z.strictObject({
+    jobGroupName: JobGroupNameSchema.optional(),
+    algoLibId: ResourceIdSchema.optional(),
+    resourceProfileId: ResourceIdSchema.optional(),
+  }),
+);
 export type Identity = z.infer<typeof IdentitySchema>;

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type CloudEvent, MAX_EVENTS_PER_INVOCATION } from '../fc/eventbridge.js';
 import { compact } from '../intent/index.js';
+import { lazySchema } from '../lazy-schema.js';
 import { decodeJsonInput, type JsonValue } from './json.js';
 
 export const ALERT_SOURCES = { alertmanager: 'prometheus.alertmanager', grafana: 'grafana' } as const;
@@ -28,10 +29,11 @@ export const ALERT_EVENT_TYPES = {
   grafana: { firing: 'grafana.alert.firing', resolved: 'grafana.alert.resolved' },
 } as const;
 
-const AlertStatusSchema = z.enum(['firing', 'resolved']);
-const StringMapSchema = z.record(z.string(), z.string());
+const AlertStatusSchema = lazySchema(() => z.enum(['firing', 'resolved']));
+const StringMapSchema = lazySchema(() => z.record(z.string(), z.string()));
 
-const AlertFields = {
+// Functions, not objects: their fields are schemas, built only with the payload schema that uses them.
+const alertFields = () => ({
   status: AlertStatusSchema,
   labels: StringMapSchema,
   annotations: StringMapSchema.optional(),
@@ -39,8 +41,8 @@ const AlertFields = {
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
   fingerprint: z.string().min(1).optional(),
-};
-const GroupFields = {
+});
+const groupFields = () => ({
   receiver: z.string(),
   status: AlertStatusSchema,
   groupKey: z.string().optional(),
@@ -49,17 +51,19 @@ const GroupFields = {
   commonAnnotations: StringMapSchema.optional(),
   externalURL: z.string().optional(),
   truncatedAlerts: z.number().int().min(0).optional(),
-};
+});
 
 /**
  * Alertmanager webhook payload, version 4. Extra fields are tolerated.
  * Doc: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
  */
-export const AlertmanagerPayloadSchema = z.looseObject({
-  version: z.literal('4', { error: 'only Alertmanager webhook version "4" is understood' }),
-  ...GroupFields,
-  alerts: z.array(z.looseObject(AlertFields)).max(MAX_EVENTS_PER_INVOCATION),
-});
+export const AlertmanagerPayloadSchema = lazySchema(() =>
+  z.looseObject({
+    version: z.literal('4', { error: 'only Alertmanager webhook version "4" is understood' }),
+    ...groupFields(),
+    alerts: z.array(z.looseObject(alertFields())).max(MAX_EVENTS_PER_INVOCATION),
+  }),
+);
 export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
 
 /**
@@ -67,25 +71,27 @@ export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
  * understood). Extra fields are tolerated.
  * Doc: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
  */
-export const GrafanaPayloadSchema = z.looseObject({
-  version: z.literal('1', { error: 'only Grafana unified alerting webhooks (version "1") are understood' }),
-  ...GroupFields,
-  orgId: z.number().int().optional(),
-  title: z.string().optional(),
-  state: z.string().optional(),
-  message: z.string().optional(),
-  alerts: z
-    .array(
-      z.looseObject({
-        ...AlertFields,
-        values: z.record(z.string(), z.json()).nullable().optional(),
-        silenceURL: z.string().optional(),
-        dashboardURL: z.string().optional(),
-        panelURL: z.string().optional(),
-      }),
-    )
-    .max(MAX_EVENTS_PER_INVOCATION),
-});
+export const GrafanaPayloadSchema = lazySchema(() =>
+  z.looseObject({
+    version: z.literal('1', { error: 'only Grafana unified alerting webhooks (version "1") are understood' }),
+    ...groupFields(),
+    orgId: z.number().int().optional(),
+    title: z.string().optional(),
+    state: z.string().optional(),
+    message: z.string().optional(),
+    alerts: z
+      .array(
+        z.looseObject({
+          ...alertFields(),
+          values: z.record(z.string(), z.json()).nullable().optional(),
+          silenceURL: z.string().optional(),
+          dashboardURL: z.string().optional(),
+          panelURL: z.string().optional(),
+        }),
+      )
+      .max(MAX_EVENTS_PER_INVOCATION),
+  }),
+);
 export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
 
 type AnyAlert = AlertmanagerPayload['alerts'][number] & Partial<GrafanaPayload['alerts'][number]>;

@@ -25,6 +25,7 @@
  */
 import { z } from 'zod';
 import { ChangeSchema, MultiChangeSchema } from '../intent/index.js';
+import { lazySchema } from '../lazy-schema.js';
 import { formatPath, type Issue } from '../validation.js';
 import { ALERT_SOURCES } from './alerts.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './json.js';
@@ -63,21 +64,25 @@ const MAX_DEPTH = 32;
 const PATH_SEGMENT = /^[^.\s]+$/;
 
 /** A rule name: shows up in logs and outcomes. `:` is left out so built-in names cannot collide. */
-export const RuleNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-    'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
+export const RuleNameSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
+);
 
 /**
  * A dotted path into a CloudEvent: the first segment is an attribute (`data`, `subject`, …), the rest
  * are object keys or array indexes. Keys that contain `.` cannot be addressed.
  */
-export const EventPathSchema = z.string().superRefine((path, ctx) => {
-  const message = pathProblem(path);
-  if (message) ctx.addIssue({ code: 'custom', message });
-});
+export const EventPathSchema = lazySchema(() =>
+  z.string().superRefine((path, ctx) => {
+    const message = pathProblem(path);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  }),
+);
 
 function pathProblem(path: string): string | undefined {
   const segments = path.split('.');
@@ -94,35 +99,43 @@ function pathProblem(path: string): string | undefined {
  * names its exact path (a zod union would report only "Invalid input" at the top) and the schema still
  * converts to JSON Schema for editors.
  */
-export const MatchSchema = z
-  .record(z.string(), z.unknown(), { error: 'match must be a mapping of CloudEvent attributes to patterns' })
-  .superRefine((match, ctx) => {
-    for (const issue of checkMatch(match)) ctx.addIssue({ code: 'custom', ...issue });
-  })
-  .meta({
-    description:
-      'CloudEvent attribute (or data) → value, list (any of), {prefix}, {exists} or nested pattern',
-  });
+export const MatchSchema = lazySchema(() =>
+  z
+    .record(z.string(), z.unknown(), {
+      error: 'match must be a mapping of CloudEvent attributes to patterns',
+    })
+    .superRefine((match, ctx) => {
+      for (const issue of checkMatch(match)) ctx.addIssue({ code: 'custom', ...issue });
+    })
+    .meta({
+      description:
+        'CloudEvent attribute (or data) → value, list (any of), {prefix}, {exists} or nested pattern',
+    }),
+);
 export type Match = z.infer<typeof MatchSchema>;
 
 /** `then`: a change whose values may be `{from: path}`. Literal values are checked against the change schema. */
-export const ThenSchema = z
-  .record(z.string(), z.unknown(), {
-    error: 'then must be a mapping: a change such as {action: stop, jobGroupId: "3"}',
-  })
-  .superRefine((then, ctx) => {
-    for (const issue of checkThen(then)) ctx.addIssue({ code: 'custom', ...issue });
-  })
-  .meta({ description: 'A change (jobGroupId or jobGroupIds form); any value may be {from: "data.path"}' });
+export const ThenSchema = lazySchema(() =>
+  z
+    .record(z.string(), z.unknown(), {
+      error: 'then must be a mapping: a change such as {action: stop, jobGroupId: "3"}',
+    })
+    .superRefine((then, ctx) => {
+      for (const issue of checkThen(then)) ctx.addIssue({ code: 'custom', ...issue });
+    })
+    .meta({ description: 'A change (jobGroupId or jobGroupIds form); any value may be {from: "data.path"}' }),
+);
 export type Then = z.infer<typeof ThenSchema>;
 
 /** One rule. Per-rule checks live in the schema; checks across rules are in `validateRules`. */
-export const RuleSchema = z.strictObject({
-  name: RuleNameSchema,
-  match: MatchSchema,
-  // biome-ignore lint/suspicious/noThenProperty: the config key is `then`; its value is a mapping, never callable, so a rule is not thenable.
-  then: ThenSchema,
-});
+export const RuleSchema = lazySchema(() =>
+  z.strictObject({
+    name: RuleNameSchema,
+    match: MatchSchema,
+    // biome-ignore lint/suspicious/noThenProperty: the config key is `then`; its value is a mapping, never callable, so a rule is not thenable.
+    then: ThenSchema,
+  }),
+);
 export type Rule = z.infer<typeof RuleSchema>;
 
 /**
@@ -307,16 +320,28 @@ function checkScalar(value: Scalar, path: Array<string | number>, issues: RuleIs
 
 type ChangeOption = (typeof ChangeSchema.options)[number] | (typeof MultiChangeSchema.options)[number];
 
-const SINGLE_OPTIONS = new Map<string, ChangeOption>(
-  ChangeSchema.options.map((o) => [o.shape.action.value, o]),
-);
-const MULTI_OPTIONS = new Map<string, ChangeOption>(
-  MultiChangeSchema.options.map((o) => [o.shape.action.value, o]),
-);
-const ACTIONS = [...SINGLE_OPTIONS.keys()];
-const ALL_FIELDS: ReadonlySet<string> = new Set(
-  [...SINGLE_OPTIONS.values(), ...MULTI_OPTIONS.values()].flatMap((o) => Object.keys(o.shape)),
-);
+interface ChangeOptions {
+  readonly single: ReadonlyMap<string, ChangeOption>;
+  readonly multi: ReadonlyMap<string, ChangeOption>;
+  readonly actions: readonly string[];
+  readonly fields: ReadonlySet<string>;
+}
+// Read from the change schemas when the first `then` is checked, not when this module loads.
+let changeOptionsBuilt: ChangeOptions | undefined;
+function changeOptions(): ChangeOptions {
+  if (changeOptionsBuilt) return changeOptionsBuilt;
+  const single = new Map<string, ChangeOption>(ChangeSchema.options.map((o) => [o.shape.action.value, o]));
+  const multi = new Map<string, ChangeOption>(
+    MultiChangeSchema.options.map((o) => [o.shape.action.value, o]),
+  );
+  changeOptionsBuilt = {
+    single,
+    multi,
+    actions: [...single.keys()],
+    fields: new Set([...single.values(), ...multi.values()].flatMap((o) => Object.keys(o.shape))),
+  };
+  return changeOptionsBuilt;
+}
 
 function checkThen(then: Record<string, unknown>): RuleIssue[] {
   const issues: RuleIssue[] = [];
@@ -332,21 +357,22 @@ function checkThen(then: Record<string, unknown>): RuleIssue[] {
     issues.push({ path: [], message: 'then needs exactly one of jobGroupId or jobGroupIds' });
   }
   const { action } = then;
+  const options = changeOptions();
   if (action === undefined) {
-    issues.push({ path: ['action'], message: `then needs an action: one of ${ACTIONS.join(', ')}` });
+    issues.push({ path: ['action'], message: `then needs an action: one of ${options.actions.join(', ')}` });
     return issues;
   }
   if (isFromRef(action)) {
     // The action is only known per event: only the field names can be checked now.
     for (const key of Object.keys(then)) {
-      if (!ALL_FIELDS.has(key)) issues.push({ path: [key], message: `unknown field "${key}"` });
+      if (!options.fields.has(key)) issues.push({ path: [key], message: `unknown field "${key}"` });
     }
     return issues;
   }
   const option =
-    typeof action === 'string' ? (multi ? MULTI_OPTIONS : SINGLE_OPTIONS).get(action) : undefined;
+    typeof action === 'string' ? (multi ? options.multi : options.single).get(action) : undefined;
   if (option === undefined) {
-    issues.push({ path: ['action'], message: `action must be one of ${ACTIONS.join(', ')}` });
+    issues.push({ path: ['action'], message: `action must be one of ${options.actions.join(', ')}` });
     return issues;
   }
   if (single === multi) return issues;

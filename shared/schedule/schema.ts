@@ -1,106 +1,124 @@
 import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { PARAM_KEYS, type Target, TargetSchema } from '../jobgroup/target.js';
+import { lazySchema } from '../lazy-schema.js';
 import { clockMinutes, parseExceptEntry, windowNameOf } from './compile.js';
 import { adjacentDayFeatures, type DaySpec, matchesFeatures, parseDays } from './days.js';
 import { isValidTimeZone } from './tz.js';
 
 /** An IANA time zone name that this runtime's `Intl` knows, e.g. `Asia/Shanghai`. */
-export const TimeZoneSchema = z
-  .string()
-  .superRefine((zone, ctx) => {
-    if (!isValidTimeZone(zone)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown time zone "${zone}" (use an IANA name like Asia/Shanghai)`,
-      });
-    }
-  })
-  .meta({ description: 'IANA time zone, e.g. Asia/Shanghai or Europe/London' });
+export const TimeZoneSchema = lazySchema(() =>
+  z
+    .string()
+    .superRefine((zone, ctx) => {
+      if (!isValidTimeZone(zone)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown time zone "${zone}" (use an IANA name like Asia/Shanghai)`,
+        });
+      }
+    })
+    .meta({ description: 'IANA time zone, e.g. Asia/Shanghai or Europe/London' }),
+);
 
 /** A 24-hour wall-clock time `HH:MM`, 00:00 to 23:59. */
-export const ClockTimeSchema = z
-  .string({
-    // Unquoted 07:30 is a base-60 number in YAML 1.1 tools; say what to write instead.
-    error: (issue) => (issue.input === undefined ? 'required' : 'must be a quoted "HH:MM" string'),
-  })
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" in 24-hour time, 00:00 to 23:59')
-  .meta({ description: 'Local wall-clock time "HH:MM", 24-hour' });
+export const ClockTimeSchema = lazySchema(() =>
+  z
+    .string({
+      // Unquoted 07:30 is a base-60 number in YAML 1.1 tools; say what to write instead.
+      error: (issue) => (issue.input === undefined ? 'required' : 'must be a quoted "HH:MM" string'),
+    })
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" in 24-hour time, 00:00 to 23:59')
+    .meta({ description: 'Local wall-clock time "HH:MM", 24-hour' }),
+);
 
 /** `days`: one string or a non-empty list; each string a comma-separated list of day tokens. */
-export const DaysSchema = z
-  .union([z.string(), z.array(z.string()).min(1, 'must name at least one day')])
-  .superRefine((days, ctx) => {
-    if (Array.isArray(days) && days.length === 0) return; // already reported by min(1)
-    for (const problem of parseDays(days).problems) {
-      ctx.addIssue({
-        code: 'custom',
-        message: problem.message,
-        ...(problem.index === undefined ? {} : { path: [problem.index] }),
-      });
-    }
-  })
-  .meta({
-    description:
-      'Start days: mon..sun, ranges (mon-fri; fri-mon wraps), lists (mon,wed), nth weekday (sat#1..sat#5), ' +
-      'last weekday (fri#L), daily or *; case-insensitive',
-  });
+export const DaysSchema = lazySchema(() =>
+  z
+    .union([z.string(), z.array(z.string()).min(1, 'must name at least one day')])
+    .superRefine((days, ctx) => {
+      if (Array.isArray(days) && days.length === 0) return; // already reported by min(1)
+      for (const problem of parseDays(days).problems) {
+        ctx.addIssue({
+          code: 'custom',
+          message: problem.message,
+          ...(problem.index === undefined ? {} : { path: [problem.index] }),
+        });
+      }
+    })
+    .meta({
+      description:
+        'Start days: mon..sun, ranges (mon-fri; fri-mon wraps), lists (mon,wed), nth weekday (sat#1..sat#5), ' +
+        'last weekday (fri#L), daily or *; case-insensitive',
+    }),
+);
 
 /** One `except` entry: a local date `YYYY-MM-DD` or an inclusive range `YYYY-MM-DD..YYYY-MM-DD`. */
-export const ExceptEntrySchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/, {
-    message: 'must be a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD',
-    abort: true,
-  })
-  .superRefine((entry, ctx) => {
-    const parsed = parseExceptEntry(entry);
-    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
-  });
+export const ExceptEntrySchema = lazySchema(() =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/, {
+      message: 'must be a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD',
+      abort: true,
+    })
+    .superRefine((entry, ctx) => {
+      const parsed = parseExceptEntry(entry);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
+);
 
-const WindowNameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .superRefine((name, ctx) => {
-    // Transitions name their cause "a+b" or "otherwise"; a name must not be confusable with either.
-    if (name.includes('+'))
-      ctx.addIssue({ code: 'custom', message: `window name "${name}" must not contain "+"` });
-    if (name === 'otherwise')
-      ctx.addIssue({ code: 'custom', message: 'window name "otherwise" is reserved' });
-  });
+const WindowNameSchema = lazySchema(() =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .superRefine((name, ctx) => {
+      // Transitions name their cause "a+b" or "otherwise"; a name must not be confusable with either.
+      if (name.includes('+'))
+        ctx.addIssue({ code: 'custom', message: `window name "${name}" must not contain "+"` });
+      if (name === 'otherwise')
+        ctx.addIssue({ code: 'custom', message: 'window name "otherwise" is reserved' });
+    }),
+);
 
 /** One recurring window: on each start day in `days`, `set` applies from `from` until `to`. */
-export const WindowSchema = z.strictObject({
-  name: WindowNameSchema.optional().meta({ description: 'Defaults to "windows[i]"' }),
-  days: DaysSchema,
-  from: ClockTimeSchema,
-  to: ClockTimeSchema.meta({ description: 'to <= from ends on the next day; to == from lasts 24 hours' }),
-  set: TargetSchema.refine((target) => Object.keys(target).length > 0, {
-    message: 'must set at least one field',
-    // An unknown key already says what is wrong; "sets nothing" on top of it would only confuse.
-    when: (payload) => payload.issues.length === 0,
+export const WindowSchema = lazySchema(() =>
+  z.strictObject({
+    name: WindowNameSchema.optional().meta({ description: 'Defaults to "windows[i]"' }),
+    days: DaysSchema,
+    from: ClockTimeSchema,
+    to: ClockTimeSchema.meta({ description: 'to <= from ends on the next day; to == from lasts 24 hours' }),
+    set: TargetSchema.refine((target) => Object.keys(target).length > 0, {
+      message: 'must set at least one field',
+      // An unknown key already says what is wrong; "sets nothing" on top of it would only confuse.
+      when: (payload) => payload.issues.length === 0,
+    }),
   }),
-});
+);
 export type Window = z.infer<typeof WindowSchema>;
 
 /** One schedule of the config file's `schedules` list. */
-export const ScheduleSchema = z.strictObject({
-  name: z.string().min(1).max(128),
-  jobGroupIds: z.array(JobGroupIdSchema).min(1),
-  timezone: TimeZoneSchema.optional(),
-  enforce: z.boolean().default(false).meta({ description: 'Re-assert every tick, reverting manual changes' }),
-  windows: z.array(WindowSchema).default([]),
-  otherwise: TargetSchema.optional().meta({ description: 'Applies outside every window' }),
-  except: z
-    .array(ExceptEntrySchema)
-    .default([])
-    .meta({ description: 'Local start dates on which no window starts; only `otherwise` applies' }),
-});
+export const ScheduleSchema = lazySchema(() =>
+  z.strictObject({
+    name: z.string().min(1).max(128),
+    jobGroupIds: z.array(JobGroupIdSchema).min(1),
+    timezone: TimeZoneSchema.optional(),
+    enforce: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Re-assert every tick, reverting manual changes' }),
+    windows: z.array(WindowSchema).default([]),
+    otherwise: TargetSchema.optional().meta({ description: 'Applies outside every window' }),
+    except: z
+      .array(ExceptEntrySchema)
+      .default([])
+      .meta({ description: 'Local start dates on which no window starts; only `otherwise` applies' }),
+  }),
+);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
 /** The config file's `schedules` list. */
-export const SchedulesSchema = z.array(ScheduleSchema);
+export const SchedulesSchema = lazySchema(() => z.array(ScheduleSchema));
 
 /** One cross-field problem, with the path of the field it is about. */
 export interface ScheduleIssue {

@@ -8,6 +8,7 @@ import {
   MultiChangeSchema,
 } from '../intent/index.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
+import { lazySchema } from '../lazy-schema.js';
 import { parseOrThrow } from '../validation.js';
 
 /**
@@ -15,10 +16,12 @@ import { parseOrThrow } from '../validation.js';
  * `jobGroupIds` it is a fan-out shard: only those groups are reconciled, and a shard never fans out
  * again.
  */
-export const ReconcilePayloadSchema = z.strictObject({
-  action: z.literal('reconcile'),
-  jobGroupIds: z.array(JobGroupIdSchema).min(1).optional(),
-});
+export const ReconcilePayloadSchema = lazySchema(() =>
+  z.strictObject({
+    action: z.literal('reconcile'),
+    jobGroupIds: z.array(JobGroupIdSchema).min(1).optional(),
+  }),
+);
 export type ReconcilePayload = z.infer<typeof ReconcilePayloadSchema>;
 
 /** A timer payload, decoded: either a reconcile or a list of changes to apply as they are. */

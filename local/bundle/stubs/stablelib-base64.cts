@@ -1,7 +1,8 @@
 /**
- * `@stablelib/base64` for the bundles (standard alphabet, padded), on Buffer. Decoding is as strict as
- * the original: a character outside the alphabet or more than two `=` throws, so a malformed
- * `whsec_…` secret is still refused at start. `test/deploy/bundles.test.ts` checks both agree.
+ * `@stablelib/base64` for the bundles (standard alphabet, padded), on Buffer. Decoding is at least as
+ * strict as the original: a character outside the alphabet or more than two `=` throws, so a malformed
+ * `whsec_…` secret is still refused at start; unlike the original it also checks a lone character after
+ * the last full group. `test/deploy/bundles.test.ts` checks they agree everywhere else.
  */
 const BODY = /^[A-Za-z0-9+/]*$/;
 

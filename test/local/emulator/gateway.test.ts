@@ -136,7 +136,10 @@ describe('emulator gateway checks', () => {
     },
     {
       name: 'a flipped Signature',
-      tamper: (p: Record<string, string>) => ({ ...p, Signature: `x${p.Signature!.slice(1)}` }),
+      tamper: (p: Record<string, string>) => ({
+        ...p,
+        Signature: `${p.Signature!.startsWith('x') ? 'y' : 'x'}${p.Signature!.slice(1)}`,
+      }),
     },
     {
       name: 'a Signature made without the "&" key suffix',
