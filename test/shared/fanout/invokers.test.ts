@@ -6,7 +6,7 @@ import type { Invoker } from '../../../shared/fanout/invoker.js';
 import { buildShardEvent } from '../../../shared/scheduler/fanout.js';
 import { type StandIn, type StandInAnswer, startFc2StandIn, startFc3StandIn } from './stand-ins.js';
 
-const KEY = { accessKeyId: 'LTAIfanouttestkey', accessKeySecret: 'fanout-test-secret' };
+const KEY = { accessKeyId: 'FANOUTTESTKEYID', accessKeySecret: 'fanout-test-secret' };
 const STS = {
   accessKeyId: 'STS.fanouttestkey',
   accessKeySecret: 'fanout-sts-secret',
@@ -75,7 +75,7 @@ describe('fc3 invoker (FC 3.0 InvokeFunction) against a stand-in of the API', ()
     expect(request?.headers['x-acs-action']).toBe('InvokeFunction');
     expect(request?.headers['x-acs-version']).toBe('2023-03-30');
     expect(request?.headers.authorization).toMatch(
-      /^ACS3-HMAC-SHA256 Credential=LTAIfanouttestkey,SignedHeaders=[a-z0-9;-]+,Signature=[0-9a-f]{64}$/,
+      /^ACS3-HMAC-SHA256 Credential=FANOUTTESTKEYID,SignedHeaders=[a-z0-9;-]+,Signature=[0-9a-f]{64}$/,
     );
     expect(request?.body.equals(EVENT)).toBe(true);
     expect(receipt).toEqual({ requestId: 'standin-1' });
@@ -152,7 +152,7 @@ describe('fc2 invoker (@alicloud/fc2, FC 2.0 API) against a stand-in of the API'
       signatureValid: true,
     });
     expect(request?.headers['x-fc-invocation-type']).toBe('Async');
-    expect(request?.headers.authorization).toMatch(/^FC LTAIfanouttestkey:[A-Za-z0-9+/]+=*$/);
+    expect(request?.headers.authorization).toMatch(/^FC FANOUTTESTKEYID:[A-Za-z0-9+/]+=*$/);
     expect(request?.body.equals(EVENT)).toBe(true);
     expect(receipt).toEqual({ requestId: 'standin-1' });
   });
