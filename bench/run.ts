@@ -135,6 +135,24 @@ function spawnTimed(args: string[], env: NodeJS.ProcessEnv = process.env): Promi
   });
 }
 
+/** The scale fixture as FC delivers it, with `planedJobCount` and a fresh Standard Webhooks signature. */
+function signedScaleEvent(signer: Webhook, id: string, planedJobCount: number): Record<string, unknown> {
+  const template = JSON.parse(readFileSync(path.join(root, 'test', 'events', 'http', 'scale.json'), 'utf8'));
+  const body = JSON.stringify({ planedJobCount });
+  const at = new Date();
+  return {
+    ...template,
+    body,
+    headers: {
+      ...template.headers,
+      'Content-Length': String(body.length),
+      'Webhook-Id': id,
+      'Webhook-Timestamp': String(Math.floor(at.getTime() / 1000)),
+      'Webhook-Signature': signer.sign(id, at, body),
+    },
+  };
+}
+
 /** Cold start as FC bills it: a fresh node loads the bundle and serves one real request. */
 async function coldFirstRequest(names: readonly string[]): Promise<void> {
   console.log(
@@ -146,23 +164,8 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
   try {
     const fixture = (trigger: string, name: string) =>
       readFileSync(path.join(root, 'test', 'events', trigger, name), 'utf8');
-    const webhookEvent = () => {
-      const template = JSON.parse(fixture('http', 'scale.json'));
-      const body = JSON.stringify({ planedJobCount: 12 });
-      const at = new Date();
-      const id = 'msg_bench_first_request';
-      return JSON.stringify({
-        ...template,
-        body,
-        headers: {
-          ...template.headers,
-          'Content-Length': String(body.length),
-          'Webhook-Id': id,
-          'Webhook-Timestamp': String(Math.floor(at.getTime() / 1000)),
-          'Webhook-Signature': new Webhook(secret).sign(id, at, body),
-        },
-      });
-    };
+    const webhookEvent = () =>
+      JSON.stringify(signedScaleEvent(new Webhook(secret), 'msg_bench_first_request', 12));
     const events: Record<string, () => string> = {
       webhook: webhookEvent,
       scheduler: () => fixture('timer', 'scale.json'),
@@ -232,24 +235,12 @@ async function warmOverhead(latencyMs: number): Promise<void> {
       LOG_LEVEL: 'info',
     });
     const signer = new Webhook(secret);
-    const template = JSON.parse(
-      readFileSync(path.join(root, 'test', 'events', 'http', 'scale.json'), 'utf8'),
-    );
     const webhookRequest = async (count: number) => {
-      const body = JSON.stringify({ planedJobCount: count });
-      const id = `msg_bench_${count}_${Math.random().toString(36).slice(2)}`;
-      const at = new Date();
-      const event = {
-        ...template,
-        body,
-        headers: {
-          ...template.headers,
-          'Content-Length': String(body.length),
-          'Webhook-Id': id,
-          'Webhook-Timestamp': String(Math.floor(at.getTime() / 1000)),
-          'Webhook-Signature': signer.sign(id, at, body),
-        },
-      };
+      const event = signedScaleEvent(
+        signer,
+        `msg_bench_${count}_${Math.random().toString(36).slice(2)}`,
+        count,
+      );
       const answer = (await handler(Buffer.from(JSON.stringify(event)), fcContext('autopilot-webhook'))) as {
         statusCode: number;
       };

@@ -3,7 +3,7 @@ import { ModifyJobGroupRequestSchema, toRpcParams } from '../cityvisual/contract
 import { AutopilotError } from '../errors.js';
 import type { Intent } from '../intent/index.js';
 import { parseOrThrow } from '../validation.js';
-import { ENABLE_PARAM_KEYS, type Params, type Target } from './target.js';
+import { ENABLE_PARAM_KEYS, type Params, sameTarget, type Target } from './target.js';
 
 /** Static facts about a group from the config file's registry (used when live reads are off). */
 export interface RegistryEntry {
@@ -63,19 +63,6 @@ export function diffTarget(target: Target, live: LiveJobGroup | undefined): Targ
     if (Object.keys(params).length > 0) out.params = params as Params;
   }
   return out;
-}
-
-function sameTarget(a: Target, b: Target): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-function canonical(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, canonical(v)]),
-  );
 }
 
 /** True when `target` sets nothing beyond what `applied` already set to the same values. */

@@ -50,3 +50,23 @@ export const IdentitySchema = lazySchema(() =>
   }),
 );
 export type Identity = z.infer<typeof IdentitySchema>;
+
+/** `target` with its keys in one fixed order, so equal targets serialise (and compare) equal. */
+export function canonicalTarget(target: Target): Target {
+  const out: Target = {};
+  if (target.planedJobCount !== undefined) out.planedJobCount = target.planedJobCount;
+  if (target.jobCount !== undefined) out.jobCount = target.jobCount;
+  if (target.streamPerJob !== undefined) out.streamPerJob = target.streamPerJob;
+  if (target.status !== undefined) out.status = target.status;
+  if (target.params !== undefined) {
+    const params: Record<string, unknown> = {};
+    for (const key of PARAM_KEYS) if (target.params[key] !== undefined) params[key] = target.params[key];
+    out.params = params as Params;
+  }
+  return out;
+}
+
+/** True when two targets set the same fields to the same values. */
+export function sameTarget(a: Target, b: Target): boolean {
+  return JSON.stringify(canonicalTarget(a)) === JSON.stringify(canonicalTarget(b));
+}

@@ -1,10 +1,9 @@
-import { parseJsonSafe } from '../json.js';
+import { FORBIDDEN_KEYS, parseJsonSafe } from '../json.js';
 
 /** A JSON value, as produced by `JSON.parse`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** Keys that could reach an object's prototype if later copied with assignment or a spread. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export { FORBIDDEN_KEYS };
 
 export type JsonParseResult = { ok: true; value: JsonValue } | { ok: false; message: string };
 

@@ -1,34 +1,16 @@
-import { PARAM_KEYS, type Params, type Target } from '../jobgroup/target.js';
+import { canonicalTarget, type Params, sameTarget, type Target } from '../jobgroup/target.js';
 import { type CompiledWindow, compileSchedule, occurrenceBounds, startsOn } from './compile.js';
 import { toDayNumber } from './local-date.js';
 import type { Schedule } from './schema.js';
 import { instantToLocal } from './tz.js';
+
+export { canonicalTarget, sameTarget };
 
 /** What a schedule wants at one instant, and which windows (or `otherwise`) decided it. */
 export interface Desired {
   readonly target: Target;
   /** Names of the active windows in declaration order, or `['otherwise']` when none is active. */
   readonly windows: readonly string[];
-}
-
-/** `target` with its keys in one fixed order, so equal targets serialise (and compare) equal. */
-export function canonicalTarget(target: Target): Target {
-  const out: Target = {};
-  if (target.planedJobCount !== undefined) out.planedJobCount = target.planedJobCount;
-  if (target.jobCount !== undefined) out.jobCount = target.jobCount;
-  if (target.streamPerJob !== undefined) out.streamPerJob = target.streamPerJob;
-  if (target.status !== undefined) out.status = target.status;
-  if (target.params !== undefined) {
-    const params: Record<string, unknown> = {};
-    for (const key of PARAM_KEYS) if (target.params[key] !== undefined) params[key] = target.params[key];
-    out.params = params as Params;
-  }
-  return out;
-}
-
-/** True when two targets set the same fields to the same values. */
-export function sameTarget(a: Target, b: Target): boolean {
-  return JSON.stringify(canonicalTarget(a)) === JSON.stringify(canonicalTarget(b));
 }
 
 const larger = (a: number | undefined, b: number | undefined) =>
