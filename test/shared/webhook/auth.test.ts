@@ -232,4 +232,15 @@ describe('replay cache', () => {
     expect(cache.size).toBe(3);
     expect(cache.claim('b', 1_000)).toBe(true);
   });
+
+  it('makes room down to 90 % at once, so a full cache is not swept on every claim', () => {
+    const cache = new ReplayCache({ maxEntries: 100, now: () => 0 });
+    for (let i = 0; i < 100; i++) expect(cache.claim(`id-${i}`, 1_000)).toBe(true);
+
+    cache.claim('one-more', 1_000);
+
+    expect(cache.size).toBe(91);
+    expect(cache.claim('id-9', 1_000)).toBe(true); // among the oldest tenth: forgotten
+    expect(cache.claim('id-10', 1_000)).toBe(false); // still known
+  });
 });
