@@ -253,7 +253,12 @@ async function warmOverhead(latencyMs: number): Promise<void> {
     const webhookEvent = (count: number) =>
       Buffer.from(
         JSON.stringify(
-          signedScaleEvent(template, signer, `msg_bench_${count}_${Math.random().toString(36).slice(2)}`, count),
+          signedScaleEvent(
+            template,
+            signer,
+            `msg_bench_${count}_${Math.random().toString(36).slice(2)}`,
+            count,
+          ),
         ),
       );
     const webhookRequest = async (event: Buffer) => {
