@@ -41,11 +41,19 @@ function redact(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** `line` plus `fields`, each redacted, written straight into `line` (no intermediate copy). */
+function write(line: Record<string, unknown>, fields: Record<string, unknown>): void {
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key) || key === '__proto__') continue;
+    line[key] = SECRET_KEY.test(key) ? REDACTED : redact(fields[key], 1);
+  }
+  sink(JSON.stringify(line));
+}
+
 /** Writes one JSON log line: `{level, time, msg, ...fields}`, secrets redacted. */
 export function log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
   if (LEVELS[level] < threshold()) return;
-  const line = { level, time: new Date().toISOString(), msg, ...(redact(fields, 0) as object) };
-  sink(JSON.stringify(line));
+  write({ level, time: new Date().toISOString(), msg }, fields);
 }
 
 /**
@@ -53,14 +61,7 @@ export function log(level: LogLevel, msg: string, fields: Record<string, unknown
  * log-level change can switch off is not one. Secrets are redacted like any other line.
  */
 export function audit(msg: string, fields: Record<string, unknown> = {}): void {
-  const line = {
-    level: 'info',
-    time: new Date().toISOString(),
-    msg,
-    audit: true,
-    ...(redact(fields, 0) as object),
-  };
-  sink(JSON.stringify(line));
+  write({ level: 'info', time: new Date().toISOString(), msg, audit: true }, fields);
 }
 
 export const logger = {

@@ -241,7 +241,10 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
   const regionParam = { RegionId: region };
   return {
     async modifyJobGroup(request, options = {}) {
-      const params = { ...regionParam, ...toRpcParams(request) };
+      // Built in place, not as `{...regionParam, ...toRpcParams(request)}`: that spread measurably slows
+      // pop-core's parameter handling that follows (about 10 µs a call here, see bench/).
+      const params = toRpcParams(request);
+      params.RegionId ??= region;
       const { body, attempts } = await call('ModifyJobGroup', params, ModifyJobGroupResponseSchema, options);
       return { requestId: body.RequestId, attempts };
     },

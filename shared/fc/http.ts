@@ -8,16 +8,17 @@ import { lazySchema } from '../lazy-schema.js';
  * https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function
  */
 export const FcHttpEventSchema = lazySchema(() =>
-  z.looseObject({
+  // Plain (stripping) objects: only these fields are read, and zod compiles a fast path for them.
+  z.object({
     version: z.literal('v1').optional(),
     rawPath: z.string(),
     body: z.string().optional().default(''),
     isBase64Encoded: z.boolean().optional().default(false),
     headers: z.record(z.string(), z.string()).optional().default({}),
     queryParameters: z.record(z.string(), z.string()).optional().default({}),
-    requestContext: z.looseObject({
+    requestContext: z.object({
       requestId: z.string().optional(),
-      http: z.looseObject({
+      http: z.object({
         method: z.string(),
         path: z.string().optional(),
         sourceIp: z.string().optional(),

@@ -346,6 +346,10 @@ describe('stand-ins agree with what they replace', () => {
         '',
         '{"__proto__":{"x":1}}',
         '{"constructor":1}',
+        '{"\\u005f_proto__":{"x":1}}',
+        '{"a":{"construct\\u006fr":1}}',
+        '{"RequestId":"7C9BA728-9B69-4463-BEB7-50B9706D7880"}',
+        '[-1.23456789012345e+10]',
       ),
     );
     const outcome = (parse: (s: string) => unknown, text: string) => {
