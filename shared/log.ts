@@ -65,6 +65,8 @@ export function audit(msg: string, fields: Record<string, unknown> = {}): void {
 }
 
 export const logger = {
+  /** Whether a line at `level` would be written now (to skip building fields nobody will see). */
+  enabled: (level: LogLevel) => LEVELS[level] >= threshold(),
   debug: (msg: string, fields?: Record<string, unknown>) => log('debug', msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => log('info', msg, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => log('warn', msg, fields),

@@ -102,28 +102,23 @@ export function planChange(input: PlanInput): Plan {
   if (!live && Object.keys(intent.identity).length === 0 && coveredBy(intent.target, input.lastApplied)) {
     return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'already-applied' };
   }
-  const request = parseOrThrow(
-    ModifyJobGroupRequestSchema,
-    {
-      AlgoLibId: algoLibId,
-      JobGroupId: intent.jobGroupId,
-      JobGroupName: jobGroupName,
-      ResourceProfileId: resourceProfileId,
-      ...(changes.jobCount !== undefined && { JobCount: changes.jobCount }),
-      ...(changes.planedJobCount !== undefined && { PlanedJobCount: changes.planedJobCount }),
-      ...(changes.streamPerJob !== undefined && { StreamPerJob: changes.streamPerJob }),
-      ...(changes.status !== undefined && { Status: changes.status }),
-      ...(input.regionId !== undefined && { RegionId: input.regionId }),
-      ...(changes.params && {
-        JobGroupParams: Object.entries(changes.params)
-          .filter(([, value]) => value !== undefined)
-          .map(([Key, value]) => ({
-            Key,
-            Value: paramValue(Key as keyof Params, value as boolean | string),
-          })),
-      }),
-    },
-    'request',
-  );
+  // Assigned field by field rather than with conditional spreads: this runs on every change.
+  const candidate: Record<string, unknown> = {
+    AlgoLibId: algoLibId,
+    JobGroupId: intent.jobGroupId,
+    JobGroupName: jobGroupName,
+    ResourceProfileId: resourceProfileId,
+  };
+  if (changes.jobCount !== undefined) candidate.JobCount = changes.jobCount;
+  if (changes.planedJobCount !== undefined) candidate.PlanedJobCount = changes.planedJobCount;
+  if (changes.streamPerJob !== undefined) candidate.StreamPerJob = changes.streamPerJob;
+  if (changes.status !== undefined) candidate.Status = changes.status;
+  if (input.regionId !== undefined) candidate.RegionId = input.regionId;
+  if (changes.params) {
+    candidate.JobGroupParams = Object.entries(changes.params)
+      .filter(([, value]) => value !== undefined)
+      .map(([Key, value]) => ({ Key, Value: paramValue(Key as keyof Params, value as boolean | string) }));
+  }
+  const request = parseOrThrow(ModifyJobGroupRequestSchema, candidate, 'request');
   return { kind: 'modify', jobGroupId: intent.jobGroupId, request, params: toRpcParams(request), changes };
 }

@@ -17,6 +17,8 @@ export function requestLog(): Middleware {
   });
   return {
     after: (request: FcRequest) => {
+      // Debug only: the fields are not even built on the (usual) info level.
+      if (!logger.enabled('debug')) return;
       const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
       logger.debug('invocation done', { ...fields(request), ...(typeof status === 'number' && { status }) });
     },
