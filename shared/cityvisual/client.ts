@@ -210,7 +210,8 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
             upstream: { httpStatus: status, attempts: attempt },
           });
         }
-        if (logger.enabled('debug')) logger.debug('cityvisual call', { action, attempt, ms: Date.now() - started });
+        if (logger.enabled('debug'))
+          logger.debug('cityvisual call', { action, attempt, ms: Date.now() - started });
         return { body: parsed.data, attempts: attempt };
       } catch (error) {
         lastError = translateUpstreamError(error, attempt);
