@@ -7,6 +7,7 @@
  * |---|---|---|
  * | the zod `z` namespace object | `import { z } from 'zod'` re-exports a namespace, which keeps every export of zod: all 40+ locales, `fromJSONSchema`, `compile`, every schema type | our sources' `import { z } from 'zod'` is read as `import * as z from 'zod/v4/classic/external'`, so esbuild keeps only the members used (`z.object`, …) |
  * | all of zod's `util` module | zod's classic schemas import `util` as a re-exported namespace object | that import is read as `import * as util from '../core/util.js'`, so only the helpers used stay |
+ * | zod's unused builder methods (`.email()`, `.uuid()`, `.pick()`, `.and()`, … — {@link ZOD_UNUSED_METHOD_CANDIDATES}) | every `z.string()` / `z.object()` carries them, and each keeps its schema class and regexes | methods that throw if called, only for names no source under functions/ or shared/ calls (`.name(` nowhere); the test checks zod never calls them either |
  * | zod's JSON Schema converters | every schema type carries `toJSONSchema` and a JSON Schema processor | stubs that throw if called; the functions never convert (`local/gen-schema.ts` does, from source) |
  * | `yaml` | the config file loader | `stubs/yaml.ts`: JSON only; the build writes the validated config as `autopilot.json` |
  * | `debug` (httpx's and pop-core's) | verbose logging behind `DEBUG=` | `stubs/debug.cts`: always off (it would print signed URLs) |
@@ -17,7 +18,7 @@
  * | `assert` (pop-core) | checks of the client's constructor config | `stubs/lazy-assert.cts`: node:assert is required only when a check fails |
  * | `zlib` (httpx) | inflating a gzip/deflate-encoded response | `stubs/lazy-zlib.cts`: node:zlib is required on the first encoded response |
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,89 @@ const ZOD_REWRITES: ReadonlyArray<readonly [string, string, string]> = [
 ];
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Builder methods of zod's classic schemas (`z.string().email()`, `.and()`, …) that reference schema
+ * classes — and their regexes — the functions never build. Every `z.string()` carries all of them, so
+ * each would keep its class in every bundle. A method is replaced by one that throws only when no
+ * source under functions/ or shared/ calls `.<name>(` anywhere; start using one and it is kept.
+ */
+export const ZOD_UNUSED_METHOD_CANDIDATES: readonly string[] = [
+  // string formats
+  'email',
+  'jwt',
+  'emoji',
+  'guid',
+  'uuid',
+  'uuidv4',
+  'uuidv6',
+  'uuidv7',
+  'nanoid',
+  'cuid',
+  'cuid2',
+  'ulid',
+  'base64',
+  'base64url',
+  'xid',
+  'ksuid',
+  'ipv4',
+  'ipv6',
+  'cidrv4',
+  'cidrv6',
+  'e164',
+  'date',
+  'time',
+  'duration',
+  // object reshaping (each a copy of the shape under other wrappers)
+  'keyof',
+  'catchall',
+  'passthrough',
+  'loose',
+  'strict',
+  'strip',
+  'extend',
+  'safeExtend',
+  'merge',
+  'pick',
+  'omit',
+  'partial',
+  'exactPartial',
+  'required',
+  // wrappers
+  'and',
+  'readonly',
+  'prefault',
+  'nonoptional',
+  'exactOptional',
+];
+
+/** The candidates no source calls: `.name(` does not occur in any .ts file under functions/ or shared/. */
+export function unusedZodMethods(root: string): string[] {
+  const sources = ['functions', 'shared']
+    .flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFileSync(path.join(root, dir, file), 'utf8')),
+    )
+    .join('\n');
+  return ZOD_UNUSED_METHOD_CANDIDATES.filter((name) => !new RegExp(`\\.${name}\\(`).test(sources));
+}
+
+/** `contents` with each named prototype method of zod's classic schemas replaced by a throwing one. */
+function stubZodMethods(contents: string, names: readonly string[]): { contents: string; missing: string[] } {
+  const missing: string[] = [];
+  let out = contents;
+  for (const name of names) {
+    const method = new RegExp(`^ {4}${name}\\([^)]*\\) \\{\\n(?: {8}.*\\n)+? {4}\\},$`, 'gm');
+    const replaced = out.replace(
+      method,
+      `    ${name}() {\n        throw new Error("zod .${name}() is not bundled: the functions never call it.");\n    },`,
+    );
+    if (replaced === out) missing.push(name);
+    out = replaced;
+  }
+  return { contents: out, missing };
+}
 
 /**
  * A module with the same export names as `original`, each a function that throws (objects become empty
@@ -129,9 +213,23 @@ export function slimBundle(root: string): Plugin {
         return { contents: JSON.stringify({ name, version }), loader: 'json' };
       });
 
+      const unusedMethods = unusedZodMethods(root);
       build.onLoad({ filter: zodRewritten }, (args) => {
         const inside = path.relative(zodRoot, args.path).split(path.sep).join('/');
         let contents = readFileSync(args.path, 'utf8');
+        if (inside === 'v4/classic/schemas.js') {
+          const stubbed = stubZodMethods(contents, unusedMethods);
+          if (stubbed.missing.length > 0) {
+            return {
+              errors: [
+                {
+                  text: `zod changed: no method ${stubbed.missing.join(', ')} in ${inside}; update ZOD_UNUSED_METHOD_CANDIDATES`,
+                },
+              ],
+            };
+          }
+          contents = stubbed.contents;
+        }
         for (const [file, from, to] of ZOD_REWRITES) {
           if (file !== inside) continue;
           if (!contents.includes(from)) {

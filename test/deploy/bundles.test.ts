@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { slimBundle, unusedZodMethods } from '../../local/bundle/slim.js';
 import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { buildShardEvent } from '../../shared/scheduler/fanout.js';
 import { type StandIn, startFc3StandIn } from '../shared/fanout/stand-ins.js';
@@ -87,7 +89,21 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
       'node_modules/zod/v4/locales/en.js',
     ]);
     // A regression guard (the budget itself, 150 KB, is what `npm run bench` reports against).
-    expect(sizes[name]).toBeLessThan(180 * 1024);
+    expect(sizes[name]).toBeLessThan(160 * 1024);
+  });
+
+  it('carries only the config sections its function reads', () => {
+    const inputs = inputsOf(name);
+    const has = (dir: string) => inputs.some((input) => input.startsWith(`shared/${dir}/`));
+    const schedule = inputs.filter((input) => input.startsWith('shared/schedule/'));
+    if (name === 'scheduler') {
+      expect(has('rules')).toBe(false);
+      expect(schedule).toContain('shared/schedule/schema.ts');
+    } else {
+      expect(has('rules')).toBe(true);
+      // The default time zone only: no schedule schema, days grammar or transitions.
+      expect(schedule.sort()).toEqual(['shared/schedule/timezone.ts', 'shared/schedule/tz.ts']);
+    }
   });
 
   it('ships the validated config as JSON beside a CommonJS index.js', () => {
@@ -376,5 +392,57 @@ describe('stand-ins agree with what they replace', () => {
     const log = createDebug('httpx:header');
     expect(log.enabled).toBe(false);
     expect(log('x %s', 'y')).toBeUndefined();
+  });
+});
+
+describe('zod builder methods left out of the bundles', () => {
+  const unused = unusedZodMethods(REPO);
+  const zodDir = path.dirname(require.resolve('zod/package.json'));
+  const zodSources = ['classic', 'core']
+    .flatMap((dir) =>
+      readdirSync(path.join(zodDir, 'v4', dir))
+        // from-json-schema.js (stubbed out of the bundles) builds with `z.email()` and the like;
+        // deep-partial.js is `z.deepPartial()`, which no source calls.
+        .filter((file) => file.endsWith('.js') && !['from-json-schema.js', 'deep-partial.js'].includes(file))
+        .map((file) => readFileSync(path.join(zodDir, 'v4', dir, file), 'utf8')),
+    )
+    .join('\n')
+    // Code only: zod's comments mention `z.string().email()` and the like.
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:])\/\/.*$/gm, '$1');
+
+  it('are only ones neither our sources nor zod itself ever call', () => {
+    expect(unused.length).toBeGreaterThan(20);
+    expect(unused).not.toContain('optional');
+    // Our sources: by construction (a `.name(` anywhere keeps the method); zod: no internal call either.
+    // A method call on a value; `util.pick(`, `regexes.uuid(` and the like are module functions.
+    const call = (name: string) => new RegExp(`[\\w)\\]](?<!\\b(?:util|regexes|core|checks|z))\\.${name}\\(`);
+    const calledByZod = unused.filter((name) => call(name).test(zodSources));
+    expect(calledByZod).toEqual([]);
+  });
+
+  it('throw a clear error when a bundle calls one anyway', async () => {
+    const result = await build({
+      stdin: {
+        contents:
+          "import { z } from 'zod';\nexport const make = () => z.string().email();\nexport const ok = () => z.string().min(1).parse('x');\n",
+        resolveDir: REPO,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      plugins: [slimBundle(REPO)],
+      logLevel: 'silent',
+    });
+    const module = { exports: {} as { make: () => unknown; ok: () => unknown } };
+    new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(
+      module,
+      module.exports,
+      require,
+    );
+    expect(module.exports.ok()).toBe('x');
+    expect(() => module.exports.make()).toThrow('zod .email() is not bundled');
   });
 });
