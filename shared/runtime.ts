@@ -5,8 +5,8 @@ import {
   createCityVisualClient,
 } from './cityvisual/client.js';
 import { resolveCredentials } from './cityvisual/credentials.js';
+import { type ConfigFile, type ConfigSection, loadConfigFor } from './config/core.js';
 import { type Env, parseEnv } from './config/env.js';
-import { type ConfigFile, loadConfig } from './config/file.js';
 import type { Invocation } from './fc/context.js';
 import { AppliedMemory, type ApplyDeps } from './jobgroup/apply.js';
 
@@ -17,26 +17,33 @@ export interface Runtime {
   readonly memory: AppliedMemory;
 }
 
-let cached: Runtime | undefined;
+const cached = new Map<string, Runtime>();
 
 /**
- * Env and config file, parsed once per instance. A relative AUTOPILOT_CONFIG is resolved against the
- * bundle's folder (the build copies the config file beside each bundle and records the folder in a
- * banner) and against the cwd when run from source.
+ * Env and config file, parsed once per instance. `sections` are the config sections this function
+ * reads (schedules, rules); the others are not parsed and read as empty. A relative AUTOPILOT_CONFIG is
+ * resolved against the bundle's folder (the build copies the config file beside each bundle and records
+ * the folder in a banner) and against the cwd when run from source.
  */
-export function getRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
-  if (cached) return cached;
+export function getRuntime(
+  sections: readonly ConfigSection[],
+  env: NodeJS.ProcessEnv = process.env,
+): Runtime {
+  const key = sections.map((section) => section.key).join(',');
+  const hit = cached.get(key);
+  if (hit) return hit;
   const parsed = parseEnv(env);
   const bundleDir = (globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string }).__AUTOPILOT_BUNDLE_DIR__;
   const baseDir = bundleDir ?? process.cwd();
-  const config = loadConfig(parsed.AUTOPILOT_CONFIG, path.resolve(baseDir));
-  cached = { env: parsed, config, memory: new AppliedMemory() };
-  return cached;
+  const config = loadConfigFor(sections, parsed.AUTOPILOT_CONFIG, path.resolve(baseDir));
+  const runtime: Runtime = { env: parsed, config, memory: new AppliedMemory() };
+  cached.set(key, runtime);
+  return runtime;
 }
 
-/** Forget the cached runtime (tests change env between cases; `npm start` reloads config). */
+/** Forget the cached runtimes (tests change env between cases; `npm start` reloads config). */
 export function resetRuntime(): void {
-  cached = undefined;
+  cached.clear();
 }
 
 /** A CityVisual client for this invocation's credentials (STS from the context, or env locally). */

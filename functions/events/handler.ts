@@ -1,6 +1,7 @@
 import { handleEventDelivery } from '../../shared/events/index.js';
 import { parseEventBridgeEvent } from '../../shared/fc/eventbridge.js';
 import { createFcHandler } from '../../shared/handler.js';
+import { rulesSection } from '../../shared/rules/section.js';
 import { getRuntime } from '../../shared/runtime.js';
 
 /**
@@ -11,5 +12,5 @@ import { getRuntime } from '../../shared/runtime.js';
 export const handler = createFcHandler({
   decode: parseEventBridgeEvent,
   errors: 'async',
-  run: (delivery, invocation) => handleEventDelivery(delivery, invocation, getRuntime()),
+  run: (delivery, invocation) => handleEventDelivery(delivery, invocation, getRuntime([rulesSection])),
 });

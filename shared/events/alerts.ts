@@ -66,7 +66,7 @@ export interface AlertWebhookOptions {
  * @example
  * registerRoutes({
  *   method: 'POST', path: '/v1/hooks/alertmanager', action: 'alertmanager', access: 'authenticated', body: 'none',
- *   handle: (ctx) => handleAlertWebhook('alertmanager', ctx.request.body, ctx.invocation, getRuntime(),
+ *   handle: (ctx) => handleAlertWebhook('alertmanager', ctx.request.body, ctx.invocation, getRuntime([rulesSection]),
  *     { deps: ctx.deps, via: ctx.caller?.who, facts: ctx.audit }),
  * });
  */

@@ -22,7 +22,7 @@ export interface DeliveryOptions {
  * Redelivery is harmless: targets are absolute and nothing is written when nothing changes.
  *
  * @example
- * const summary = await handleEventDelivery(parseEventBridgeEvent(buffer), invocation, getRuntime());
+ * const summary = await handleEventDelivery(parseEventBridgeEvent(buffer), invocation, getRuntime([rulesSection]));
  * summary.counts; // { total: 3, applied: 2, unchanged: 0, unmatched: 1, invalid: 0, 'failed-permanent': 0, 'failed-retryable': 0 }
  */
 export async function handleEventDelivery(

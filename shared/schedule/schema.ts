@@ -4,22 +4,10 @@ import { PARAM_KEYS, type Target, TargetSchema } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 import { clockMinutes, parseExceptEntry, windowNameOf } from './compile.js';
 import { adjacentDayFeatures, type DaySpec, matchesFeatures, parseDays } from './days.js';
+import { TimeZoneSchema } from './timezone.js';
 import { isValidTimeZone } from './tz.js';
 
-/** An IANA time zone name that this runtime's `Intl` knows, e.g. `Asia/Shanghai`. */
-export const TimeZoneSchema = lazySchema(() =>
-  z
-    .string()
-    .superRefine((zone, ctx) => {
-      if (!isValidTimeZone(zone)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown time zone "${zone}" (use an IANA name like Asia/Shanghai)`,
-        });
-      }
-    })
-    .meta({ description: 'IANA time zone, e.g. Asia/Shanghai or Europe/London' }),
-);
+export { TimeZoneSchema };
 
 /** A 24-hour wall-clock time `HH:MM`, 00:00 to 23:59. */
 export const ClockTimeSchema = lazySchema(() =>

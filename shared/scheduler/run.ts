@@ -4,6 +4,7 @@ import type { TimerTick } from '../fc/timer.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { schedulesSection } from '../schedule/section.js';
 import { executeChanges, splitOutcomes } from './execute.js';
 import type { Fanout } from './fanout.js';
 import { parseTimerPayload } from './payload.js';
@@ -43,7 +44,7 @@ export async function runScheduler(
   deps: SchedulerDeps = {},
 ): Promise<TickSummary> {
   const payload = parseTimerPayload(tick.payload);
-  const runtime = (deps.runtime ?? getRuntime)();
+  const runtime = deps.runtime ? deps.runtime() : getRuntime([schedulesSection]);
   const settings = runtime.config.reconcile;
   const limiter = createTokenBucket({ ratePerSecond: settings.qps });
   // Built on first use: a tick with nothing to send, or a payload rejected later, needs no credentials.

@@ -5,6 +5,7 @@ import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
+import { rulesSection } from '../rules/section.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
 import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
 import { type Authenticator, type AuthFailureReason, type Caller, createAuthenticator } from './auth.js';
@@ -16,7 +17,7 @@ import { webhookRoutes } from './routes.js';
 export interface WebhookAppOptions {
   /** The route table; default the built-in routes plus registered ones, compiled on the first request. */
   readonly routes?: readonly WebhookRoute[];
-  /** Env + config, parsed once per instance (default {@link getRuntime}). */
+  /** Env + config, parsed once per instance (default {@link getRuntime} with the rules, for the alert hooks). */
   readonly runtime?: () => Runtime;
   /** Seam for the CityVisual client (default: pop-core with this invocation's credentials). */
   readonly client?: (invocation: Invocation, runtime: Runtime) => CityVisualClient;
@@ -77,7 +78,7 @@ function lazyClient(build: () => CityVisualClient): CityVisualClient {
  * export const handler = createFcHandler({ decode: decodeHttpEvent, errors: 'http', run: createWebhookApp() });
  */
 export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
-  const loadRuntime = options.runtime ?? (() => getRuntime());
+  const loadRuntime = options.runtime ?? (() => getRuntime([rulesSection]));
   const buildClient = options.client ?? reusingClientFactory();
   const replay = options.replay ?? new ReplayCache();
   // Verifiers are built once per parsed environment (i.e. per instance, or per reload of `npm start`).

@@ -5,6 +5,7 @@ import { handler } from '../../../functions/events/handler.js';
 import { AutopilotError, isErrorCode } from '../../../shared/errors.js';
 import { type EventReport, type EventsSummary, handleAlertWebhook } from '../../../shared/events/index.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
+import { rulesSection } from '../../../shared/rules/section.js';
 import { getRuntime } from '../../../shared/runtime.js';
 import {
   eventsContext,
@@ -352,7 +353,7 @@ describe('handleAlertWebhook under fuzzed bodies', () => {
           const callsBefore = emu.calls.length;
 
           // Act
-          const response = await handleAlertWebhook(tool, body, testInvocation(), getRuntime());
+          const response = await handleAlertWebhook(tool, body, testInvocation(), getRuntime([rulesSection]));
 
           // Assess
           expect([200, 207, 400]).toContain(response.status);

@@ -6,6 +6,7 @@ import {
   handleAlertWebhook,
 } from '../../../shared/events/index.js';
 import type { AlertTool } from '../../../shared/rules/index.js';
+import { rulesSection } from '../../../shared/rules/section.js';
 import { getRuntime } from '../../../shared/runtime.js';
 import { fixture } from '../rules/helpers.js';
 import { jsonBuffer, modifyCalls, testInvocation, useEventsEmulator } from './harness.js';
@@ -16,7 +17,7 @@ const payload = (tool: AlertTool): Record<string, unknown> =>
   JSON.parse(fixture(`alerts/${tool === 'alertmanager' ? 'alertmanager-v4' : 'grafana'}.json`).toString());
 
 const post = (tool: AlertTool, body: unknown, facts?: AlertAuditFacts): Promise<AlertWebhookResponse> =>
-  handleAlertWebhook(tool, body, testInvocation(), getRuntime(), {
+  handleAlertWebhook(tool, body, testInvocation(), getRuntime([rulesSection]), {
     via: 'token:alertmanager',
     ...(facts && { facts }),
   });

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
+import { AutopilotError } from '../errors.js';
+import { JobGroupIdSchema } from '../jobgroup/id.js';
+import { lazySchema } from '../lazy-schema.js';
+import type { Rule } from '../rules/schema.js';
+import type { Schedule } from '../schedule/schema.js';
+import { TimeZoneSchema } from '../schedule/timezone.js';
+import { type Issue, zodIssues } from '../validation.js';
+
+/**
+ * The config file machinery every function shares, without the schemas of the sections only some
+ * functions read. Schedules belong to the scheduler and rules to the events function and the alert hooks:
+ * each function validates the sections it reads, so it does not carry (in its bundle) nor parse (at cold
+ * start) the others. `autopilot validate` and the build check the whole file (`./file.ts`).
+ */
+
+/** Static facts about a job group, for when live reads (CITYVISUAL_INSTANCE_ID) are off. */
+export const RegistryEntrySchema = lazySchema(() =>
+  z.strictObject({
+    jobGroupName: JobGroupNameSchema,
+    algoLibId: ResourceIdSchema,
+    resourceProfileId: ResourceIdSchema,
+  }),
+);
+
+/** How the scheduler reconciles a fleet; defaults are safe for the API. */
+export const ReconcileSettingsSchema = lazySchema(() =>
+  z.strictObject({
+    /** Groups worked on at once. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Client-side limit of CityVisual calls per second, shared by one invocation. */
+    qps: z.number().positive().max(1_000).default(20),
+    /** How often the reconcile trigger fires, seconds (must match the timer). */
+    tickSeconds: z.number().int().min(60).max(86_400).default(300),
+    /** How many ticks back a transition still counts as due (a late or missed tick loses nothing). */
+    lookbackTicks: z.number().int().min(1).max(48).default(2),
+    /** Above this many groups, the scheduler fans out shards as async invocations of itself. */
+    shardSize: z.number().int().min(1).max(10_000).default(200),
+  }),
+);
+
+/** The fields every function reads: default time zone, job-group registry, reconcile settings. */
+export function configHead() {
+  return {
+    $schema: z.string().optional(),
+    timezone: TimeZoneSchema.default('UTC'),
+    jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
+  };
+}
+export function configTail() {
+  return { reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})) };
+}
+export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof configHead> & ReturnType<typeof configTail>>>;
+
+/** The parsed config file. A section the running function does not read is an empty list there. */
+export type ConfigFile = BaseConfig & { schedules: Schedule[]; rules: Rule[] };
+
+export const SECTION_KEYS = ['schedules', 'rules'] as const;
+export type SectionKey = (typeof SECTION_KEYS)[number];
+
+/** A list-valued section of the config file, with the schema of one entry and its cross-entry checks. */
+export interface ConfigSection {
+  readonly key: SectionKey;
+  readonly entry: z.ZodType;
+  /** Checks a schema cannot express (duplicates, references), each with its path. */
+  readonly validate: (entries: readonly unknown[], config: BaseConfig) => Issue[];
+}
+
+/** A section this function does not read: any value is accepted (the build validated it) and reads as []. */
+const notReadHere = () =>
+  z
+    .unknown()
+    .transform((): never[] => [])
+    .default([])
+    .meta({ description: 'Not read by this function' });
+
+const schemas = new Map<string, z.ZodType>();
+
+/** The config file schema of a function that reads `sections` (built once per set of sections). */
+export function configSchemaFor(sections: readonly ConfigSection[]): z.ZodType {
+  const cacheKey = sections.map((section) => section.key).join(',');
+  let schema = schemas.get(cacheKey);
+  if (!schema) {
+    const shape: Record<string, z.ZodType> = { ...configHead() };
+    for (const key of SECTION_KEYS) {
+      const section = sections.find((candidate) => candidate.key === key);
+      shape[key] = section ? z.array(section.entry).default([]) : notReadHere();
+    }
+    schema = z.strictObject({ ...shape, ...configTail() });
+    schemas.set(cacheKey, schema);
+  }
+  return schema;
+}
+
+/** Every problem of a config document for a function reading `sections`; empty when valid. */
+export function checkConfigFor(
+  document: unknown,
+  sections: readonly ConfigSection[],
+): { config?: ConfigFile; issues: Issue[] } {
+  const parsed = configSchemaFor(sections).safeParse(document ?? {});
+  if (!parsed.success) return { issues: zodIssues(parsed.error) };
+  const config = parsed.data as ConfigFile;
+  const issues = sections.flatMap((section) => section.validate(config[section.key], config));
+  return issues.length > 0 ? { issues } : { config, issues };
+}
+
+/** Reads and parses a YAML or JSON document (YAML is a superset of JSON). */
+export function readConfigDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new AutopilotError('CONFIG_INVALID', {
+      message: `Cannot read the config file ${file}: check AUTOPILOT_CONFIG.`,
+    });
+  }
+  try {
+    return parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    const { linePos, hint } = error as { linePos?: Array<{ line: number; col: number }>; hint?: unknown };
+    const where = linePos?.[0];
+    throw new AutopilotError('CONFIG_INVALID', {
+      message:
+        `The config file ${file} is not valid YAML/JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}.` +
+        // The bundles' JSON-only parser (local/bundle/stubs/yaml.ts) says what to do instead.
+        (typeof hint === 'string' ? ` ${hint}` : ''),
+    });
+  }
+}
+
+/**
+ * Loads and validates the config file for a function reading `sections`; throws CONFIG_INVALID listing
+ * every problem with its path, so a bad config never half-applies. Without a file, an empty config.
+ */
+export function loadConfigFor(
+  sections: readonly ConfigSection[],
+  file: string | undefined,
+  baseDir = process.cwd(),
+): ConfigFile {
+  if (!file) return configSchemaFor(sections).parse({}) as ConfigFile;
+  const resolved = path.resolve(baseDir, file);
+  const { config, issues } = checkConfigFor(readConfigDocument(resolved), sections);
+  if (config) return config;
+  throw new AutopilotError('CONFIG_INVALID', {
+    message: `Invalid config ${resolved}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    details: { issues },
+  });
+}
