@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { checkConfigFor } from '../../../shared/config/core.js';
 import { checkConfig } from '../../../shared/config/file.js';
 import { rulesSection } from '../../../shared/rules/section.js';
@@ -7,11 +8,11 @@ import { schedulesSection } from '../../../shared/schedule/section.js';
 // Each function validates the config sections it reads (the scheduler: schedules; the events function and
 // the alert hooks: rules); `autopilot validate` and the build check the whole file.
 
-const rule = {
-  name: 'scale-on-alarm',
-  match: { source: 'acs.cms' },
-  then: { action: 'scale', jobGroupId: '3', planedJobCount: 12 },
-};
+const rule: unknown = parseYaml(`
+name: scale-on-alarm
+match: { source: acs.cms }
+then: { action: scale, jobGroupId: "3", planedJobCount: 12 }
+`);
 const schedule = {
   name: 'rush',
   jobGroupIds: ['3'],
