@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { slimBundle } from './local/bundle/slim.js';
+import { configDigest } from './shared/config/core.js';
 import { checkConfig, readConfigDocument } from './shared/config/file.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -30,15 +31,17 @@ export const FUNCTIONS = readdirSync(path.join(root, 'functions'), { withFileTyp
 /** Bytes of each bundle's index.js. */
 export type BundleSizes = Record<string, number>;
 
-/** The config document to ship, validated; throws listing every problem. */
+/**
+ * The config to ship: validated as a whole (throws listing every problem) and written in its parsed form,
+ * defaults filled in, so a deployed function whose `autopilot.json` is still exactly this text uses it
+ * without validating it again (its digest is stamped into each bundle).
+ */
 function bundledConfig(file: string): string {
-  const document = readConfigDocument(file);
-  const { config, issues } = checkConfig(document);
+  const { config, issues } = checkConfig(readConfigDocument(file));
   if (!config) {
     throw new Error(`${file} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
   }
-  // The document as written (defaults are applied at load time, where they belong), minus the editor hint.
-  const { $schema: _schema, ...rest } = document as Record<string, unknown>;
+  const { $schema: _schema, ...rest } = config;
   return `${JSON.stringify(rest, null, 2)}\n`;
 }
 
@@ -76,8 +79,11 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
       metafile: true,
       external: ['@alicloud/fc2'],
       plugins: [slimBundle(root)],
-      // Lets shared/runtime.ts resolve a relative AUTOPILOT_CONFIG against the bundle's own folder.
-      banner: { js: 'globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;' },
+      // Lets shared/runtime.ts resolve a relative AUTOPILOT_CONFIG against the bundle's own folder, and
+      // recognise the config this build validated.
+      banner: {
+        js: `globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;globalThis.__AUTOPILOT_CONFIG_DIGEST__=${JSON.stringify(configDigest(config))};`,
+      },
       logLevel: 'warning',
     });
     writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(result.metafile));

@@ -33,9 +33,13 @@ export function getRuntime(
   const hit = cached.get(key);
   if (hit) return hit;
   const parsed = parseEnv(env);
-  const bundleDir = (globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string }).__AUTOPILOT_BUNDLE_DIR__;
-  const baseDir = bundleDir ?? process.cwd();
-  const config = loadConfigFor(sections, parsed.AUTOPILOT_CONFIG, path.resolve(baseDir));
+  const stamped = globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string; __AUTOPILOT_CONFIG_DIGEST__?: string };
+  const baseDir = stamped.__AUTOPILOT_BUNDLE_DIR__ ?? process.cwd();
+  const config = loadConfigFor(sections, parsed.AUTOPILOT_CONFIG, path.resolve(baseDir), {
+    ...(stamped.__AUTOPILOT_CONFIG_DIGEST__ !== undefined && {
+      trustedDigest: stamped.__AUTOPILOT_CONFIG_DIGEST__,
+    }),
+  });
   const runtime: Runtime = { env: parsed, config, memory: new AppliedMemory() };
   cached.set(key, runtime);
   return runtime;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { slimBundle, unusedZodMethods } from '../../local/bundle/slim.js';
 import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { configDigest } from '../../shared/config/core.js';
+import { checkConfig } from '../../shared/config/file.js';
 import { buildShardEvent } from '../../shared/scheduler/fanout.js';
 import { type StandIn, startFc3StandIn } from '../shared/fanout/stand-ins.js';
 import {
@@ -106,11 +108,17 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
     }
   });
 
-  it('ships the validated config as JSON beside a CommonJS index.js', () => {
+  it('ships the validated config in its parsed form beside a CommonJS index.js, its digest stamped in', () => {
     const dir = path.join(TEST_BUILD, name);
-    const config = JSON.parse(readFileSync(path.join(dir, 'autopilot.json'), 'utf8'));
-    const source = parseYaml(readFileSync(path.join(REPO, 'config', 'autopilot.yaml'), 'utf8'));
-    expect(config).toEqual(source);
+    const text = readFileSync(path.join(dir, 'autopilot.json'), 'utf8');
+    const shipped = JSON.parse(text);
+    const source = checkConfig(parseYaml(readFileSync(path.join(REPO, 'config', 'autopilot.yaml'), 'utf8')));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(source.config)));
+    // Validating it again changes nothing: an edited copy goes down the same path as this one.
+    expect(checkConfig(shipped).config).toEqual(shipped);
+    expect(readFileSync(path.join(dir, 'index.js'), 'utf8')).toContain(
+      `globalThis.__AUTOPILOT_CONFIG_DIGEST__="${configDigest(text)}"`,
+    );
     expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))).toMatchObject({
       type: 'commonjs',
     });
@@ -187,6 +195,34 @@ describe('scheduler bundle', () => {
     expect(summary.counts.failed).toBe(0);
     expect(['1', '2', '3'].map((id) => emu.jobGroup(id)?.PlanedJobCount)).toEqual([10, 10, 10]);
     expect(emu.jobGroup('7')?.Status).toBe('stopped');
+  });
+
+  it('validates an autopilot.json edited after the build (its digest no longer matches)', async () => {
+    const copy = path.join(mkdtempSync(path.join(TEST_BUILD, 'edited-')), 'scheduler');
+    cpSync(path.join(TEST_BUILD, 'scheduler'), copy, { recursive: true });
+    const config = JSON.parse(readFileSync(path.join(copy, 'autopilot.json'), 'utf8'));
+    const tick = Buffer.from(
+      JSON.stringify({
+        triggerTime: TICK,
+        triggerName: 'reconcile-every-5m',
+        payload: '{"action":"reconcile"}',
+      }),
+    );
+
+    config.schedules[0].windows[0].from = '25:00';
+    writeFileSync(path.join(copy, 'autopilot.json'), JSON.stringify(config));
+    const broken = loadBundle('scheduler', path.dirname(copy)).handler(tick, fcContext('scheduler'));
+
+    await expect(broken).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(broken).rejects.toThrow(/schedules\[0\]\.windows\[0\]\.from/);
+    expect(emu.stats.requests).toBe(0);
+
+    config.schedules[0].windows[0].from = '07:30';
+    config.schedules[0].windows[0].set.planedJobCount = 6;
+    writeFileSync(path.join(copy, 'autopilot.json'), JSON.stringify(config));
+    await loadBundle('scheduler', path.dirname(copy)).handler(tick, fcContext('scheduler'));
+
+    expect(emu.jobGroup('1')?.PlanedJobCount).toBe(6);
   });
 
   it('applies a timer action fixture', async () => {

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { checkConfigFor } from '../../../shared/config/core.js';
+import { checkConfigFor, configDigest, loadConfigFor } from '../../../shared/config/core.js';
 import { checkConfig } from '../../../shared/config/file.js';
 import { rulesSection } from '../../../shared/rules/section.js';
 import { schedulesSection } from '../../../shared/schedule/section.js';
@@ -67,5 +70,34 @@ describe('config sections per function', () => {
     expect(config?.reconcile).toEqual(whole?.reconcile);
     expect(whole?.schedules).toHaveLength(1);
     expect(whole?.rules).toHaveLength(1);
+  });
+});
+
+describe('the config text the build validated', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autopilot-config-'));
+  const write = (name: string, document: unknown) => {
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    writeFileSync(path.join(dir, name), text);
+    return text;
+  };
+  const shipped = { ...checkConfig({ schedules: [schedule], rules: [rule] }).config };
+
+  it('is used as it is when the text has the stamped digest, sections not read here empty', () => {
+    const digest = configDigest(write('shipped.json', shipped));
+
+    const config = loadConfigFor([rulesSection], 'shipped.json', dir, { trustedDigest: digest });
+
+    expect(config.rules).toEqual(shipped.rules);
+    expect(config.schedules).toEqual([]);
+    expect(config.reconcile).toEqual(shipped.reconcile);
+  });
+
+  it('is validated like any other file once its text differs from what the build validated', () => {
+    const digest = configDigest(write('shipped.json', shipped));
+    write('edited.json', { ...shipped, rules: [rule, rule] });
+
+    expect(() => loadConfigFor([rulesSection], 'edited.json', dir, { trustedDigest: digest })).toThrow(
+      /rules\[1\]/,
+    );
   });
 });
