@@ -59,7 +59,7 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
     root,
     options.configFile ?? process.env.AUTOPILOT_BUILD_CONFIG ?? path.join('config', 'autopilot.yaml'),
   );
-  const config = bundledConfig(configFile);
+  const configText = bundledConfig(configFile);
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(path.join(dist, 'meta'), { recursive: true });
   const sizes: BundleSizes = {};
@@ -82,12 +82,12 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
       // Lets shared/runtime.ts resolve a relative AUTOPILOT_CONFIG against the bundle's own folder, and
       // recognise the config this build validated.
       banner: {
-        js: `globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;globalThis.__AUTOPILOT_CONFIG_DIGEST__=${JSON.stringify(configDigest(config))};`,
+        js: `globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;globalThis.__AUTOPILOT_CONFIG_DIGEST__=${JSON.stringify(configDigest(configText))};`,
       },
       logLevel: 'warning',
     });
     writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(result.metafile));
-    writeFileSync(path.join(outdir, BUNDLED_CONFIG), config);
+    writeFileSync(path.join(outdir, BUNDLED_CONFIG), configText);
     // FC loads index.js as CommonJS; say so, or Node would read it as ESM under this repo's "type": "module".
     writeFileSync(
       path.join(outdir, 'package.json'),

@@ -243,7 +243,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
   return {
     async modifyJobGroup(request, options = {}) {
       // Built in place, not as `{...regionParam, ...toRpcParams(request)}`: that spread measurably slows
-      // pop-core's parameter handling that follows (about 10 µs a call here, see bench/).
+      // pop-core's parameter handling that follows (about 10 µs a call in CPU profiles of the warm path).
       const params = toRpcParams(request);
       params.RegionId ??= region;
       const { body, attempts } = await call('ModifyJobGroup', params, ModifyJobGroupResponseSchema, options);

@@ -83,13 +83,20 @@ describe('the config text the build validated', () => {
   const shipped = { ...checkConfig({ schedules: [schedule], rules: [rule] }).config };
 
   it('is used as it is when the text has the stamped digest, sections not read here empty', () => {
-    const digest = configDigest(write('shipped.json', shipped));
+    // `reconcile` cut short: parsing would fill its defaults back in, so what comes out shows it was not parsed.
+    const trusted = { ...shipped, reconcile: { concurrency: 3 } };
+    const digest = configDigest(write('shipped.json', trusted));
 
     const config = loadConfigFor([rulesSection], 'shipped.json', dir, { trustedDigest: digest });
 
     expect(config.rules).toEqual(shipped.rules);
     expect(config.schedules).toEqual([]);
-    expect(config.reconcile).toEqual(shipped.reconcile);
+    expect(config.reconcile).toEqual(trusted.reconcile);
+    // The same text under another digest is parsed: defaults filled in.
+    expect(loadConfigFor([rulesSection], 'shipped.json', dir).reconcile).toEqual({
+      ...shipped.reconcile,
+      concurrency: 3,
+    });
   });
 
   it('is validated like any other file once its text differs from what the build validated', () => {
