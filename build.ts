@@ -52,6 +52,29 @@ export interface BuildOptions {
   readonly outDir?: string;
 }
 
+/**
+ * How every function is bundled: minified CJS for node20 with source maps, `@alicloud/fc2` external,
+ * trimmed by `local/bundle/slim.ts`. Exported so the benchmark bundles its reference code the same way.
+ */
+export function bundleOptions(entry: string, outdir: string) {
+  return {
+    entryPoints: { index: entry },
+    outdir,
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    metafile: true,
+    external: ['@alicloud/fc2'],
+    plugins: [slimBundle(root)],
+    logLevel: 'warning',
+  } satisfies Parameters<typeof build>[0];
+}
+
 /** Builds every function; returns the bytes of each bundle. */
 export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes> {
   const dist = path.resolve(root, options.outDir ?? 'dist');
@@ -66,25 +89,12 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
   for (const name of FUNCTIONS) {
     const outdir = path.join(dist, name);
     const result = await build({
-      entryPoints: { index: path.join(root, 'functions', name, 'handler.ts') },
-      outdir,
-      absWorkingDir: root,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      sourcemap: true,
-      legalComments: 'none',
-      metafile: true,
-      external: ['@alicloud/fc2'],
-      plugins: [slimBundle(root)],
+      ...bundleOptions(path.join(root, 'functions', name, 'handler.ts'), outdir),
       // Lets shared/runtime.ts resolve a relative AUTOPILOT_CONFIG against the bundle's own folder, and
       // recognise the config this build validated.
       banner: {
         js: `globalThis.__AUTOPILOT_BUNDLE_DIR__=__dirname;globalThis.__AUTOPILOT_CONFIG_DIGEST__=${JSON.stringify(configDigest(configText))};`,
       },
-      logLevel: 'warning',
     });
     writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(result.metafile));
     writeFileSync(path.join(outdir, BUNDLED_CONFIG), configText);

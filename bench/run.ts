@@ -22,8 +22,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import RPCClientModule from '@alicloud/pop-core/lib/rpc.js';
+import { build } from 'esbuild';
 import { Webhook } from 'standardwebhooks';
-import { buildAll } from '../build.js';
+import { buildAll, bundleOptions } from '../build.js';
 import { DEMO_CREDENTIAL, makeFleetSeed, startEmulator } from '../local/emulator/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,7 @@ const runs = (part: 'cold' | 'warm' | 'fleet') => !ONLY || ONLY.includes(part);
 const BUDGET = { bytes: 150 * 1024, loadMs: 20, warmRatio: 1.15, fleetRatio: 1.15 };
 
 type Handler = (event: Buffer, context: object) => Promise<unknown>;
+type FloorModule = typeof import('./floor.js');
 type PopClient = { request(action: string, params: object, opts: object): Promise<unknown> };
 const RPCClient = RPCClientModule as unknown as new (config: object) => PopClient;
 
@@ -230,7 +232,15 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
 
 // ---- 2. warm overhead --------------------------------------------------------------------------------
 
-async function warmOverhead(latencyMs: number): Promise<void> {
+/** bench/floor.ts, bundled like a function (same options and stubs) into a temporary folder. */
+async function loadFloor(): Promise<FloorModule> {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'autopilot-bench-floor-'));
+  await build(bundleOptions(path.join(root, 'bench', 'floor.ts'), outdir));
+  writeFileSync(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  return load(path.join(outdir, 'index.js')) as FloorModule;
+}
+
+async function warmOverhead(latencyMs: number, floorModule: FloorModule): Promise<void> {
   // A warm instance serves many requests: warm up until V8 has optimised both paths, then measure.
   const WARMUP = latencyMs > 0 ? 50 : 500;
   const ITERATIONS = latencyMs > 0 ? 100 : 1000;
@@ -273,6 +283,17 @@ async function warmOverhead(latencyMs: number): Promise<void> {
       accessKeyId: DEMO_CREDENTIAL.accessKeyId,
       accessKeySecret: DEMO_CREDENTIAL.accessKeySecret,
     });
+    // The same required steps with none of the product's plumbing (bench/floor.ts).
+    const floorHandler = floorModule.createFloorHandler({
+      secret,
+      endpoint: emu.url,
+      credentials: DEMO_CREDENTIAL,
+      group: { jobGroupName: 'JobGroupName', algoLibId: '2', resourceProfileId: '23' },
+    });
+    const floorRequest = async (event: Buffer) => {
+      const answer = await floorHandler(event);
+      if (answer.statusCode !== 200) throw new Error(`floor answered ${answer.statusCode}`);
+    };
     const bareCall = (count: number) =>
       pop.request(
         'ModifyJobGroup',
@@ -289,10 +310,12 @@ async function warmOverhead(latencyMs: number): Promise<void> {
 
     const through: number[] = [];
     const bare: number[] = [];
+    const floor: number[] = [];
     await quietly(async () => {
       for (let i = 0; i < WARMUP; i++) {
         await webhookRequest(webhookEvent(10 + (i % 2)));
         await bareCall(10 + (i % 2));
+        await floorRequest(webhookEvent(10 + (i % 2)));
       }
       for (let i = 0; i < ITERATIONS; i++) {
         // Alternating values: every request is a real write (no "already at target" shortcut).
@@ -303,6 +326,10 @@ async function warmOverhead(latencyMs: number): Promise<void> {
         start = nowMs();
         await bareCall(12 + (i % 2));
         bare.push(nowMs() - start);
+        const floorEvent = webhookEvent(12 + (i % 2));
+        start = nowMs();
+        await floorRequest(floorEvent);
+        floor.push(nowMs() - start);
       }
     });
     const ratio = median(through) / median(bare);
@@ -312,6 +339,9 @@ async function warmOverhead(latencyMs: number): Promise<void> {
     );
     console.log(
       `   ratio ${ratio.toFixed(2)}×   budget ≤ ${BUDGET.warmRatio}×: ${verdict(ratio <= BUDGET.warmRatio)}`,
+    );
+    console.log(
+      `   floor (bench/floor.ts: same schemas, signature check, replay claim, signed call, audit line; no plumbing): ${ms(median(floor))}  ${(median(floor) / median(bare)).toFixed(2)}×`,
     );
     if (latencyMs === 0) {
       // The handler's own time is a constant; the ratio depends on how far away the upstream is.
@@ -404,9 +434,10 @@ async function main(): Promise<void> {
   // 0 ms: the handler's own CPU cost against a free upstream (the strict reading of the budget);
   // 1 ms: an upstream in the same region; 20 ms: as far away as in the fleet benchmark.
   if (runs('warm')) {
-    await warmOverhead(0);
-    await warmOverhead(1);
-    await warmOverhead(20);
+    const floorModule = await loadFloor();
+    await warmOverhead(0, floorModule);
+    await warmOverhead(1, floorModule);
+    await warmOverhead(20, floorModule);
   }
   if (runs('fleet')) await fleet();
 }

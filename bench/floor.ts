@@ -1,0 +1,91 @@
+/**
+ * The warm benchmark's reference floor: the steps a signed scale request cannot skip, with the same
+ * libraries and the product's own schemas, but none of the product's plumbing (no middy stack, router,
+ * runtime/config lookup, planner, retry loop, log redaction or error translation). `bench/run.ts`
+ * bundles this file exactly as `npm run build` bundles a function (same esbuild options and stubs) and
+ * times it beside the real handler, so the printout separates what the required checks cost from what
+ * our composition adds. Not product code: it serves one happy path and throws on anything else.
+ */
+import RPCClientModule from '@alicloud/pop-core/lib/rpc.js';
+import { Webhook } from 'standardwebhooks';
+import {
+  ModifyJobGroupRequestSchema,
+  ModifyJobGroupResponseSchema,
+  toRpcParams,
+} from '../shared/cityvisual/contract.js';
+import { decodeHttpEvent, jsonResponse } from '../shared/fc/http.js';
+import { ScaleBodySchema } from '../shared/intent/index.js';
+import { parseJsonSafe } from '../shared/json.js';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../shared/webhook/auth.js';
+import { ReplayCache } from '../shared/webhook/replay-cache.js';
+
+type PopClient = { request(action: string, params: object, opts: object): Promise<unknown> };
+const RPCClient = RPCClientModule as unknown as new (config: object, verbose: boolean) => PopClient;
+
+/** The registry entry the bench's bare call also sends (group 3 of the emulator's seed). */
+export interface FloorGroup {
+  readonly jobGroupName: string;
+  readonly algoLibId: string;
+  readonly resourceProfileId: string;
+}
+
+export function createFloorHandler(options: {
+  readonly secret: string;
+  readonly endpoint: string;
+  readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
+  readonly group: FloorGroup;
+}) {
+  const verifier = new Webhook(options.secret);
+  const replay = new ReplayCache();
+  const { credentials, group } = options;
+  const pop = new RPCClient(
+    {
+      endpoint: options.endpoint,
+      apiVersion: '2018-10-30',
+      credentialsProvider: { getCredentials: async () => credentials },
+    },
+    true,
+  );
+  return async (raw: Buffer) => {
+    // FC event: JSON + zod shape check, lower-cased headers, body bytes.
+    const request = decodeHttpEvent(raw);
+    const { headers } = request;
+    const id = headers['webhook-id'] ?? '';
+    const timestamp = headers['webhook-timestamp'] ?? '';
+    // Standard Webhooks signature over the raw body, then the replay claim.
+    verifier.verify(request.body.toString('utf8'), {
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': headers['webhook-signature'] ?? '',
+    });
+    if (!replay.claim(id, (Number(timestamp) + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000)) {
+      throw new Error('replayed webhook-id');
+    }
+    const jobGroupId = /^\/v1\/job-groups\/([A-Za-z0-9_-]{1,64})\/scale$/.exec(request.rawPath)?.[1];
+    if (jobGroupId === undefined)
+      throw new Error(`floor serves only the scale route, not ${request.rawPath}`);
+    // Body and the seed's request contract, both with the product's schemas.
+    const body = ScaleBodySchema.parse(parseJsonSafe(request.body.toString('utf8')));
+    const modify = ModifyJobGroupRequestSchema.parse({
+      AlgoLibId: group.algoLibId,
+      JobGroupId: jobGroupId,
+      JobGroupName: group.jobGroupName,
+      ResourceProfileId: group.resourceProfileId,
+      PlanedJobCount: body.planedJobCount,
+      RegionId: 'cn-shanghai',
+    });
+    // The signed call, its HTTP status and its answer's schema.
+    const [json, entry] = (await pop.request('ModifyJobGroup', toRpcParams(modify), {
+      method: 'POST',
+      timeout: 5000,
+    })) as [unknown, { response?: { statusCode?: number } }];
+    if (entry.response?.statusCode !== 200)
+      throw new Error(`CityVisual answered ${entry.response?.statusCode}`);
+    const { RequestId } = ModifyJobGroupResponseSchema.parse(json);
+    // One audit line and the HTTP answer.
+    process.stdout.write(
+      `${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'webhook request', audit: true, jobGroupIds: [jobGroupId], status: 200, cityVisualRequestIds: [RequestId] })}\n`,
+    );
+    return jsonResponse(200, { jobGroupId, changed: true, requestId: RequestId });
+  };
+}
