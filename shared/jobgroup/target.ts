@@ -14,15 +14,25 @@ export type Status = z.infer<typeof StatusSchema>;
 
 const count = (max: number) => z.number().int().min(0).max(max);
 
-/** Friendly `params` object: booleans for the *_ENABLE keys, Latest/Oldest for the start time. */
+/**
+ * Friendly `params` object: booleans for the *_ENABLE keys, Latest/Oldest for the start time. At least
+ * one key: `params: {}` sets nothing, and as a target it would send a ModifyJobGroup that changes nothing.
+ */
 export const ParamsSchema = lazySchema(() =>
-  z.strictObject({
-    ES_ENABLE: z.boolean().optional(),
-    RDS_ENABLE: z.boolean().optional(),
-    OUT_MQ_ENABLE: z.boolean().optional(),
-    DATAHUB_ENABLE: z.boolean().optional(),
-    SCHEDULE_FLOW_START_TIME: z.enum(['Latest', 'Oldest']).optional(),
-  }),
+  z
+    .strictObject({
+      ES_ENABLE: z.boolean().optional(),
+      RDS_ENABLE: z.boolean().optional(),
+      OUT_MQ_ENABLE: z.boolean().optional(),
+      DATAHUB_ENABLE: z.boolean().optional(),
+      SCHEDULE_FLOW_START_TIME: z.enum(['Latest', 'Oldest']).optional(),
+    })
+    .refine((params) => Object.keys(params).length > 0, {
+      message: `must set at least one of ${PARAM_KEYS.join(', ')}`,
+      // An unknown key already says what is wrong.
+      when: (payload) => payload.issues.length === 0,
+    })
+    .meta({ minProperties: 1 }),
 );
 export type Params = z.infer<typeof ParamsSchema>;
 

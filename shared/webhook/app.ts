@@ -164,15 +164,12 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     }
   }
 
-  return async (request, invocation) => {
-    router ??= createRouter(options.routes ?? webhookRoutes());
-    const match = router.match(request.method, request.rawPath);
-    if (match.kind === 'not-found') throw new AutopilotError('ROUTE_NOT_FOUND');
-    if (match.kind === 'method-not-allowed') {
-      throw new AutopilotError('METHOD_NOT_ALLOWED', { details: { allow: match.allow.join(', ') } });
-    }
-    const { route, params } = match;
-    if (route.access === 'authenticated') return runAuthenticated(route, params, request, invocation);
+  async function runPublic(
+    route: WebhookRoute,
+    params: Record<string, string>,
+    request: HttpRequest,
+    invocation: Invocation,
+  ): Promise<FcHttpResponse> {
     const result = await route.handle({
       request,
       params,
@@ -188,5 +185,21 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       },
     });
     return jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
+  }
+
+  return async (request, invocation) => {
+    router ??= createRouter(options.routes ?? webhookRoutes());
+    const match = router.match(request.method, request.rawPath);
+    if (match.kind === 'not-found') throw new AutopilotError('ROUTE_NOT_FOUND');
+    if (match.kind === 'method-not-allowed') {
+      throw new AutopilotError('METHOD_NOT_ALLOWED', { details: { allow: match.allow.join(', ') } });
+    }
+    const { route, params } = match;
+    const response =
+      route.access === 'authenticated'
+        ? await runAuthenticated(route, params, request, invocation)
+        : await runPublic(route, params, request, invocation);
+    // HEAD (served by GET routes): the same status and headers, no body.
+    return request.method === 'HEAD' ? { ...response, body: '' } : response;
   };
 }

@@ -104,7 +104,7 @@ const shapeOf = (segments: readonly Segment[]) =>
 
 /**
  * Compiles a route table once. A path whose shape matches but whose method does not is a 405 with the
- * allowed methods; no shape matching is a 404. Two routes with the same method and shape are a
+ * allowed methods (HEAD wherever GET); no shape matching is a 404. Two routes with the same method and shape are a
  * programming error, reported when the table is compiled.
  */
 export function createRouter(routes: readonly WebhookRoute[]): Router {
@@ -133,9 +133,14 @@ export function createRouter(routes: readonly WebhookRoute[]): Router {
           else params[segment.param] = part;
         }
         if (!ok) continue;
-        if (route.method === method) {
+        // HEAD is served wherever GET is (RFC 9110 §9.3.2): same route, the app drops the body.
+        if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
           found ??= { route, params };
-        } else if (!allow.includes(route.method)) allow.push(route.method);
+        } else {
+          for (const allowed of route.method === 'GET' ? (['GET', 'HEAD'] as const) : [route.method]) {
+            if (!allow.includes(allowed)) allow.push(allowed);
+          }
+        }
       }
       if (found) return { kind: 'found', ...found };
       return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };

@@ -186,7 +186,13 @@ export async function invoke(
     isBase64Encoded: boolean;
   };
   const body = raw.isBase64Encoded ? Buffer.from(raw.body, 'base64').toString('utf8') : raw.body;
-  return { status: raw.statusCode, headers: raw.headers, body, json: JSON.parse(body) };
+  // A HEAD answer has no body.
+  return {
+    status: raw.statusCode,
+    headers: raw.headers,
+    body,
+    json: body === '' ? undefined : JSON.parse(body),
+  };
 }
 
 /** Audit lines written so far. */

@@ -115,6 +115,18 @@ describe('single-group routes, end to end against the emulator', () => {
     expect(requests).toBe(0);
     expect(auditLines(logs.lines)).toHaveLength(before);
   });
+
+  it('HEAD /healthz answers like GET, without a body (health checks that probe with HEAD)', async () => {
+    const get = await invoke(handler, httpEvent('healthz'));
+    const { result, requests } = await upstreamDuring(emu, () =>
+      invoke(handler, httpEvent('healthz', { method: 'HEAD' })),
+    );
+
+    expect(result.status).toBe(200);
+    expect(result.headers).toEqual(get.headers);
+    expect(result.body).toBe('');
+    expect(requests).toBe(0);
+  });
 });
 
 describe('dry run', () => {
@@ -356,7 +368,7 @@ describe('HTTP errors', () => {
     ['DELETE', '/v1/job-groups/3', 'PATCH'],
     ['GET', '/v1/job-groups/3/scale', 'POST'],
     ['PATCH', '/v1/job-groups/3/stop', 'POST'],
-    ['POST', '/healthz', 'GET'],
+    ['POST', '/healthz', 'GET, HEAD'],
   ])('answers 405 with Allow for %s %s', async (method, path, allow) => {
     const answer = await invoke(handler, bearer(httpEvent('scale', { method, path })));
 
@@ -527,6 +539,7 @@ describe('validation before any upstream call', () => {
       '{"params": {"FOO_ENABLE": true}}',
       'params.FOO_ENABLE',
     ],
+    ['PATCH with empty params (nothing to set)', 'modify', '/v1/job-groups/3', '{"params": {}}', 'params'],
     [
       'PATCH with a malformed name',
       'modify',

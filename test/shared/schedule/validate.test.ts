@@ -105,6 +105,18 @@ describe('ScheduleSchema', () => {
       'must set at least one field',
     ],
     [
+      'a set whose params are empty (a write that would change nothing)',
+      raw({ windows: [window({ set: { params: {} } })] }),
+      'schedules[0].windows[0].set.params',
+      'must set at least one of ES_ENABLE, RDS_ENABLE, OUT_MQ_ENABLE, DATAHUB_ENABLE, SCHEDULE_FLOW_START_TIME',
+    ],
+    [
+      'an otherwise whose params are empty',
+      raw({ otherwise: { params: {} } }),
+      'schedules[0].otherwise.params',
+      'must set at least one of',
+    ],
+    [
       'an unknown field in set',
       raw({ windows: [window({ set: { planned: 3 } })] }),
       'schedules[0].windows[0].set',

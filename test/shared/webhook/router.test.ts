@@ -20,6 +20,7 @@ describe('webhook router', () => {
     ['PATCH', '/v1/job-groups/3', '/v1/job-groups/:jobGroupId', { jobGroupId: '3' }],
     ['POST', '/v1/batch', '/v1/batch', {}],
     ['GET', '/healthz', '/healthz', {}],
+    ['HEAD', '/healthz', '/healthz', {}],
     ['POST', '/v1/job-groups/a%2Fb/scale', '/v1/job-groups/:jobGroupId/scale', { jobGroupId: 'a/b' }],
     ['POST', '/v1/job-groups/%E4%B8/scale', '/v1/job-groups/:jobGroupId/scale', { jobGroupId: '%E4%B8' }],
   ])('%s %s matches %s with %o', (method, path, pattern, params) => {
@@ -31,7 +32,8 @@ describe('webhook router', () => {
   it.each([
     ['GET', '/v1/batch', ['POST']],
     ['DELETE', '/v1/job-groups/3', ['PATCH']],
-    ['POST', '/healthz', ['GET']],
+    ['POST', '/healthz', ['GET', 'HEAD']],
+    ['HEAD', '/v1/batch', ['POST']],
   ])('%s %s is a wrong method; allowed: %o', (method, path, allow) => {
     expect(router.match(method, path)).toEqual({ kind: 'method-not-allowed', allow });
   });
@@ -56,6 +58,9 @@ describe('webhook router', () => {
     const router = createRouter([route('GET', '/a/:x'), route('POST', '/a/:x'), route('GET', '/a/b')]);
 
     expect(router.match('GET', '/a/b')).toMatchObject({ kind: 'found', params: { x: 'b' } });
-    expect(router.match('PUT', '/a/b')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'POST'] });
+    expect(router.match('PUT', '/a/b')).toEqual({
+      kind: 'method-not-allowed',
+      allow: ['GET', 'HEAD', 'POST'],
+    });
   });
 });
