@@ -28,12 +28,33 @@ export interface Issue {
   readonly message: string;
 }
 
-/** `['schedules', 0, 'windows', 1, 'to']` → `schedules[0].windows[1].to`. */
+const PLAIN_KEY = /^[\x20-\x7e]{1,64}$/;
+const SHOWN_KEY_CHARS = 40;
+
+/**
+ * A key as errors and logs show it: printable ASCII up to 64 characters as is; anything else (a key
+ * sent by a caller can be a megabyte of text, control or bidi characters) escaped and cut short, so an
+ * error never reflects hostile text or grows with the input.
+ */
+export function displayKey(key: string): string {
+  if (PLAIN_KEY.test(key)) return key;
+  const chars = [...key.slice(0, SHOWN_KEY_CHARS + 1)];
+  const shown = chars
+    .slice(0, SHOWN_KEY_CHARS)
+    .map((c) => (/^[\x20-\x7e]$/.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`))
+    .join('');
+  return chars.length > SHOWN_KEY_CHARS ? `${shown}…(${key.length} characters)` : shown || '""';
+}
+
+/** `['schedules', 0, 'windows', 1, 'to']` → `schedules[0].windows[1].to` (keys through {@link displayKey}). */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
   let out = prefix;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else {
+      const key = typeof part === 'string' ? displayKey(part) : String(part);
+      out += out === '' ? key : `.${key}`;
+    }
   }
   return out;
 }
@@ -67,24 +88,41 @@ export function suggestField(key: string): string | undefined {
   return bestDistance <= (key.length <= 4 ? 1 : Math.max(2, Math.floor(key.length / 4))) ? best : undefined;
 }
 
-/** zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion. */
-export function zodIssues(error: z.ZodError, prefix = ''): Issue[] {
-  const issues: Issue[] = [];
+/**
+ * zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion. At most
+ * `limit` are built (a body can hold 100,000 unknown keys); `total` counts them all.
+ */
+export function zodIssues(
+  error: z.ZodError,
+  prefix = '',
+  limit = Number.POSITIVE_INFINITY,
+): Issue[] & { total?: number } {
+  const issues: Issue[] & { total?: number } = [];
+  let total = 0;
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const hint = suggestField(key);
+        total++;
+        if (issues.length >= limit) continue;
+        const hint = PLAIN_KEY.test(key) ? suggestField(key) : undefined;
         issues.push({
           path: formatPath([...issue.path, key], prefix),
-          message: `unknown field "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          message: `unknown field "${displayKey(key)}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
         });
       }
     } else {
-      issues.push({ path: formatPath(issue.path, prefix) || '(root)', message: issue.message });
+      total++;
+      if (issues.length < limit) {
+        issues.push({ path: formatPath(issue.path, prefix) || '(root)', message: issue.message });
+      }
     }
   }
+  issues.total = total;
   return issues;
 }
+
+/** Issues an error lists in its details; the rest are counted (`moreIssues`). */
+export const MAX_LISTED_ISSUES = 20;
 
 /** A zod failure as one INVALID_INPUT error naming the first field, with every issue in details. */
 export function validationError(
@@ -92,14 +130,16 @@ export function validationError(
   prefix = '',
   code: ErrorCode = 'INVALID_INPUT',
 ): AutopilotError {
-  const issues = zodIssues(error, prefix);
+  const listed = zodIssues(error, prefix, MAX_LISTED_ISSUES);
+  const more = (listed.total ?? listed.length) - listed.length;
+  const issues: Issue[] = [...listed];
   // A misspelt field also makes the real one "missing": name the unknown field first, it is the cause.
   const first = issues.find((issue) => issue.message.startsWith('unknown field')) ??
     issues[0] ?? { path: prefix || '(root)', message: 'invalid' };
   return new AutopilotError(code, {
     message: `${first.path}: ${first.message}`,
     field: first.path,
-    details: { issues },
+    details: { issues, ...(more > 0 && { moreIssues: more }) },
   });
 }
 

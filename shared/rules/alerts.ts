@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { type CloudEvent, MAX_EVENTS_PER_INVOCATION } from '../fc/eventbridge.js';
 import { compact } from '../intent/index.js';
 import { lazySchema } from '../lazy-schema.js';
+import { formatPath } from '../validation.js';
 import { decodeJsonInput, type JsonValue } from './json.js';
 
 export const ALERT_SOURCES = { alertmanager: 'prometheus.alertmanager', grafana: 'grafana' } as const;
@@ -186,8 +187,6 @@ function fingerprintOf(labels: Record<string, string>): string {
 function describe(tool: string, error: z.ZodError): string {
   const parts = error.issues
     .slice(0, 3)
-    .map(
-      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`,
-    );
+    .map((issue) => `${issue.path.length > 0 ? formatPath(issue.path) : '(body)'}: ${issue.message}`);
   return `not a ${tool} webhook payload: ${parts.join('; ')}`;
 }

@@ -119,4 +119,34 @@ describe('validation errors', () => {
   ])('suggests %s → %s', (key, expected) => {
     expect(suggestField(key)).toBe(expected);
   });
+
+  it('shows a hostile key escaped and cut short, not as sent', () => {
+    const huge = 'k'.repeat(1024 * 1024);
+    const result = ModifyBodySchema.safeParse(
+      Object.fromEntries([
+        [huge, 1],
+        ['a\u0000\u001b[31mEVIL\u202e', 1],
+      ]),
+    );
+    const error = validationError(result.error as z.ZodError);
+    const issues = error.details!.issues as Array<{ path: string; message: string }>;
+
+    expect(error.field).toBe(`${'k'.repeat(40)}…(1048576 characters)`);
+    expect(issues[1]).toEqual({
+      path: 'a\\u{0}\\u{1b}[31mEVIL\\u{202e}',
+      message: 'unknown field "a\\u{0}\\u{1b}[31mEVIL\\u{202e}"',
+    });
+    expect(JSON.stringify(error.toPublic()).length).toBeLessThan(1000);
+    expect(JSON.stringify(error.toPublic())).not.toMatch(/[\u0000-\u001f\u202e]/);
+  });
+
+  it('lists at most 20 issues and counts the rest', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => [`unknownField${i}`, 1]);
+    const result = ModifyBodySchema.safeParse(Object.fromEntries(keys));
+    const error = validationError(result.error as z.ZodError);
+
+    expect((error.details!.issues as unknown[]).length).toBe(20);
+    expect(error.details!.moreIssues).toBe(100_000 - 20);
+    expect(error.field).toBe('unknownField0');
+  });
 });

@@ -558,6 +558,18 @@ describe('validation before any upstream call', () => {
     expect(requests).toBe(0);
   });
 
+  it('answers a body with a huge unknown key in a few hundred bytes, the key escaped and cut short', async () => {
+    const key = `${'k'.repeat(512 * 1024)}\u202e`;
+    const { result, requests } = await upstreamDuring(emu, () =>
+      invoke(handler, signed(httpEvent('scale', { body: JSON.stringify({ [key]: 1, planedJobCount: 3 }) }))),
+    );
+
+    expectJsonError(result, 400, 'INVALID_INPUT');
+    expect(result.json.error?.field).toBe(`${'k'.repeat(40)}…(524289 characters)`);
+    expect(result.body.length).toBeLessThan(1000);
+    expect(requests).toBe(0);
+  });
+
   it('drops __proto__ keys instead of letting them pollute or smuggle fields', async () => {
     const smuggled = await invoke(
       handler,

@@ -159,7 +159,7 @@ describe('parseAlertWebhook: bad bodies', () => {
         ...JSON.parse(alertmanagerBody.toString('utf8')),
         alerts: [{ status: 'pending', labels: {}, startsAt: 'x' }],
       },
-      'alerts.0.status',
+      'alerts[0].status',
     ],
     [
       'a label that is not a string',
@@ -168,7 +168,7 @@ describe('parseAlertWebhook: bad bodies', () => {
         ...JSON.parse(alertmanagerBody.toString('utf8')),
         alerts: [{ status: 'firing', labels: { jobgroup: 3 }, startsAt: 'x' }],
       },
-      'alerts.0.labels.jobgroup',
+      'alerts[0].labels.jobgroup',
     ],
   ])('rejects %s as INVALID_INPUT naming the field', (_label, tool, body, field) => {
     expect(parseAlertWebhook(tool, body)).toEqual({
