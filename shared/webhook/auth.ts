@@ -24,6 +24,7 @@ export type AuthFailureReason =
   | 'stale-timestamp'
   | 'bad-signature'
   | 'replayed-id'
+  | 'replay-cache-full'
   | 'bad-token';
 
 export type AuthResult =
@@ -175,8 +176,18 @@ export function createAuthenticator(
           );
     }
     // Only a verified message claims its id, so unsigned traffic cannot burn a legitimate sender's ids.
-    if (!replay.claim(id, (seconds + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000)) {
+    const claim = replay.claim(id, (seconds + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000);
+    if (!claim.ok && claim.reason === 'replayed') {
       return refuse('replayed-id', 'This webhook-id was already accepted; send every message with a new id.');
+    }
+    if (!claim.ok) {
+      return {
+        ok: false,
+        reason: 'replay-cache-full',
+        error: new AutopilotError('REPLAY_CACHE_FULL', {
+          retryAfterSeconds: Math.ceil(claim.retryAfterMs / 1000),
+        }),
+      };
     }
     return { ok: true, caller: { who: `webhook:${matched.index}`, via: 'signature', webhookId: id } };
   }

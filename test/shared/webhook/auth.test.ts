@@ -117,6 +117,36 @@ describe('Standard Webhooks verification', () => {
     expect(replay).toMatchObject({ reason: 'replayed-id' });
   });
 
+  it('answers 503 with Retry-After when its replay cache is full, and still refuses a replay', () => {
+    const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    const signer = new Webhook(secret);
+    const now = new Date();
+    const seconds = Math.floor(now.getTime() / 1000);
+    const auth = createAuthenticator({ secrets: secret }, { replay: new ReplayCache({ maxEntries: 2 }) });
+    const send = (id: string) =>
+      auth.authenticate(
+        request(
+          {
+            'webhook-id': id,
+            'webhook-timestamp': String(seconds),
+            'webhook-signature': signer.sign(id, now, '{}'),
+          },
+          '{}',
+        ),
+      );
+
+    const accepted = [send('msg_victim'), send('msg_2')];
+    const full = send('msg_3');
+    const replayed = send('msg_victim');
+
+    expect(accepted.map((result) => result.ok)).toEqual([true, true]);
+    expect(full).toMatchObject({ ok: false, reason: 'replay-cache-full' });
+    const error = (full as { error: AutopilotError }).error;
+    expect([error.code, error.status, error.retryable]).toEqual(['REPLAY_CACHE_FULL', 503, true]);
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(WEBHOOK_TOLERANCE_SECONDS);
+    expect(replayed).toMatchObject({ ok: false, reason: 'replayed-id' });
+  });
+
   it('signs and verifies a fresh message through the library', () => {
     const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
     const now = new Date();
@@ -210,37 +240,52 @@ describe('replay cache', () => {
     let now = 0;
     const cache = new ReplayCache({ now: () => now });
 
-    expect(cache.claim('a', 1_000)).toBe(true);
-    expect(cache.claim('a', 1_000)).toBe(false);
+    expect(cache.claim('a', 1_000)).toEqual({ ok: true });
+    expect(cache.claim('a', 1_000)).toEqual({ ok: false, reason: 'replayed' });
     now = 1_000;
-    expect(cache.claim('a', 2_000)).toBe(true);
+    expect(cache.claim('a', 2_000)).toEqual({ ok: true });
   });
 
-  it('stays within its bound, evicting expired ids first, then the oldest', () => {
+  it('when full, drops only expired ids, and refuses new ones rather than forget one still unexpired', () => {
     let now = 0;
     const cache = new ReplayCache({ maxEntries: 3, now: () => now });
     cache.claim('old', 10);
     cache.claim('b', 1_000);
-    cache.claim('c', 1_000);
+    cache.claim('c', 2_000);
     now = 20;
 
-    cache.claim('d', 1_000);
+    expect(cache.claim('d', 1_500)).toEqual({ ok: true }); // 'old' had expired: room made
     expect(cache.size).toBe(3);
-    expect(cache.claim('b', 1_000)).toBe(false);
+    expect(cache.claim('e', 3_000)).toEqual({ ok: false, reason: 'full', retryAfterMs: 980 });
+    expect(cache.claim('b', 1_000)).toEqual({ ok: false, reason: 'replayed' }); // never forgotten
+    expect(cache.size).toBe(3);
 
-    cache.claim('e', 1_000);
-    expect(cache.size).toBe(3);
-    expect(cache.claim('b', 1_000)).toBe(true);
+    now = 1_000; // 'b' expires
+    expect(cache.claim('e', 3_000)).toEqual({ ok: true });
+    expect(cache.claim('f', 3_000)).toEqual({ ok: false, reason: 'full', retryAfterMs: 500 });
   });
 
-  it('makes room down to 90 % at once, so a full cache is not swept on every claim', () => {
-    const cache = new ReplayCache({ maxEntries: 100, now: () => 0 });
-    for (let i = 0; i < 100; i++) expect(cache.claim(`id-${i}`, 1_000)).toBe(true);
-
-    cache.claim('one-more', 1_000);
-
-    expect(cache.size).toBe(91);
-    expect(cache.claim('id-9', 1_000)).toBe(true); // among the oldest tenth: forgotten
-    expect(cache.claim('id-10', 1_000)).toBe(false); // still known
+  it('sweeps a full cache only once something can have expired since the last sweep', () => {
+    let now = 0;
+    let reads = 0;
+    const cache = new ReplayCache({ maxEntries: 100, now: () => now });
+    for (let i = 0; i < 100; i++) cache.claim(`id-${i}`, 1_000 + i);
+    // Count how often the cache is walked: every sweep reads each entry's expiry.
+    const entries = Map.prototype.entries;
+    const counting = function (this: Map<unknown, unknown>) {
+      reads++;
+      return entries.call(this);
+    };
+    Map.prototype[Symbol.iterator] = counting as never;
+    try {
+      now = 500;
+      for (let i = 0; i < 50; i++) expect(cache.claim(`new-${i}`, 2_000).ok).toBe(false);
+      expect(reads).toBe(1);
+      now = 1_000; // id-0 expires
+      expect(cache.claim('new-x', 2_000)).toEqual({ ok: true });
+      expect(reads).toBe(2);
+    } finally {
+      Map.prototype[Symbol.iterator] = entries;
+    }
   });
 });
