@@ -12,3 +12,24 @@ export function parseJsonSafe(text: string): unknown {
   if (!MAY_HOLD_FORBIDDEN_KEY.test(text)) return JSON.parse(text);
   return JSON.parse(text, (key, value) => (FORBIDDEN_KEYS.has(key) ? undefined : value));
 }
+
+/** Thrown by {@link parseJsonRefusingForbiddenKeys}: names the key. */
+export class ForbiddenKeyError extends Error {
+  constructor(readonly key: string) {
+    super(`forbidden key ${key}`);
+    this.name = 'ForbiddenKeyError';
+  }
+}
+
+/**
+ * JSON.parse for input whose every field is known (the webhook's own request bodies): a `__proto__`,
+ * `constructor` or `prototype` key at any depth is refused with a {@link ForbiddenKeyError} rather than
+ * dropped, so the caller hears about it. Throws SyntaxError like JSON.parse.
+ */
+export function parseJsonRefusingForbiddenKeys(text: string): unknown {
+  if (!MAY_HOLD_FORBIDDEN_KEY.test(text)) return JSON.parse(text);
+  return JSON.parse(text, (key, value) => {
+    if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(key);
+    return value;
+  });
+}

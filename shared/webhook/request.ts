@@ -1,7 +1,7 @@
 import { AutopilotError } from '../errors.js';
 import type { HttpRequest } from '../fc/http.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
-import { parseJsonSafe } from '../json.js';
+import { ForbiddenKeyError, parseJsonRefusingForbiddenKeys } from '../json.js';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.+-]+\+)?json$/i;
 const UTF8 = /^"?utf-8"?$/i;
@@ -22,15 +22,22 @@ export function isJsonContentType(value: string | undefined): boolean {
 
 /**
  * The request body as JSON: an empty body is `{}` (so `stop` needs none and `scale` names the missing
- * field); a non-empty one must be declared JSON (415) and be valid UTF-8 JSON (400). Parsed with
- * `parseJsonSafe`, which drops `__proto__`/`constructor`/`prototype` keys.
+ * field); a non-empty one must be declared JSON (415) and be valid UTF-8 JSON (400). A `__proto__`,
+ * `constructor` or `prototype` key, at any depth, is a 400 naming it: no route has such a field, and
+ * dropping it silently would accept a request that was not what it looked like.
  */
 export function readJsonBody(request: HttpRequest): unknown {
   if (request.body.length === 0) return {};
   if (!isJsonContentType(request.headers['content-type'])) throw new AutopilotError('UNSUPPORTED_MEDIA_TYPE');
   try {
-    return parseJsonSafe(decoder.decode(request.body));
-  } catch {
+    return parseJsonRefusingForbiddenKeys(decoder.decode(request.body));
+  } catch (error) {
+    if (error instanceof ForbiddenKeyError) {
+      throw new AutopilotError('INVALID_INPUT', {
+        message: `${error.key}: not accepted in a request body (no route has this field)`,
+        field: error.key,
+      });
+    }
     // Invalid UTF-8, a syntax error, or nesting deep enough to exhaust the reviver's stack.
     throw new AutopilotError('INVALID_JSON');
   }

@@ -55,11 +55,27 @@ describe('reading the body', () => {
     expect(codeOf(() => readJsonBody(req))).toBe(code);
   });
 
-  it('drops __proto__ keys', () => {
-    const body = readJsonBody(request('{"__proto__": {"x": 1}, "a": 1}', 'application/json')) as object;
+  it.each([
+    ['{"__proto__": {"x": 1}, "a": 1}', '__proto__'],
+    ['{"a": {"b": [{"constructor": 1}]}}', 'constructor'],
+    ['{"prototype": null}', 'prototype'],
+    ['{"__pro\\u0074o__": 1}', '__proto__'],
+  ])('refuses %s, naming %s', (text, key) => {
+    let thrown: unknown;
+    try {
+      readJsonBody(request(text, 'application/json'));
+    } catch (error) {
+      thrown = error;
+    }
 
-    expect(Object.keys(body)).toEqual(['a']);
-    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(thrown).toMatchObject({ code: 'INVALID_INPUT', field: key });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('keeps those words as values and inside longer keys', () => {
+    expect(
+      readJsonBody(request('{"a": "__proto__", "my_constructor": 1, "prototypes": 2}', 'application/json')),
+    ).toEqual({ a: '__proto__', my_constructor: 1, prototypes: 2 });
   });
 });
 
