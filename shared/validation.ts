@@ -105,9 +105,12 @@ export function zodIssues(
         total++;
         if (issues.length >= limit) continue;
         const hint = PLAIN_KEY.test(key) ? suggestField(key) : undefined;
+        // A field of another shape (`changes` beside `action`) is not a typo: say it does not belong here.
+        const note =
+          hint === undefined ? '' : hint === key ? ' (not accepted here)' : ` (did you mean "${hint}"?)`;
         issues.push({
           path: formatPath([...issue.path, key], prefix),
-          message: `unknown field "${displayKey(key)}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          message: `unknown field "${displayKey(key)}"${note}`,
         });
       }
     } else {

@@ -120,6 +120,13 @@ describe('validation errors', () => {
     expect(suggestField(key)).toBe(expected);
   });
 
+  it('does not suggest the very field it refuses (a known field in the wrong shape)', () => {
+    const result = z.strictObject({ action: z.literal('stop') }).safeParse({ action: 'stop', changes: [] });
+    const error = validationError(result.error as z.ZodError, 'payload');
+
+    expect(error.message).toBe('payload.changes: unknown field "changes" (not accepted here)');
+  });
+
   it('shows a hostile key escaped and cut short, not as sent', () => {
     const huge = 'k'.repeat(1024 * 1024);
     const result = ModifyBodySchema.safeParse(
