@@ -28,6 +28,9 @@ export const RegistryEntrySchema = lazySchema(() =>
   }),
 );
 
+/** Largest `reconcile.shardSize`: 1,500 ids of 64 characters make a shard event of about 104 KB. */
+export const MAX_SHARD_SIZE = 1_500;
+
 /** How the scheduler reconciles a fleet; defaults are safe for the API. */
 export const ReconcileSettingsSchema = lazySchema(() =>
   z.strictObject({
@@ -39,8 +42,11 @@ export const ReconcileSettingsSchema = lazySchema(() =>
     tickSeconds: z.number().int().min(60).max(86_400).default(300),
     /** How many ticks back a transition still counts as due (a late or missed tick loses nothing). */
     lookbackTicks: z.number().int().min(1).max(48).default(2),
-    /** Above this many groups, the scheduler fans out shards as async invocations of itself. */
-    shardSize: z.number().int().min(1).max(10_000).default(200),
+    /**
+     * Above this many groups, the scheduler fans out shards as async invocations of itself. At most
+     * MAX_SHARD_SIZE: a shard of that many 64-character ids still fits FC's 128 KB async payload.
+     */
+    shardSize: z.number().int().min(1).max(MAX_SHARD_SIZE).default(200),
   }),
 );
 

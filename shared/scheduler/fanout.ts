@@ -1,3 +1,5 @@
+import { AutopilotError } from '../errors.js';
+
 /** The tick a fan-out belongs to: every shard is reconciled at the parent's tick, not its own start. */
 export interface FanoutTick {
   readonly tick: Date;
@@ -46,9 +48,11 @@ export function buildShardEvent(
     }),
   );
   if (event.length > MAX_SHARD_EVENT_BYTES) {
-    throw new RangeError(
-      `shard event of ${event.length} bytes exceeds ${MAX_SHARD_EVENT_BYTES}; lower reconcile.shardSize`,
-    );
+    // Unreachable with a validated config (shardSize ≤ MAX_SHARD_SIZE, ids ≤ 64 characters); kept so a
+    // bypassed check still names its cause instead of failing as INTERNAL.
+    throw new AutopilotError('CONFIG_INVALID', {
+      message: `A shard event of ${event.length} bytes exceeds ${MAX_SHARD_EVENT_BYTES}; lower reconcile.shardSize.`,
+    });
   }
   return event;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_SHARD_SIZE, ReconcileSettingsSchema } from '../../../shared/config/core.js';
 import { decodeTimerEvent } from '../../../shared/fc/timer.js';
 import {
   buildShardEvent,
@@ -85,10 +86,28 @@ describe('tick summaries', () => {
     });
   });
 
-  it('refuses a shard event over the async payload limit', () => {
+  it('refuses a shard event over the async payload limit, naming the setting to lower', () => {
     const shard = Array.from({ length: 3_000 }, (_, i) => `job-group-${String(i).padStart(40, '0')}`);
 
-    expect(() => buildShardEvent({ tick: new Date(), trigger: 't' }, shard, 0, 1)).toThrow(RangeError);
+    expect(() => buildShardEvent({ tick: new Date(), trigger: 't' }, shard, 0, 1)).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('reconcile.shardSize'),
+      }),
+    );
     expect(MAX_SHARD_EVENT_BYTES).toBeLessThan(128 * 1024);
+  });
+
+  it('fits the largest shard the config allows, of the longest ids, under the limit', () => {
+    const shard = Array.from({ length: MAX_SHARD_SIZE }, (_, i) => String(i).padStart(64, 'x'));
+    const event = buildShardEvent(
+      { tick: new Date(), trigger: 'a-trigger-name-of-some-length' },
+      shard,
+      998,
+      999,
+    );
+
+    expect(event.length).toBeLessThanOrEqual(MAX_SHARD_EVENT_BYTES);
+    expect(ReconcileSettingsSchema.safeParse({ shardSize: MAX_SHARD_SIZE + 1 }).success).toBe(false);
   });
 });
