@@ -21,6 +21,12 @@ export interface DispatchOptions {
 export interface FanoutFailureDetails {
   /** Indexes of the shards FC accepted: their groups are delegated, not failed. */
   readonly acceptedShards: readonly number[];
+  /** Every shard that was not accepted, with its own error (shards can fail differently). */
+  readonly failedShards: readonly {
+    readonly index: number;
+    readonly code: string;
+    readonly retryable: boolean;
+  }[];
   readonly shards: number;
 }
 
@@ -32,8 +38,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * A submission that fails retryably (throttled, 5xx, network) is retried for that shard alone, with
  * backoff, within the deadline. Once FC accepted a shard, FC owns it: its async retries and failure
  * destination apply to that shard only. If any shard still could not be submitted, the fan-out
- * rejects with that shard's error, carrying `details.acceptedShards`, so the tick's summary counts the
- * accepted shards as delegated and the rest as failed, and FC retries the tick (which fans out again;
+ * rejects (with a retryable shard's error if there is one), carrying `details.acceptedShards` and each
+ * failed shard's own code in `details.failedShards`, so the tick's summary counts the accepted shards as
+ * delegated and every other group as failed with its shard's code, and FC retries the tick (which fans out again;
  * reconciling is idempotent, so a shard that runs twice sends nothing the second time).
  *
  * @example
@@ -68,7 +75,7 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
       deadline,
     });
     const accepted: number[] = [];
-    let firstError: AutopilotError | undefined;
+    const failed: { index: number; error: AutopilotError }[] = [];
     outcomes.forEach((outcome, index) => {
       if (outcome.state === 'done') {
         accepted.push(index);
@@ -80,19 +87,32 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
           ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
         });
       } else {
-        firstError ??=
+        const error =
           outcome.state === 'error'
             ? toAutopilotError(outcome.error)
             : new AutopilotError('DEADLINE_EXCEEDED', {
                 message: 'The invocation deadline came before every shard was handed to FC.',
               });
+        failed.push({ index, error });
       }
     });
-    if (firstError) {
-      const details: FanoutFailureDetails = { acceptedShards: accepted, shards: shards.length };
-      throw new AutopilotError(firstError.code, {
-        message: firstError.message,
-        ...(firstError.upstream && { upstream: firstError.upstream }),
+    if (failed.length > 0) {
+      const details: FanoutFailureDetails = {
+        acceptedShards: accepted,
+        failedShards: failed.map(({ index, error }) => ({
+          index,
+          code: error.code,
+          retryable: error.retryable,
+        })),
+        shards: shards.length,
+      };
+      // The fan-out as a whole fails retryably if any shard did (a retry of the tick can still get it
+      // through); each shard's own code is in details.failedShards.
+      const lead =
+        failed.find(({ error }) => error.retryable)?.error ?? (failed[0] as { error: AutopilotError }).error;
+      throw new AutopilotError(lead.code, {
+        message: lead.message,
+        ...(lead.upstream && { upstream: lead.upstream }),
         details: { ...details },
       });
     }

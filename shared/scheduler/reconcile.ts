@@ -1,5 +1,5 @@
 import type { ConfigFile } from '../config/file.js';
-import { AutopilotError, toAutopilotError } from '../errors.js';
+import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
 import type { Intent } from '../intent/index.js';
 import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
 import { type ExecuteOptions, executeChanges, type PlannedChange, splitOutcomes } from './execute.js';
@@ -104,6 +104,21 @@ function acceptedShards(details: Readonly<Record<string, unknown>> | undefined):
   return Array.isArray(value) ? value.filter((index): index is number => Number.isInteger(index)) : [];
 }
 
+/** `details.failedShards` of a fan-out error: each failed shard's own code, by shard index. */
+function shardFailures(
+  details: Readonly<Record<string, unknown>> | undefined,
+): Map<number, { code: ErrorCode; retryable: boolean }> {
+  const failures = new Map<number, { code: ErrorCode; retryable: boolean }>();
+  const value = details?.failedShards;
+  if (!Array.isArray(value)) return failures;
+  for (const entry of value as Array<{ index?: unknown; code?: unknown; retryable?: unknown }>) {
+    if (Number.isInteger(entry.index) && isErrorCode(entry.code) && typeof entry.retryable === 'boolean') {
+      failures.set(entry.index as number, { code: entry.code, retryable: entry.retryable });
+    }
+  }
+  return failures;
+}
+
 export interface ReconcileInput {
   readonly config: ConfigFile;
   readonly tick: Date;
@@ -169,18 +184,23 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       const error = toAutopilotError(thrown);
       // Shards FC accepted before the failure are FC's now (delegated); only the rest failed.
       const accepted = new Set(acceptedShards(error.details));
-      const failedShards = shards.filter((_, index) => !accepted.has(index));
+      const failures = shardFailures(error.details);
+      const failedCount = shards.length - accepted.size;
       const delegated = shards.filter((_, index) => accepted.has(index));
       return summarize({
         ...base,
         applied: [],
         unchanged: [],
-        failed: failedShards.flat().map((jobGroupId) => ({
-          jobGroupId,
-          code: error.code,
-          retryable: error.retryable,
-          message: `${failedShards.length} of ${shards.length} shards could not be handed to FC (${error.code}); a retry of the tick fans out again.`,
-        })),
+        failed: shards.flatMap((shard, index) => {
+          if (accepted.has(index)) return [];
+          const { code, retryable } = failures.get(index) ?? error;
+          return shard.map((jobGroupId) => ({
+            jobGroupId,
+            code,
+            retryable,
+            message: `Shard ${index + 1} of ${shards.length} could not be handed to FC (${code}; ${failedCount} of ${shards.length} shards failed); a retry of the tick fans out again.`,
+          }));
+        }),
         ...(delegated.length > 0 && {
           delegated: { shards: delegated.length, jobGroupIds: delegated.flat().length },
         }),

@@ -88,6 +88,30 @@ describe('createInvokerFanout', () => {
     });
   });
 
+  it('reports each failed shard with its own code, and fails retryably if any shard can still succeed', async () => {
+    const { invoker } = scriptedInvoker({ 1: ['refused'], 2: ['busy'] });
+
+    const error = await createInvokerFanout(invoker, { ...fast, concurrency: 1, maxAttempts: 1 })(
+      SHARDS,
+      TICK,
+    ).then(
+      () => undefined,
+      (e: unknown) => e as AutopilotError,
+    );
+
+    expect(error).toMatchObject({
+      code: 'FANOUT_UNAVAILABLE',
+      retryable: true,
+      details: {
+        acceptedShards: [2],
+        failedShards: [
+          { index: 0, code: 'FANOUT_REJECTED', retryable: false },
+          { index: 1, code: 'FANOUT_UNAVAILABLE', retryable: true },
+        ],
+      },
+    });
+  });
+
   it('submits nothing after the deadline and reports the rest as DEADLINE_EXCEEDED', async () => {
     const { invoker, calls } = scriptedInvoker({});
 

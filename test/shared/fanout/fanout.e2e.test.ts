@@ -196,6 +196,35 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
     expect(appliedOnce()).toEqual({ writes: 7, distinct: 7 });
   });
 
+  it('shards that fail differently keep their own codes; one retryable failure makes the tick retryable', async () => {
+    // Prepare: FC refuses shard 1 (403) and is unavailable for shard 2 (503) on every attempt.
+    let scheduler: ReturnType<typeof deployedScheduler> | undefined;
+    const fc = await startFc(
+      kind,
+      (event, context) => (scheduler as NonNullable<typeof scheduler>)(event, context),
+      (request) => {
+        const trigger = triggerOf(request.body);
+        if (trigger.includes('#shard-1-')) return { status: 403, code: 'AccessDenied' };
+        if (trigger.includes('#shard-2-')) return { status: 503, code: 'ServiceUnavailable' };
+        return { status: 202 };
+      },
+    );
+    scheduler = deployedScheduler(env(fc.standIn.url));
+
+    // Act
+    const error = await rejection(scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext()));
+    await fc.standIn.settled();
+
+    // Assess
+    const summary = (error.details as { summary: TickSummary }).summary;
+    expect(error).toMatchObject({ code: 'RECONCILE_INCOMPLETE', retryable: true });
+    expect(summary.failed.map((f) => [f.jobGroupId, f.code, f.retryable])).toEqual([
+      ...['1', '2', '3', '4', '5'].map((id) => [id, 'FANOUT_REJECTED', false]),
+      ...['6', '7', '8', '9', '10'].map((id) => [id, 'FANOUT_UNAVAILABLE', true]),
+    ]);
+    expect(summary.delegated).toEqual({ shards: 1, jobGroupIds: 2 });
+  });
+
   it('a shard FC throttles is resubmitted alone; the tick succeeds', async () => {
     let scheduler: ReturnType<typeof deployedScheduler> | undefined;
     let throttled = 0;
