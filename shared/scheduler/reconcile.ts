@@ -119,6 +119,9 @@ function shardFailures(
   return failures;
 }
 
+/** How far a tick's `triggerTime` may be ahead of this instance's clock (skew between FC and us). */
+export const MAX_TICK_AHEAD_MS = 60_000;
+
 export interface ReconcileInput {
   readonly config: ConfigFile;
   readonly tick: Date;
@@ -141,7 +144,8 @@ export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'con
  * turns a summary with failures into the invocation's error).
  *
  * The evaluation instant is `max(tick, now)`: a tick FC delivers (or retries) long after its
- * `triggerTime` sends the state wanted now, never one a later tick has already replaced. A retry of a
+ * `triggerTime` sends the state wanted now, never one a later tick has already replaced. A tick more
+ * than {@link MAX_TICK_AHEAD_MS} in the future is refused (INVALID_INPUT naming triggerTime). A retry of a
  * failed tick re-runs what is due; what the first run applied is then a no-op (live state or the
  * instance's applied memory).
  *
@@ -153,6 +157,14 @@ export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'con
 export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Promise<TickSummary> {
   const { config, tick, trigger } = input;
   const { fanout, ...execute } = deps;
+  if (tick.getTime() > input.now + MAX_TICK_AHEAD_MS) {
+    // FC stamps a timer event with its scheduled time, and a shard with its parent's: never the future.
+    // Taken as is, a future time would apply that future's schedule now.
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `triggerTime: ${tick.toISOString()} is ${Math.round((tick.getTime() - input.now) / 1000)} s ahead of the clock (at most ${MAX_TICK_AHEAD_MS / 1000} s of clock skew is accepted); to see a future tick, use \`npx autopilot plan --at\`.`,
+      field: 'triggerTime',
+    });
+  }
   const at = new Date(Math.max(tick.getTime(), input.now));
   if (input.shard) {
     const scheduled = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));

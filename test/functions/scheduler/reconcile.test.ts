@@ -174,6 +174,26 @@ describe('reconcile: missed, late and cold-start ticks lose nothing and send not
     ]);
   });
 
+  it('refuses a tick stamped in the future (beyond clock skew) before any call, naming triggerTime', async () => {
+    // Prepare: 07:30 local, window open; an event claims 21:00 local (after the window closes)
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    // Act
+    const refused = await tick(runtime, '2026-06-01T13:00:00Z', PEAK_START).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; field: string; status: number },
+    );
+    const skewed = await tick(runtime, '2026-05-31T23:30:45Z', PEAK_START);
+
+    // Assess
+    expect(refused).toMatchObject({ code: 'INVALID_INPUT', field: 'triggerTime' });
+    expect(skewed.evaluatedAt).toBe('2026-05-31T23:30:45.000Z'); // 45 s of skew is accepted
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+  });
+
   it('a cold start (empty memory) re-sends the same values within the lookback, and nothing after', async () => {
     // Prepare: a warm instance applied the transition, then a new instance takes over
     await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
