@@ -161,7 +161,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     // FC stamps a timer event with its scheduled time, and a shard with its parent's: never the future.
     // Taken as is, a future time would apply that future's schedule now.
     throw new AutopilotError('INVALID_INPUT', {
-      message: `triggerTime: ${tick.toISOString()} is ${Math.round((tick.getTime() - input.now) / 1000)} s ahead of the clock (at most ${MAX_TICK_AHEAD_MS / 1000} s of clock skew is accepted); to see a future tick, use \`npx autopilot plan --at\`.`,
+      message: `triggerTime: ${tick.toISOString()} is ${Math.round((tick.getTime() - input.now) / 1000)} s ahead of the clock (at most ${MAX_TICK_AHEAD_MS / 1000} s of clock skew is accepted); to see what a future tick would send, use \`npx autopilot plan --from … --to …\`.`,
       field: 'triggerTime',
     });
   }
