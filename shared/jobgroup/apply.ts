@@ -23,6 +23,11 @@ export class AppliedMemory {
     this.#targets.set(jobGroupId, { ...previous, ...target, ...(params && { params }) });
   }
 
+  /** Forgets a group: after a write whose outcome is unknown (a timeout may still have applied it). */
+  forget(jobGroupId: string): void {
+    this.#targets.delete(jobGroupId);
+  }
+
   clear(): void {
     this.#targets.clear();
   }
@@ -82,7 +87,16 @@ export async function applyIntent(
   const dryRun = options.dryRun === true;
   if (plan.kind === 'noop') return { jobGroupId: intent.jobGroupId, changed: false, dryRun, applied: {} };
   if (dryRun) return { jobGroupId: intent.jobGroupId, changed: true, dryRun, applied: plan.params };
-  const { requestId, attempts } = await deps.client.modifyJobGroup(plan.request, options);
+  let sent: { requestId: string; attempts: number };
+  try {
+    sent = await deps.client.modifyJobGroup(plan.request, options);
+  } catch (error) {
+    // The write failed, or timed out after CityVisual may have applied it: what this instance last
+    // applied is no longer known, so the next request for this group is sent, not skipped.
+    deps.memory.forget(intent.jobGroupId);
+    throw error;
+  }
+  const { requestId, attempts } = sent;
   deps.memory.record(intent.jobGroupId, intent.target);
   return { jobGroupId: intent.jobGroupId, changed: true, dryRun, requestId, applied: plan.params, attempts };
 }

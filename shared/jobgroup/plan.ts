@@ -90,6 +90,22 @@ export function planChange(input: PlanInput): Plan {
       field: 'jobGroupId',
     });
   }
+  if (!live && registry) {
+    // Without live reads every later write sends the registry's identity: a different one sent now
+    // would be undone by the next scale. The registry is where it changes.
+    for (const [field, value] of [
+      ['jobGroupName', intent.identity.jobGroupName],
+      ['algoLibId', intent.identity.algoLibId],
+      ['resourceProfileId', intent.identity.resourceProfileId],
+    ] as const) {
+      if (value !== undefined && value !== registry[field]) {
+        throw new AutopilotError('INVALID_INPUT', {
+          message: `${field}: without live reads (CITYVISUAL_INSTANCE_ID unset) job group ${intent.jobGroupId}'s ${field} comes from the config registry ("${registry[field]}"), and every later change would send that value back; change jobGroups."${intent.jobGroupId}".${field} in the AUTOPILOT_CONFIG file, or enable live reads.`,
+          field,
+        });
+      }
+    }
+  }
   const changes = diffTarget(intent.target, live);
   const identityChanged =
     live !== undefined &&

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { CityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { LiveJobGroup } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { type Change, toIntent } from '../../../shared/intent/index.js';
-import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
+import { AppliedMemory, applyIntent } from '../../../shared/jobgroup/apply.js';
 import { coveredBy, planChange } from '../../../shared/jobgroup/plan.js';
 
 const live: LiveJobGroup = {
@@ -112,6 +113,36 @@ describe('planChange', () => {
     expect(act).toThrowError(/JobGroupName/);
   });
 
+  it('without live reads, refuses an identity change the registry would undo on the next write', () => {
+    const rename = () =>
+      planChange({
+        intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'Renamed', planedJobCount: 5 }),
+        registry,
+      });
+    const sameName = planChange({
+      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'east-registry', planedJobCount: 5 }),
+      registry,
+    });
+
+    expect(rename).toThrowError(
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        field: 'jobGroupName',
+        message: expect.stringContaining('jobGroups."3".jobGroupName'),
+      }),
+    );
+    expect(sameName).toMatchObject({ kind: 'modify', params: { JobGroupName: 'east-registry' } });
+  });
+
+  it('with live reads, renames (the live name is what later writes send)', () => {
+    const plan = planChange({
+      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'Renamed' }),
+      live,
+      registry,
+    });
+    expect(plan).toMatchObject({ kind: 'modify', params: { JobGroupName: 'Renamed' } });
+  });
+
   it('without live reads, a repeat of what this instance last applied is free', () => {
     const memory = new AppliedMemory();
     memory.record('3', { planedJobCount: 4, status: 'Running' });
@@ -131,5 +162,45 @@ describe('planChange', () => {
     [{ status: 'Stopped' }, undefined, false],
   ] as const)('coveredBy(%j, %j) = %s', (target, applied, expected) => {
     expect(coveredBy(target, applied)).toBe(expected);
+  });
+});
+
+describe('applyIntent without live reads', () => {
+  const failingOnce = (error: AutopilotError) => {
+    const sent: string[] = [];
+    let fail = false;
+    const client = {
+      async modifyJobGroup(request: { PlanedJobCount?: number }) {
+        sent.push(String(request.PlanedJobCount));
+        if (fail) {
+          fail = false;
+          throw error;
+        }
+        return { requestId: `rid-${sent.length}`, attempts: 1 };
+      },
+      describeJobGroups: async () => {
+        throw new Error('no live reads');
+      },
+      describeJobGroup: async () => undefined,
+    } as unknown as CityVisualClient;
+    return { client, sent, failNext: () => (fail = true) };
+  };
+
+  it('forgets what it applied when a write fails or times out, so the next request is sent', async () => {
+    // Prepare: 5 applied; the write of 6 times out (CityVisual may have applied it)
+    const { client, sent, failNext } = failingOnce(new AutopilotError('UPSTREAM_TIMEOUT'));
+    const deps = { client, registry: { '3': registry }, memory: new AppliedMemory() };
+    const scale = (planedJobCount: number) =>
+      applyIntent(intent({ action: 'scale', jobGroupId: '3', planedJobCount }), deps);
+    await scale(5);
+    failNext();
+    await scale(6).catch(() => undefined);
+
+    // Act: back to 5
+    const result = await scale(5);
+
+    // Assess: sent, not skipped as "already applied"
+    expect(result.changed).toBe(true);
+    expect(sent).toEqual(['5', '6', '5']);
   });
 });
