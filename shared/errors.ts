@@ -244,11 +244,17 @@ export const ERROR_TABLE = {
     true,
     'The connection to CityVisual failed (reset or refused); retried, then gave up.',
   ),
-  UPSTREAM_BAD_RESPONSE: spec(
+  UPSTREAM_UNREADABLE: spec(
     502,
     true,
     false,
-    'CityVisual answered with a body we could not read; check CITYVISUAL_ENDPOINT.',
+    'CityVisual answered with a body that is not JSON (often a gateway error page); retried, then gave up. If it persists, check CITYVISUAL_ENDPOINT.',
+  ),
+  UPSTREAM_BAD_RESPONSE: spec(
+    502,
+    false,
+    false,
+    'CityVisual answered with something that is not a CityVisual answer (an HTTP 4xx without an error code, or JSON of the wrong shape); not retried: check CITYVISUAL_ENDPOINT.',
   ),
   UPSTREAM_ERROR: spec(
     502,

@@ -140,7 +140,8 @@ export function translateUpstreamError(error: unknown, attempts: number): Autopi
     return new AutopilotError('UPSTREAM_NETWORK', { upstream: { attempts } });
   }
   if (e.name === 'SyntaxError') {
-    return new AutopilotError('UPSTREAM_BAD_RESPONSE', { upstream: { attempts } });
+    // Not JSON at all: often a gateway's 502/503 page (pop-core does not say which status): retried.
+    return new AutopilotError('UPSTREAM_UNREADABLE', { upstream: { attempts } });
   }
   return new AutopilotError('UPSTREAM_NETWORK', {
     message: 'The call to CityVisual failed before an answer arrived; retried, then gave up.',

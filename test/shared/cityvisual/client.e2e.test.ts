@@ -178,15 +178,23 @@ describe('CityVisual client against the emulator', () => {
   });
 
   it.each([
-    ['an HTML gateway page', 502, '<html>Bad Gateway</html>', 'UPSTREAM_BAD_RESPONSE'],
+    ['an HTML gateway page (retried)', 502, '<html>Bad Gateway</html>', 'UPSTREAM_UNREADABLE', 2],
     [
-      'a 500 whose body has no Code (pop-core would call it success)',
+      'a 500 whose body has no Code (pop-core would call it success; retried)',
       500,
       '{"RequestId":"X"}',
       'InternalError',
+      2,
     ],
-    ['a 200 that is not a ModifyJobGroup answer', 200, '{"Hello":"world"}', 'UPSTREAM_BAD_RESPONSE'],
-  ] as const)('treats %s as a failed call', async (_case, status, body, code) => {
+    ['a 400 whose body has no Code (not retried)', 400, '{"RequestId":"X"}', 'UPSTREAM_BAD_RESPONSE', 1],
+    [
+      'a 200 that is not a ModifyJobGroup answer (not retried)',
+      200,
+      '{"Hello":"world"}',
+      'UPSTREAM_BAD_RESPONSE',
+      1,
+    ],
+  ] as const)('treats %s as a failed call', async (_case, status, body, code, attempts) => {
     const server = http.createServer((_req, res) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     });
@@ -196,7 +204,7 @@ describe('CityVisual client against the emulator', () => {
       const c = client({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2 });
       const error = await expectFailure(c.modifyJobGroup(request()));
       expect(error.code).toBe(code);
-      expect(error.upstream?.attempts).toBe(2);
+      expect(error.upstream?.attempts).toBe(attempts);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
