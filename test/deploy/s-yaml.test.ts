@@ -206,39 +206,59 @@ describe('s.yaml', () => {
   });
 });
 
-describe('deploy/ram-policy.json', () => {
-  const policy = JSON.parse(readFileSync(path.join(REPO, 'deploy', 'ram-policy.json'), 'utf8')) as {
-    Statement: Array<{ Effect: string; Action: string[]; Resource: string[] }>;
-  };
-  const allowed = (action: string) =>
-    policy.Statement.filter((s) => s.Effect === 'Allow' && s.Action.includes(action)).flatMap(
-      (s) => s.Resource,
-    );
+type Policy = { Statement: Array<{ Effect: string; Action: string[]; Resource: string[] }> };
+const FUNCTIONS = ['webhook', 'scheduler', 'events'] as const;
+const policyOf = (name: string): Policy =>
+  JSON.parse(readFileSync(path.join(REPO, 'deploy', `ram-policy-${name}.json`), 'utf8')) as Policy;
+const allowedBy = (policy: Policy, action: string) =>
+  policy.Statement.filter((s) => s.Effect === 'Allow' && s.Action.includes(action)).flatMap(
+    (s) => s.Resource,
+  );
 
-  it('grants nothing with a wildcard action', () => {
-    expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
+describe('deploy/ram-policy-<function>.json', () => {
+  it('gives each function its own role', () => {
+    const roles = FUNCTIONS.map((name) => (resources[name] as Resource).props.role);
+    expect(new Set(roles).size).toBe(3);
+    expect(roles).toEqual(['autopilot-webhook-role', 'autopilot-scheduler-role', 'autopilot-events-role']);
   });
 
-  it('lets the functions modify and read job groups (and their resource profiles) only', () => {
+  it.each(FUNCTIONS)('%s: grants nothing with a wildcard action', (name) => {
+    expect(
+      policyOf(name)
+        .Statement.flatMap((s) => s.Action)
+        .filter((a) => a.includes('*')),
+    ).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('%s: may modify and read job groups (and their resource profiles) only', (name) => {
+    const policy = policyOf(name);
     const resourcesOf = [
       'acs:cityvisual:$region:$account:jobgroup/*',
       'acs:cityvisual:$region:$account:resourceprofile/*',
     ];
-    expect(allowed('cityvisual:ModifyJobGroup')).toEqual(resourcesOf);
-    expect(allowed('cityvisual:DescribeJobGroups')).toEqual(resourcesOf);
+    expect(allowedBy(policy, 'cityvisual:ModifyJobGroup')).toEqual(resourcesOf);
+    expect(allowedBy(policy, 'cityvisual:DescribeJobGroups')).toEqual(resourcesOf);
     expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('cityvisual:'))).toHaveLength(
       2,
     );
   });
 
-  it('lets them invoke the scheduler function only (fan-out), under the name s.yaml deploys', () => {
+  it('only the scheduler may invoke a function: itself (fan-out), under the name s.yaml deploys', () => {
     const scheduler = (resources.scheduler as Resource).props.functionName;
-    expect(allowed('fc:InvokeFunction')).toEqual([`acs:fc:$region:$account:functions/${scheduler}`]);
+    expect(allowedBy(policyOf('scheduler'), 'fc:InvokeFunction')).toEqual([
+      `acs:fc:$region:$account:functions/${scheduler}`,
+    ]);
+    expect(allowedBy(policyOf('webhook'), 'fc:InvokeFunction')).toEqual([]);
+    expect(allowedBy(policyOf('events'), 'fc:InvokeFunction')).toEqual([]);
   });
 
-  it('lets FC deliver failures to the queue s.yaml names', () => {
-    expect(allowed('mns:SendMessage')).toEqual([
-      'acs:mns:$region:$account:/queues/autopilot-failures/messages',
-    ]);
+  it('only the functions with an async failure destination may write to the queue s.yaml names', () => {
+    for (const name of FUNCTIONS) {
+      const props = (resources[name] as Resource).props as { asyncInvokeConfig?: unknown };
+      expect(allowedBy(policyOf(name), 'mns:SendMessage')).toEqual(
+        props.asyncInvokeConfig ? ['acs:mns:$region:$account:/queues/autopilot-failures/messages'] : [],
+      );
+    }
+    expect(allowedBy(policyOf('webhook'), 'mns:SendMessage')).toEqual([]);
   });
 });
