@@ -380,10 +380,13 @@ async function fleet(): Promise<void> {
           ]),
         ),
         reconcile: { concurrency: 16, qps: QPS, shardSize: FLEET },
+        // enforce: every group is re-asserted on every tick, so a tick at the current time (a tick ahead
+        // of the clock is refused) has all 1,000 due whatever the time of day.
         schedules: [
           {
             name: 'citywide',
             jobGroupIds: seed.jobGroups.map((g) => g.JobGroupId),
+            enforce: true,
             windows: [{ days: 'mon-fri', from: '07:30', to: '21:00', set: { planedJobCount: 20 } }],
             otherwise: { planedJobCount: 2 },
           },
@@ -398,10 +401,9 @@ async function fleet(): Promise<void> {
       FANOUT_INVOKER: 'none',
       LOG_LEVEL: 'warn',
     });
-    // A Monday 07:30 Shanghai tick ahead of the clock: every group's schedule changes now.
     const event = Buffer.from(
       JSON.stringify({
-        triggerTime: '2030-06-02T23:30:00Z',
+        triggerTime: new Date().toISOString(),
         triggerName: 'reconcile-every-5m',
         payload: '{"action":"reconcile"}',
       }),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { slimBundle, unusedZodMethods } from '../../local/bundle/slim.js';
 import { DEMO_CREDENTIAL, type Emulator, startEmulator } from '../../local/emulator/index.js';
@@ -31,8 +31,8 @@ import {
 // CityVisual emulator over real HTTP with real signing.
 
 const SECRET = `whsec_${Buffer.from('bundle-test-secret-32-bytes-long!').toString('base64')}`;
-// Monday 07:30 Asia/Shanghai, in the future: the deployed handler evaluates at max(tick, now), so a tick
-// ahead of the clock keeps these tests independent of today's date.
+// Monday 07:30 Asia/Shanghai. The scheduler tests run with the clock (Date only; timers stay real) set
+// to this tick, so they do not depend on today's date: a tick ahead of the clock is refused.
 const TICK = '2030-06-02T23:30:00Z';
 const require = createRequire(import.meta.url);
 
@@ -43,7 +43,8 @@ let restoreEnv: () => void;
 
 beforeAll(async () => {
   sizes = await buildTestBundles();
-  emu = await startEmulator({ port: 0 });
+  // The clock is read through the global Date, so the scheduler tests' fake date reaches the emulator too.
+  emu = await startEmulator({ port: 0, clock: () => Date.now() });
   stdout = captureStdout();
   restoreEnv = setEnv({
     CITYVISUAL_ENDPOINT: emu.url,
@@ -177,6 +178,13 @@ describe('webhook bundle', () => {
 });
 
 describe('scheduler bundle', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(TICK) });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('reconciles the bundled autopilot.json against CityVisual (pop-core, JSON via the json-bigint stand-in)', async () => {
     const { handler } = loadBundle('scheduler');
 
