@@ -127,6 +127,15 @@ function parseEntry(raw: JsonValue): EntryOutcome {
     }
     entry = parsed.value;
   }
+  const checked = validate(entry);
+  if (!checked.ok) return checked;
+  const decoded = decodeData(checked.event);
+  if (!decoded.ok) return { ok: false, entry: { ...idOf(entry), ...decoded.entry } };
+  // JSON `data` sent as text gets the same checks as `data` sent as an object (nesting depth included).
+  return decoded.event === checked.event ? checked : validate(decoded.event);
+}
+
+function validate(entry: JsonValue | CloudEvent): EntryOutcome {
   let result: ReturnType<typeof CloudEventSchema.safeParse>;
   try {
     result = CloudEventSchema.safeParse(entry);
@@ -143,17 +152,31 @@ function parseEntry(raw: JsonValue): EntryOutcome {
       entry: { ...idOf(entry), code: EVENT_PARSE_CODES.invalidEvent, message: describeIssues(result.error) },
     };
   }
-  return { ok: true, event: decodeData(result.data) };
+  return { ok: true, event: result.data };
 }
 
-function decodeData(event: CloudEvent): CloudEvent {
+/**
+ * `data` as the event means it: JSON text under a JSON content type is parsed. Text that starts like a
+ * JSON object or array but does not parse is a broken event (INVALID_JSON naming `data`), not a string:
+ * kept as text it would only show up later as a rule that matched nothing.
+ */
+function decodeData(
+  event: CloudEvent,
+): { ok: true; event: CloudEvent } | { ok: false; entry: Omit<InvalidEventEntry, 'index' | 'id'> } {
   const { data } = event;
-  if (typeof data !== 'string' || !isJsonContentType(event.datacontenttype)) return event;
+  if (typeof data !== 'string' || !isJsonContentType(event.datacontenttype)) return { ok: true, event };
   const text = data.trimStart();
-  if (!text.startsWith('{') && !text.startsWith('[')) return event;
+  // A JSON string value that is not itself a JSON document (`"ALERT"`) is legal: kept as it came.
+  if (!text.startsWith('{') && !text.startsWith('[')) return { ok: true, event };
   const parsed = parseJsonSafely(data);
-  // A JSON string that does not hold JSON is still a legal JSON string value: keep it as it came.
-  return parsed.ok ? { ...event, data: parsed.value } : event;
+  if (parsed.ok) return { ok: true, event: { ...event, data: parsed.value } };
+  return {
+    ok: false,
+    entry: {
+      code: EVENT_PARSE_CODES.invalidJson,
+      message: `data: ${event.datacontenttype} text that is ${parsed.message}`,
+    },
+  };
 }
 
 function idOf(entry: unknown): { id?: string } {

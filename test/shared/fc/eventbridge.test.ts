@@ -100,7 +100,6 @@ describe('parseEventBridgeEvent: data decoding', () => {
     ['application/cloudevents+json', '{"a":1}', { a: 1 }],
     [undefined, '{"a":1}', { a: 1 }],
     ['application/json', 'not json {', 'not json {'],
-    ['application/json', '{broken', '{broken'],
     ['application/json', '12', '12'],
     ['text/plain', '{"a":1}', '{"a":1}'],
   ])('content type %s with data %j gives %j', (datacontenttype, data, expected) => {
@@ -109,6 +108,44 @@ describe('parseEventBridgeEvent: data decoding', () => {
     const { events } = parseEventBridgeEvent(buffer(event));
 
     expect(events[0]?.data).toEqual(expected);
+  });
+});
+
+describe('parseEventBridgeEvent: broken JSON data', () => {
+  it.each([
+    ['an unclosed object', '{broken'],
+    ['a trailing comma', '{"jobGroupId": "3",}'],
+    ['trailing text', '[1, 2] and more'],
+  ])('refuses %s under a JSON content type as INVALID_JSON naming data', (_case, data) => {
+    const { events, invalid } = parseEventBridgeEvent(
+      buffer({ ...base, datacontenttype: 'application/json', data }),
+    );
+
+    expect(events).toEqual([]);
+    expect(invalid).toEqual([
+      {
+        index: 0,
+        id: base.id,
+        code: 'INVALID_JSON',
+        message: 'data: application/json text that is not valid JSON',
+      },
+    ]);
+  });
+
+  it('checks JSON data sent as text like data sent as an object (nesting depth)', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const asText = parseEventBridgeEvent(
+      buffer({ ...base, datacontenttype: 'application/json', data: `{"jobGroupId": "3", "x": ${deep}}` }),
+    );
+    const asObject = parseEventBridgeEvent(
+      Buffer.from(
+        `{${JSON.stringify({ ...base, datacontenttype: 'application/json' }).slice(1, -1)}, "data": {"jobGroupId": "3", "x": ${deep}}}`,
+      ),
+    );
+
+    expect(asText.events).toEqual([]);
+    expect(asText.invalid.map((entry) => entry.code)).toEqual(asObject.invalid.map((entry) => entry.code));
+    expect(asObject.invalid).toHaveLength(1);
   });
 });
 
