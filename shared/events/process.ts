@@ -1,7 +1,8 @@
 import { AutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
-import { type Change, toIntent } from '../intent/index.js';
+import { type Change, type Intent, toIntent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
+import type { Identity, Target } from '../jobgroup/target.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
 import {
   type ChangeReport,
@@ -87,10 +88,11 @@ interface Work {
 }
 
 /**
- * The events use case without FC or logging: every entry → rules → each change applied with
- * `applyIntent` (live read or registry, no write when nothing changes). Changes to different groups run
- * `concurrency` at a time; changes to the same group run in delivery order (event, then rule, then
- * change), so the last event of a batch wins, as it would have one delivery at a time. Every entry gets a
+ * The events use case without FC or logging: every entry → rules → changes, applied with `applyIntent`
+ * (live read or registry, no write when nothing changes). A copy of an event (same source and id) later
+ * in the delivery is not applied again. All changes to one group are merged in delivery order (event,
+ * then rule, then change) into one intent and applied once, so the last event of a batch wins per field,
+ * as it would have one delivery at a time, with one write at most; groups run `concurrency` at a time. Every entry gets a
  * report, in delivery order; one bad event never blocks the others. Never throws.
  *
  * @example
@@ -104,12 +106,36 @@ export async function processEvents(
 ): Promise<EventReport[]> {
   const drafts: Draft[] = [];
   const work: Work[] = [];
+  // CloudEvents: `source` + `id` identify an event; a copy later in the same delivery is not applied again.
+  const firstIndex = new Map<string, number>();
   for (const entry of entries) {
+    if ('event' in entry) {
+      const key = `${entry.event.source}\n${entry.event.id}`;
+      const first = firstIndex.get(key);
+      if (first !== undefined) {
+        drafts.push(duplicateDraft(entry, first));
+        continue;
+      }
+      firstIndex.set(key, entry.index);
+    }
     const draft = 'event' in entry ? evaluate(entry, options.rules, work) : invalidDraft(entry);
     drafts.push(draft);
   }
   await runWork(work, options);
   return drafts.map(finish);
+}
+
+function duplicateDraft(entry: { index: number; event: CloudEvent }, first: number): Draft {
+  return {
+    index: entry.index,
+    id: entry.event.id,
+    source: entry.event.source,
+    type: entry.event.type,
+    rules: [],
+    changes: [],
+    outcome: 'unchanged',
+    message: `Duplicate of the event at index ${first} (same source and id): not applied again.`,
+  };
 }
 
 function invalidDraft(entry: { index: number; invalid: InvalidEventEntry }): Draft {
@@ -182,34 +208,57 @@ async function runWork(work: readonly Work[], options: ProcessOptions): Promise<
   let next = 0;
   const worker = async () => {
     for (let queue = queues[next++]; queue !== undefined; queue = queues[next++]) {
-      for (const item of queue) item.draft.changes[item.slot] = await applyOne(item, options);
+      const report = await applyGroup(queue, options);
+      for (const item of queue) item.draft.changes[item.slot] = report(item);
     }
   };
   const width = Math.max(1, Math.min(options.concurrency ?? EVENTS_CONCURRENCY, queues.length));
   await Promise.all(Array.from({ length: width }, worker));
 }
 
-async function applyOne(item: Work, options: ProcessOptions): Promise<ChangeReport> {
+/**
+ * Every change a delivery makes to one group, merged in delivery order into one intent (a later change
+ * wins per field; params merge by key) and applied once: one read and at most one write per group, so a
+ * redelivered batch is free and the group never passes through the intermediate values.
+ */
+function mergedIntent(queue: readonly Work[]): Intent {
+  const [first, ...rest] = queue.map((item) => toIntent(item.change)) as [Intent, ...Intent[]];
+  if (rest.length === 0) return first;
+  let target: Target = first.target;
+  let identity: Identity = first.identity;
+  for (const next of rest) {
+    const params =
+      target.params || next.target.params ? { ...target.params, ...next.target.params } : undefined;
+    target = { ...target, ...next.target, ...(params && { params }) };
+    identity = { ...identity, ...next.identity };
+  }
+  return { jobGroupId: first.jobGroupId, action: 'modify', target, identity };
+}
+
+async function applyGroup(
+  queue: readonly Work[],
+  options: ProcessOptions,
+): Promise<(item: Work) => ChangeReport> {
   const now = options.now ?? Date.now;
-  const base = {
-    rule: item.rule,
-    ...(item.changeIndex !== undefined && { changeIndex: item.changeIndex }),
-    jobGroupId: item.change.jobGroupId,
-    action: item.change.action,
-  };
+  const merged =
+    queue.length > 1
+      ? {
+          message: `Applied as one change with the ${queue.length - 1} other change(s) to this group in this delivery (later ones win per field).`,
+        }
+      : {};
+  let shared: Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
   try {
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
-    const result = await applyIntent(toIntent(item.change), options.deps(), { deadline: options.deadline });
-    return {
-      ...base,
+    const result = await applyIntent(mergedIntent(queue), options.deps(), { deadline: options.deadline });
+    shared = {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
+      ...merged,
     };
   } catch (error) {
     const failure = classifyFailure(error, options.deadline, now());
-    return {
-      ...base,
+    shared = {
       outcome: failure.outcome,
       requestId: failure.error.upstream?.requestId ?? null,
       code: failure.error.code,
@@ -217,6 +266,13 @@ async function applyOne(item: Work, options: ProcessOptions): Promise<ChangeRepo
       message: failure.error.toPublic().message,
     };
   }
+  return (item) => ({
+    rule: item.rule,
+    ...(item.changeIndex !== undefined && { changeIndex: item.changeIndex }),
+    jobGroupId: item.change.jobGroupId,
+    action: item.change.action,
+    ...shared,
+  });
 }
 
 function finish(draft: Draft): EventReport {

@@ -214,13 +214,16 @@ const deliveryArb: fc.Arbitrary<Buffer> = fc.oneof(
   ),
 );
 
-/** Every change that reached CityVisual has the RequestId of its answer: one request each (no faults). */
+/**
+ * Every change that reached CityVisual has the RequestId of its answer; the changes of one delivery to
+ * one group are merged into one request (no faults: one request per distinct RequestId).
+ */
 const reached = (reports: readonly EventReport[]) =>
   reports.flatMap((report) => report.changes).filter((change) => change.requestId !== null);
 
 function assessCalls(reports: readonly EventReport[], requestsBefore: number, callsBefore: number): void {
   const changes = reached(reports);
-  expect(emu.stats.requests - requestsBefore).toBe(changes.length);
+  expect(emu.stats.requests - requestsBefore).toBe(new Set(changes.map((change) => change.requestId)).size);
   const newCalls = emu.calls.slice(callsBefore);
   for (const call of newCalls) {
     const valid = ValidModifyParamsSchema.safeParse(call.params);

@@ -97,25 +97,54 @@ describe('deliveryEntries', () => {
 });
 
 describe('processEvents', () => {
-  it('applies changes to one group in delivery order, so the last event of a batch wins', async () => {
-    // Prepare: the first write is the slowest; order must still hold.
-    const delays = [30, 0, 10];
-    const client = new FakeCityVisual(async () => {
-      await sleep(delays.shift() ?? 0);
-    });
+  it('merges the changes to one group in delivery order into one write: the last event wins', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
 
     // Act
-    await processEvents(
+    const reports = await processEvents(
       entries(scaleEvent('e1', '3', 5), scaleEvent('e2', '3', 6), scaleEvent('e3', '3', 7)),
-      {
-        rules: RULES,
-        deps: () => depsOf(client),
-        deadline: inAMinute(),
-      },
+      { rules: RULES, deps: () => depsOf(client), deadline: inAMinute() },
     );
 
+    // Assess: one write, of the last value; every event reports it
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([7]);
+    expect(reports.map((report) => report.changes[0]?.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(new Set(reports.map((report) => report.changes[0]?.requestId)).size).toBe(1);
+  });
+
+  it('sends nothing when the same batch is delivered again (no flapping through earlier values)', async () => {
+    // Prepare: one warm instance (same memory), two events for group 3
+    const client = new FakeCityVisual();
+    const deps = depsOf(client);
+    const batch = () => entries(scaleEvent('a', '3', 5), scaleEvent('b', '3', 7));
+
+    // Act
+    await processEvents(batch(), { rules: RULES, deps: () => deps, deadline: inAMinute() });
+    const again = await processEvents(batch(), { rules: RULES, deps: () => deps, deadline: inAMinute() });
+
     // Assess
-    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([5, 6, 7]);
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([7]);
+    expect(again.map((report) => report.outcome)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('does not apply a copy of an event (same source and id) again later in the delivery', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
+
+    // Act
+    const reports = await processEvents(
+      entries(scaleEvent('a', '3', 5), scaleEvent('b', '3', 7), scaleEvent('a', '3', 5)),
+      { rules: RULES, deps: () => depsOf(client), deadline: inAMinute() },
+    );
+
+    // Assess: b's 7 stands
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([7]);
+    expect(reports[2]).toMatchObject({
+      outcome: 'unchanged',
+      changes: [],
+      message: expect.stringContaining('Duplicate of the event at index 0'),
+    });
   });
 
   it.each([
