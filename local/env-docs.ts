@@ -27,5 +27,7 @@ export const ENV_DOCS: Record<keyof Env, string> = {
   FANOUT_REGION: "Region of the FC endpoint (default: the FC context's `region`).",
   FANOUT_ENDPOINT: 'FC endpoint URL (default `https://<account>.<region>.fc.aliyuncs.com`).',
   FANOUT_TIMEOUT_MS: 'Per-request timeout of submitting one shard, ms (default 5000, 100–60000).',
+  FANOUT_TASK_IDS:
+    "`on`: each shard is sent with a deterministic async task id (`x-fc-async-task-id`; fc2: `x-fc-stateful-async-invocation-id`), so when FC retries a tick whose fan-out failed part-way, the shards FC already accepted answer 409 and are not run again. Needs `asyncTask: true` in the function's async config (s.yaml sets both). Default `off`.",
   LOG_LEVEL: '`debug`, `info` (default), `warn` or `error`; audit lines are written at every level.',
 };

@@ -74,6 +74,11 @@ export const EnvSchema = lazySchema(() =>
     FANOUT_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     /** Per-request timeout of submitting one shard, ms. */
     FANOUT_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
+    /**
+     * `on`: each shard carries a deterministic async task id, so a retried tick does not re-run shards FC
+     * already accepted (needs `asyncTask: true` in the function's async config). Default `off`.
+     */
+    FANOUT_TASK_IDS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'off'),
     /** debug | info | warn | error */
     LOG_LEVEL: optionalString
       .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
@@ -104,6 +109,7 @@ export const ENV_KEYS = [
   'FANOUT_REGION',
   'FANOUT_ENDPOINT',
   'FANOUT_TIMEOUT_MS',
+  'FANOUT_TASK_IDS',
   'LOG_LEVEL',
 ] as const satisfies ReadonlyArray<keyof Env>;
 type UnlistedEnvKey = Exclude<keyof Env, (typeof ENV_KEYS)[number]>;

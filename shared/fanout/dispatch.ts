@@ -1,6 +1,6 @@
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import { logger } from '../log.js';
-import { buildShardEvent, type Fanout } from '../scheduler/fanout.js';
+import { buildShardEvent, type Fanout, shardTaskId } from '../scheduler/fanout.js';
 import { runBounded } from '../scheduler/pool.js';
 import type { Invoker } from './invoker.js';
 
@@ -11,6 +11,12 @@ export interface DispatchOptions {
   readonly maxAttempts?: number;
   /** Epoch ms after which no submission starts (the invocation deadline). */
   readonly deadline?: number;
+  /**
+   * Send each shard with a deterministic async task id ({@link shardTaskId}), so a retried tick does not
+   * run the shards FC accepted the first time (FC answers 409, counted as accepted). Needs `asyncTask`
+   * in the function's async config. Default false.
+   */
+  readonly taskIds?: boolean;
   /** Backoff base, ms (full jitter: random * base * 2^n). Default 200. */
   readonly baseDelayMs?: number;
   readonly random?: () => number;
@@ -54,10 +60,10 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
   const sleep = options.sleep ?? defaultSleep;
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
 
-  const submit = async (event: Buffer) => {
+  const submit = async ({ event, taskId }: { event: Buffer; taskId?: string }) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await invoker.invokeAsync(event);
+        return await invoker.invokeAsync(event, taskId === undefined ? {} : { taskId });
       } catch (thrown) {
         const error = toAutopilotError(thrown);
         const delay = random() * baseDelayMs * 2 ** (attempt - 1);
@@ -69,7 +75,10 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
 
   return async (shards, tick) => {
     // Built first, so a shard too large for an async payload fails the tick before anything is sent.
-    const events = shards.map((shard, index) => buildShardEvent(tick, shard, index, shards.length));
+    const events = shards.map((shard, index) => ({
+      event: buildShardEvent(tick, shard, index, shards.length),
+      ...(options.taskIds && { taskId: shardTaskId(tick, shard, index, shards.length) }),
+    }));
     const outcomes = await runBounded(events, submit, {
       concurrency: options.concurrency ?? 8,
       deadline,
@@ -79,13 +88,19 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
     outcomes.forEach((outcome, index) => {
       if (outcome.state === 'done') {
         accepted.push(index);
-        logger.info('fan-out shard accepted', {
-          invoker: invoker.kind,
-          target: invoker.target,
-          shard: `${index + 1}/${shards.length}`,
-          groups: shards[index]?.length ?? 0,
-          ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
-        });
+        logger.info(
+          outcome.value.duplicate
+            ? 'fan-out shard already accepted earlier (same task id)'
+            : 'fan-out shard accepted',
+          {
+            invoker: invoker.kind,
+            target: invoker.target,
+            shard: `${index + 1}/${shards.length}`,
+            groups: shards[index]?.length ?? 0,
+            ...(events[index]?.taskId !== undefined && { taskId: events[index]?.taskId }),
+            ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
+          },
+        );
       } else {
         const error =
           outcome.state === 'error'

@@ -1,7 +1,13 @@
 import type FCClient from '@alicloud/fc2';
 import type { Credentials } from '../cityvisual/credentials.js';
 import { AutopilotError } from '../errors.js';
-import { type InvokeReceipt, type Invoker, invokeHttpError, invokeNetworkError } from './invoker.js';
+import {
+  type InvokeOptions,
+  type InvokeReceipt,
+  type Invoker,
+  invokeHttpError,
+  invokeNetworkError,
+} from './invoker.js';
 
 export interface Fc2InvokerConfig {
   readonly accountId: string;
@@ -49,21 +55,27 @@ export function createFc2Invoker(config: Fc2InvokerConfig): Invoker {
   return {
     kind: 'fc2',
     target: `${config.serviceName}/${config.functionName}${config.qualifier ? `:${config.qualifier}` : ''}`,
-    async invokeAsync(event: Buffer): Promise<InvokeReceipt> {
+    async invokeAsync(event: Buffer, options: InvokeOptions = {}): Promise<InvokeReceipt> {
       try {
         client ??= clientFor();
         const response = await (await client).invokeFunction(
           config.serviceName,
           config.functionName,
           event,
-          { 'x-fc-invocation-type': 'Async' },
+          {
+            'x-fc-invocation-type': 'Async',
+            ...(options.taskId !== undefined && { 'x-fc-stateful-async-invocation-id': options.taskId }),
+          },
           config.qualifier,
         );
         const requestId = response.headers['x-fc-request-id'];
         return requestId ? { requestId } : {};
       } catch (error) {
+        const translated = translateFc2Error(error);
+        if (options.taskId !== undefined && translated.upstream?.httpStatus === 409)
+          return { duplicate: true };
         client = undefined;
-        throw translateFc2Error(error);
+        throw translated;
       }
     },
   };

@@ -45,7 +45,7 @@ export function createFc3Invoker(config: Fc3InvokerConfig): Invoker {
   return {
     kind: 'fc3',
     target: config.qualifier ? `${config.functionName}:${config.qualifier}` : config.functionName,
-    invokeAsync: (event) =>
+    invokeAsync: (event, options = {}) =>
       new Promise<InvokeReceipt>((resolve, reject) => {
         const headers = signAcs3(
           {
@@ -59,6 +59,7 @@ export function createFc3Invoker(config: Fc3InvokerConfig): Invoker {
               'content-type': 'application/octet-stream',
               accept: 'application/json',
               'x-fc-invocation-type': 'Async',
+              ...(options.taskId !== undefined && { 'x-fc-async-task-id': options.taskId }),
             },
             body: event,
           },
@@ -88,6 +89,10 @@ export function createFc3Invoker(config: Fc3InvokerConfig): Invoker {
               const requestId = headerValue(response.headers['x-fc-request-id']);
               if (status === 202 || status === 200) {
                 resolve(requestId ? { requestId } : {});
+                return;
+              }
+              if (status === 409 && options.taskId !== undefined) {
+                resolve({ duplicate: true, ...(requestId && { requestId }) });
                 return;
               }
               const code = errorCode(Buffer.concat(chunks).toString('utf8'));

@@ -50,6 +50,9 @@ export const fanoutFromEnv: FanoutFactory = (invocation, runtime) => {
   if (runtime.env.FANOUT_INVOKER === 'none') return undefined;
   return (shards, tick) => {
     const invoker = invokerFromEnv(invocation, runtime) as Invoker;
-    return createInvokerFanout(invoker, { deadline: invocation.deadline })(shards, tick);
+    return createInvokerFanout(invoker, {
+      deadline: invocation.deadline,
+      taskIds: runtime.env.FANOUT_TASK_IDS === 'on',
+    })(shards, tick);
   };
 };

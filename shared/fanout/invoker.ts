@@ -4,6 +4,16 @@ import { AutopilotError, type UpstreamInfo } from '../errors.js';
 export interface InvokeReceipt {
   /** FC's `x-fc-request-id` of the accepted invocation, when it sent one. */
   readonly requestId?: string;
+  /** FC already holds an invocation with this task id (HTTP 409): accepted earlier, not run again. */
+  readonly duplicate?: true;
+}
+
+export interface InvokeOptions {
+  /**
+   * Async task id (FC 3.0 `x-fc-async-task-id`, FC 2.0 `x-fc-stateful-async-invocation-id`): FC refuses
+   * a second invocation with the same id (409), which the invoker reports as a `duplicate` receipt.
+   */
+  readonly taskId?: string;
 }
 
 /**
@@ -18,7 +28,7 @@ export interface Invoker {
   readonly kind: 'fc2' | 'fc3';
   /** The function it invokes, for logs. */
   readonly target: string;
-  invokeAsync(event: Buffer): Promise<InvokeReceipt>;
+  invokeAsync(event: Buffer, options?: InvokeOptions): Promise<InvokeReceipt>;
 }
 
 /** The error an invoker rejects with for an HTTP answer other than 202 (never FC's message text). */

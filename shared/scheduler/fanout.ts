@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AutopilotError } from '../errors.js';
 
 /** The tick a fan-out belongs to: every shard is reconciled at the parent's tick, not its own start. */
@@ -55,4 +56,23 @@ export function buildShardEvent(
     });
   }
   return event;
+}
+
+/**
+ * The async task id of one shard of one tick: the same tick, trigger and shard always give the same id,
+ * so when FC retries a tick whose fan-out failed part-way, the shards FC already accepted are refused as
+ * duplicates (409) instead of running twice. `shard-<tick seconds>-<i>of<n>-<hash>`: starts with a
+ * letter, letters, digits and `-` only, under FC's 128 characters.
+ */
+export function shardTaskId(
+  tick: FanoutTick,
+  shard: readonly string[],
+  index: number,
+  count: number,
+): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([tick.trigger, tick.tick.toISOString(), index, count, shard]))
+    .digest('hex')
+    .slice(0, 24);
+  return `shard-${Math.floor(tick.tick.getTime() / 1000)}-${index + 1}of${count}-${hash}`;
 }

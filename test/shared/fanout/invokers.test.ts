@@ -93,6 +93,21 @@ describe('fc3 invoker (FC 3.0 InvokeFunction) against a stand-in of the API', ()
     expect(request?.signatureValid).toBe(true);
   });
 
+  it('sends a task id signed, and reports a second invocation with it as a duplicate (409)', async () => {
+    standIn = await startFc3StandIn({ accessKeySecret: KEY.accessKeySecret });
+    const invoker = fc3(standIn.url);
+
+    const first = await invoker.invokeAsync(EVENT, { taskId: 'shard-1-1of2-abc' });
+    const again = await invoker.invokeAsync(EVENT, { taskId: 'shard-1-1of2-abc' });
+
+    expect(first).toEqual({ requestId: 'standin-1' });
+    expect(again).toEqual({ duplicate: true, requestId: 'standin-2' });
+    expect(standIn.received.map((r) => [r.headers['x-fc-async-task-id'], r.signatureValid])).toEqual([
+      ['shard-1-1of2-abc', true],
+      ['shard-1-1of2-abc', true],
+    ]);
+  });
+
   it('a request signed with another secret is refused, and that is not retryable', async () => {
     standIn = await startFc3StandIn({ accessKeySecret: 'the-right-secret' });
 
@@ -111,6 +126,7 @@ describe('fc3 invoker (FC 3.0 InvokeFunction) against a stand-in of the API', ()
     [{ status: 503, code: 'ServiceUnavailable' }, 'FANOUT_UNAVAILABLE', true],
     [{ status: 404, code: 'FunctionNotFound' }, 'FANOUT_REJECTED', false],
     [{ status: 400, code: 'InvalidArgument' }, 'FANOUT_REJECTED', false],
+    [{ status: 409, code: 'Conflict' }, 'FANOUT_REJECTED', false], // 409 is a duplicate only with a task id
   ])(
     'maps an answer %j to %s (retryable %s), keeping FC code and request id only',
     async (answer, code, retryable) => {

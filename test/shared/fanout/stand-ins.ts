@@ -39,6 +39,8 @@ async function start(
 ): Promise<StandIn> {
   const received: ReceivedInvocation[] = [];
   const work: Promise<unknown>[] = [];
+  // Async task ids FC accepted (FC 3.0 and 2.0 header names): a second invocation with one is a 409.
+  const taskIds = new Set<string>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -51,11 +53,18 @@ async function start(
       };
       const request: ReceivedInvocation = { ...base, signatureValid: verify(base, options.accessKeySecret) };
       received.push(request);
-      const answer = options.answer?.(request, received.length - 1) ?? {
-        status: request.signatureValid ? 202 : 403,
-        ...(!request.signatureValid && { code: 'SignatureNotMatch' }),
-      };
+      const taskHeader =
+        req.headers['x-fc-async-task-id'] ?? req.headers['x-fc-stateful-async-invocation-id'];
+      const taskId = Array.isArray(taskHeader) ? taskHeader[0] : taskHeader;
+      const answer =
+        taskId !== undefined && request.signatureValid && taskIds.has(taskId)
+          ? { status: 409, code: 'AsyncTaskAlreadyExists' }
+          : (options.answer?.(request, received.length - 1) ?? {
+              status: request.signatureValid ? 202 : 403,
+              ...(!request.signatureValid && { code: 'SignatureNotMatch' }),
+            });
       const requestId = `standin-${received.length}`;
+      if (answer.status === 202 && taskId !== undefined) taskIds.add(taskId);
       if (answer.status === 202) {
         res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
         if (options.onAccepted) work.push(options.onAccepted(request.body).catch(() => undefined));
