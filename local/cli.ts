@@ -1,7 +1,7 @@
 /**
  * `npx autopilot …`: check the config file and see what the schedules will do, from a terminal.
  *
- *   autopilot validate [--config F]
+ *   autopilot validate [FILE | --config F]
  *   autopilot plan --from ISO --to ISO [--config F] [--json]
  *
  * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
@@ -22,7 +22,7 @@ import {
 } from '../shared/schedule/index.js';
 
 export const USAGE = `Usage:
-  autopilot validate [--config FILE]
+  autopilot validate [FILE | --config FILE]
       Check the config file; prints every problem with its path. Exit 1 when there is any.
   autopilot plan --from TIME --to TIME [--config FILE] [--json]
       The transitions the schedules make in (from, to], per schedule and group, in local time, with the
@@ -249,13 +249,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return command === undefined ? 2 : 0;
     }
     if (command === 'validate') {
-      const { values } = parseArgs({
+      const { values, positionals } = parseArgs({
         args: [...rest],
         options: { config: { type: 'string', short: 'c' } },
         strict: true,
-        allowPositionals: false,
+        allowPositionals: true,
       });
-      return validate(values, io);
+      // `validate FILE` reads as naturally as `validate --config FILE`: either, not both.
+      if (positionals.length > 1 || (positionals.length === 1 && values.config !== undefined)) {
+        throw new UsageError('validate takes one config file: FILE or --config FILE');
+      }
+      return validate({ config: positionals[0] ?? values.config }, io);
     }
     if (command === 'plan') {
       const { values } = parseArgs({

@@ -92,6 +92,16 @@ describe('autopilot validate', () => {
     expect(run.stderr).toMatch(/schedules\[1\]\.jobGroupIds\[0\]: job group "3" is also in schedules\[0\]/);
   });
 
+  it('takes the file as a plain argument too, but not two files', async () => {
+    const plain = await autopilot(['validate', broken]);
+    const both = await autopilot(['validate', broken, '--config', broken]);
+
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('timezone: unknown time zone "Mars/Olympus_Mons"');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('validate takes one config file');
+  });
+
   it('reads AUTOPILOT_CONFIG when no --config is given', async () => {
     const run = await autopilot(['validate'], { AUTOPILOT_CONFIG: broken });
 
@@ -193,7 +203,7 @@ describe('autopilot plan', () => {
     ['an impossible date', ['plan', '--from', '2026-02-30', '--to', '2026-06-02']],
     ['--to before --from', ['plan', '--from', '2026-06-02', '--to', '2026-06-01']],
     ['a range over 400 days', ['plan', '--from', '2026-01-01', '--to', '2027-06-01']],
-    ['a stray positional', ['validate', 'config/autopilot.yaml']],
+    ['a stray positional', ['plan', 'config/autopilot.yaml']],
   ])('exits 2 with the usage on stderr for %s', async (_name, args) => {
     const run = await autopilot(args);
 
