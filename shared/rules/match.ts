@@ -7,6 +7,7 @@ import {
   MAX_BATCH,
   MultiChangeSchema,
 } from '../intent/index.js';
+import { displayKey } from '../validation.js';
 import { isPlainObject, readPath } from './json.js';
 import { isFromRef, isOperator, type Rule } from './schema.js';
 
@@ -107,8 +108,19 @@ export function resolveThen(rule: Pick<Rule, 'name' | 'then'>, event: CloudEvent
     let value = resolved.value;
     if (isFromRef(template)) {
       sources.set(field, template.from);
-      if (COUNT_FIELDS.has(field) && typeof value === 'string' && DECIMAL_COUNT.test(value))
+      if (COUNT_FIELDS.has(field) && typeof value === 'string') {
+        if (!DECIMAL_COUNT.test(value)) {
+          // Say what a count taken from text must look like ("expected number, received string" would not).
+          const shown = value === '' ? 'an empty string' : `"${displayKey(value)}"`;
+          return {
+            ok: false,
+            code: RULE_ERROR_CODES.invalidInput,
+            field,
+            message: `rule "${rule.name}": ${field} (from ${template.from}): ${shown} is not a whole number (1-9 decimal digits, nothing else)`,
+          };
+        }
         value = Number(value);
+      }
     }
     entries.push([field, value]);
   }

@@ -266,6 +266,21 @@ describe('resolveThen', () => {
   });
 
   it.each([
+    ['1.5', '"1.5" is not a whole number'],
+    [' 12', '" 12" is not a whole number'],
+    ['', 'an empty string is not a whole number'],
+    ['1\u202e2', '"1\\u{202e}2" is not a whole number'],
+  ])('says why the text %j is not a count', (count, says) => {
+    const result = resolve(
+      { action: 'scale', jobGroupId: '3', planedJobCount: { from: 'data.count' } },
+      cloudEvent({ data: { count } }),
+    );
+
+    expect(result).toMatchObject({ ok: false, field: 'planedJobCount' });
+    expect(result.ok || result.message).toContain(`planedJobCount (from data.count): ${says}`);
+  });
+
+  it.each([
     ['12', 12],
     ['0', 0],
     ['007', 7],
