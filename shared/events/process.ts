@@ -92,7 +92,8 @@ interface Work {
  * (live read or registry, no write when nothing changes). A copy of an event (same source and id) later
  * in the delivery is not applied again. All changes to one group are merged in delivery order (event,
  * then rule, then change) into one intent and applied once, so the last event of a batch wins per field,
- * as it would have one delivery at a time, with one write at most; groups run `concurrency` at a time. Every entry gets a
+ * as it would have one delivery at a time, with one write at most (see {@link applyGroup} for a merge
+ * refused for good); groups run `concurrency` at a time. Every entry gets a
  * report, in delivery order; one bad event never blocks the others. Never throws.
  *
  * @example
@@ -110,7 +111,7 @@ export async function processEvents(
   const firstIndex = new Map<string, number>();
   for (const entry of entries) {
     if ('event' in entry) {
-      const key = `${entry.event.source}\n${entry.event.id}`;
+      const key = JSON.stringify([entry.event.source, entry.event.id]);
       const first = firstIndex.get(key);
       if (first !== undefined) {
         drafts.push(duplicateDraft(entry, first));
@@ -235,30 +236,25 @@ function mergedIntent(queue: readonly Work[]): Intent {
   return { jobGroupId: first.jobGroupId, action: 'modify', target, identity };
 }
 
-async function applyGroup(
-  queue: readonly Work[],
-  options: ProcessOptions,
-): Promise<(item: Work) => ChangeReport> {
+type Applied = Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
+
+/** Applies `items` (changes to one group) as one merged intent; never throws. */
+async function applyMerged(items: readonly Work[], options: ProcessOptions): Promise<Applied> {
   const now = options.now ?? Date.now;
-  const merged =
-    queue.length > 1
-      ? {
-          message: `Applied as one change with the ${queue.length - 1} other change(s) to this group in this delivery (later ones win per field).`,
-        }
-      : {};
-  let shared: Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
   try {
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
-    const result = await applyIntent(mergedIntent(queue), options.deps(), { deadline: options.deadline });
-    shared = {
+    const result = await applyIntent(mergedIntent(items), options.deps(), { deadline: options.deadline });
+    return {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
-      ...merged,
+      ...(items.length > 1 && {
+        message: `Applied as one change with the ${items.length - 1} other change(s) to this group in this delivery (later ones win per field).`,
+      }),
     };
   } catch (error) {
     const failure = classifyFailure(error, options.deadline, now());
-    shared = {
+    return {
       outcome: failure.outcome,
       requestId: failure.error.upstream?.requestId ?? null,
       code: failure.error.code,
@@ -266,13 +262,37 @@ async function applyGroup(
       message: failure.error.toPublic().message,
     };
   }
-  return (item) => ({
+}
+
+/**
+ * One group's changes: merged and applied once. When the merged change is refused for good (invalid,
+ * or a permanent upstream refusal), one bad change must not take the others down: they are then applied
+ * one by one, in delivery order, each with its own outcome. A retryable failure fails them all (the
+ * retry of the delivery applies them again, merged).
+ */
+async function applyGroup(
+  queue: readonly Work[],
+  options: ProcessOptions,
+): Promise<(item: Work) => ChangeReport> {
+  const report = (item: Work, applied: Applied): ChangeReport => ({
     rule: item.rule,
     ...(item.changeIndex !== undefined && { changeIndex: item.changeIndex }),
     jobGroupId: item.change.jobGroupId,
     action: item.change.action,
-    ...shared,
+    ...applied,
   });
+  const merged = await applyMerged(queue, options);
+  if (
+    queue.length === 1 ||
+    merged.outcome === 'applied' ||
+    merged.outcome === 'unchanged' ||
+    merged.outcome === 'failed-retryable'
+  ) {
+    return (item) => report(item, merged);
+  }
+  const reports = new Map<Work, ChangeReport>();
+  for (const item of queue) reports.set(item, report(item, await applyMerged([item], options)));
+  return (item) => reports.get(item) as ChangeReport;
 }
 
 function finish(draft: Draft): EventReport {

@@ -157,8 +157,9 @@ function validate(entry: JsonValue | CloudEvent): EntryOutcome {
 
 /**
  * `data` as the event means it: JSON text under a JSON content type is parsed. Text that starts like a
- * JSON object or array but does not parse is a broken event (INVALID_JSON naming `data`), not a string:
- * kept as text it would only show up later as a rule that matched nothing.
+ * JSON object (`{`) but does not parse is a broken event (INVALID_JSON naming `data`): kept as text it
+ * would only show up later as a rule that matched nothing. Text starting with `[` that does not parse
+ * stays a string: `"[ALERT] group 3 overloaded"` is an ordinary message.
  */
 function decodeData(
   event: CloudEvent,
@@ -170,6 +171,7 @@ function decodeData(
   if (!text.startsWith('{') && !text.startsWith('[')) return { ok: true, event };
   const parsed = parseJsonSafely(data);
   if (parsed.ok) return { ok: true, event: { ...event, data: parsed.value } };
+  if (!text.startsWith('{')) return { ok: true, event };
   return {
     ok: false,
     entry: {

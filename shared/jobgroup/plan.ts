@@ -115,7 +115,10 @@ export function planChange(input: PlanInput): Plan {
   const nothingToSend = Object.keys(changes).length === 0 && !identityChanged;
   if (live && nothingToSend)
     return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'live-state-matches' };
-  if (!live && Object.keys(intent.identity).length === 0 && coveredBy(intent.target, input.lastApplied)) {
+  // With a registry entry, the identity sent is the registry's (checked above), so only the target can
+  // differ from what this instance applied; without one, an identity in the intent may be new.
+  const identityKnown = registry !== undefined || Object.keys(intent.identity).length === 0;
+  if (!live && identityKnown && coveredBy(intent.target, input.lastApplied)) {
     return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'already-applied' };
   }
   // Assigned field by field rather than with conditional spreads: this runs on every change.

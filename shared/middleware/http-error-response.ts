@@ -11,7 +11,10 @@ import type { FcRequest, Middleware } from './types.js';
 export function httpErrorResponseMiddleware(): Middleware {
   return {
     onError: (request: FcRequest) => {
-      request.response = httpErrorResponse(request.error);
+      const response = httpErrorResponse(request.error);
+      // A HEAD answer has the status and headers only (the event is decoded unless decoding failed).
+      const method = (request.event as { method?: unknown } | undefined)?.method;
+      request.response = method === 'HEAD' ? { ...response, body: '' } : response;
     },
   };
 }

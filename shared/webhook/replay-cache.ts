@@ -17,7 +17,7 @@ export class ReplayCache {
   readonly #expiresAt = new Map<string, number>();
   readonly #maxEntries: number;
   readonly #now: () => number;
-  /** The earliest expiry among kept ids as of the last sweep: no sweep of a full cache frees anything before it. */
+  /** The earliest expiry among kept ids (as of the last sweep, lowered by every claim since): no sweep frees anything before it. */
   #nextExpiry = Number.NEGATIVE_INFINITY;
 
   constructor(options: { maxEntries?: number; now?: () => number } = {}) {
@@ -39,6 +39,8 @@ export class ReplayCache {
       }
     }
     this.#expiresAt.set(id, expiresAtMs);
+    // An id accepted after the last sweep may expire before the ones that sweep kept.
+    if (expiresAtMs < this.#nextExpiry) this.#nextExpiry = expiresAtMs;
     return CLAIMED;
   }
 

@@ -127,6 +127,17 @@ describe('single-group routes, end to end against the emulator', () => {
     expect(result.body).toBe('');
     expect(requests).toBe(0);
   });
+
+  it.each([
+    ['/nope', 404],
+    ['/v1/job-groups/3/scale', 405],
+  ])('HEAD %s answers %i with the headers and no body', async (path, status) => {
+    const answer = await invoke(handler, httpEvent('healthz', { method: 'HEAD', path }));
+
+    expect(answer.status).toBe(status);
+    expect(answer.headers['Content-Type']).toMatch(/^application\/json/);
+    expect(answer.body).toBe('');
+  });
 });
 
 describe('dry run', () => {

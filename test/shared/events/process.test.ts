@@ -128,6 +128,41 @@ describe('processEvents', () => {
     expect(again.map((report) => report.outcome)).toEqual(['unchanged', 'unchanged']);
   });
 
+  it('a change refused for good does not take the other changes to the group down with it', async () => {
+    // Prepare: registry mode; a scale, then a rename the registry would undo (refused)
+    const client = new FakeCityVisual();
+    const command = (id: string, change: Record<string, unknown>) =>
+      cloudEvent({ id, type: COMMAND_EVENT_TYPE, data: { changes: [change] } as never });
+
+    // Act
+    const reports = await processEvents(
+      entries(
+        command('scale', { action: 'scale', jobGroupId: '3', planedJobCount: 5 }),
+        command('rename', { action: 'modify', jobGroupId: '3', jobGroupName: 'Other' }),
+      ),
+      { rules: RULES, deps: () => depsOf(client), deadline: inAMinute() },
+    );
+
+    // Assess: the scale is applied, only the rename is refused
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([5]);
+    expect(reports.map((report) => report.outcome)).toEqual(['applied', 'invalid']);
+    expect(reports[1]?.changes[0]).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('tells events apart by source and id exactly (no key built by joining them)', async () => {
+    const client = new FakeCityVisual();
+    const a = cloudEvent({ ...scaleEvent('y', '3', 5), source: 'ops\nx' });
+    const b = cloudEvent({ ...scaleEvent('x\ny', '4', 6), source: 'ops' });
+
+    const reports = await processEvents(entries(a, b), {
+      rules: RULES,
+      deps: () => depsOf(client),
+      deadline: inAMinute(),
+    });
+
+    expect(reports.map((report) => report.outcome)).toEqual(['applied', 'applied']);
+  });
+
   it('does not apply a copy of an event (same source and id) again later in the delivery', async () => {
     // Prepare
     const client = new FakeCityVisual();

@@ -100,6 +100,7 @@ describe('parseEventBridgeEvent: data decoding', () => {
     ['application/cloudevents+json', '{"a":1}', { a: 1 }],
     [undefined, '{"a":1}', { a: 1 }],
     ['application/json', 'not json {', 'not json {'],
+    ['application/json', '[ALERT] group 3 overloaded', '[ALERT] group 3 overloaded'],
     ['application/json', '12', '12'],
     ['text/plain', '{"a":1}', '{"a":1}'],
   ])('content type %s with data %j gives %j', (datacontenttype, data, expected) => {
@@ -115,7 +116,7 @@ describe('parseEventBridgeEvent: broken JSON data', () => {
   it.each([
     ['an unclosed object', '{broken'],
     ['a trailing comma', '{"jobGroupId": "3",}'],
-    ['trailing text', '[1, 2] and more'],
+    ['trailing text', '{"a": 1} and more'],
   ])('refuses %s under a JSON content type as INVALID_JSON naming data', (_case, data) => {
     const { events, invalid } = parseEventBridgeEvent(
       buffer({ ...base, datacontenttype: 'application/json', data }),

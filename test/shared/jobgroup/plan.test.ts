@@ -134,6 +134,17 @@ describe('planChange', () => {
     expect(sameName).toMatchObject({ kind: 'modify', params: { JobGroupName: 'east-registry' } });
   });
 
+  it('without live reads, a repeated modify naming the registry identity is free', () => {
+    const memory = new AppliedMemory();
+    memory.record('3', { planedJobCount: 5 });
+    const plan = planChange({
+      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'east-registry', planedJobCount: 5 }),
+      registry,
+      lastApplied: memory.get('3'),
+    });
+    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'already-applied' });
+  });
+
   it('with live reads, renames (the live name is what later writes send)', () => {
     const plan = planChange({
       intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'Renamed' }),

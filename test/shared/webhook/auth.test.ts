@@ -265,6 +265,18 @@ describe('replay cache', () => {
     expect(cache.claim('f', 3_000)).toEqual({ ok: false, reason: 'full', retryAfterMs: 500 });
   });
 
+  it('counts an id claimed after a sweep that expires sooner than the ones the sweep kept', () => {
+    let now = 0;
+    const cache = new ReplayCache({ maxEntries: 2, now: () => now });
+    cache.claim('a', 100_000);
+    cache.claim('b', 600_000);
+    now = 150_000;
+    cache.claim('c', 160_000); // full: the sweep drops a, keeps b; c expires first
+    now = 170_000;
+
+    expect(cache.claim('d', 700_000)).toEqual({ ok: true });
+  });
+
   it('sweeps a full cache only once something can have expired since the last sweep', () => {
     let now = 0;
     let reads = 0;
