@@ -110,8 +110,14 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(root, 'build.ts')) {
-  const sizes = await buildAll();
-  for (const [name, bytes] of Object.entries(sizes)) {
-    console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(1)} KB`);
+  try {
+    const sizes = await buildAll();
+    for (const [name, bytes] of Object.entries(sizes)) {
+      console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(1)} KB`);
+    }
+  } catch (error) {
+    // A bad config lists every problem: show that, not a stack trace. dist/ is left as it was.
+    console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
   }
 }

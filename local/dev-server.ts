@@ -52,9 +52,10 @@ async function main(): Promise<void> {
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 2));
     } catch (error) {
-      // What FC would record as a failed async invocation (and retry).
+      // What FC would record as a failed async invocation (and retry), with the error table's status.
+      const status = (error as { status?: unknown }).status;
       res
-        .writeHead(500, { 'content-type': 'application/json' })
+        .writeHead(typeof status === 'number' ? status : 500, { 'content-type': 'application/json' })
         .end(JSON.stringify({ failed: error }, null, 2));
     }
   });
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
   const tickSeconds = port('TICK_SECONDS', 30);
   const ticker = startSchedulerTicker({ intervalMs: tickSeconds * 1000, env });
 
-  const curl = signedCurlExample({ url: webhook.url, secret: env.WEBHOOK_SECRETS?.split(',').at(-1) ?? '' });
+  const lastSecret = env.WEBHOOK_SECRETS?.split(',').at(-1)?.trim();
+  const curl = lastSecret
+    ? signedCurlExample({ url: webhook.url, secret: lastSecret })
+    : '(no WEBHOOK_SECRETS: signed requests answer 401)';
   console.log(`
 jobgroup-autopilot is running locally
   CityVisual     ${emulator ? `${emulator.url}  (emulator, demo fleet: instance cv-demo-instance, groups 1-8)` : `${realEndpoint}  (real endpoint)`}

@@ -19,7 +19,7 @@ export function renderErrorTable(): string {
       `| \`${code}\` | ${spec.status} | ${spec.retryable ? 'yes' : 'no'} | ${spec.expose ? 'yes' : 'no'} | ${cell(spec.message)} |`,
   );
   return [
-    '| code | HTTP | retryable | shown to caller | what to do |',
+    '| code | HTTP | retryable | details shown | what to do |',
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
