@@ -225,8 +225,11 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
     expect(summary.delegated).toEqual({ shards: 1, jobGroupIds: 2 });
   });
 
-  it('with task ids, FC retrying a tick whose fan-out failed part-way runs only the shard it lacked', async () => {
-    // Prepare: FC is unavailable for shard 3 during the first run of the tick only.
+  /**
+   * A tick whose fan-out fails part-way (FC unavailable for shard 3 during the first run only), then
+   * FC's async retry of that tick on a fresh instance (no memory of the first run).
+   */
+  async function tickFailingPartWayThenRetried(extraEnv: Record<string, string>) {
     let scheduler: ReturnType<typeof deployedScheduler> | undefined;
     let firstRun = true;
     const fc = await startFc(
@@ -237,18 +240,21 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
           ? { status: 503, code: 'ServiceUnavailable' }
           : { status: 202 },
     );
-    const taskEnv = { ...env(fc.standIn.url), FANOUT_TASK_IDS: 'on' };
-    scheduler = deployedScheduler(taskEnv);
+    const tickEnv = { ...env(fc.standIn.url), ...extraEnv };
+    scheduler = deployedScheduler(tickEnv);
     const failed = await rejection(scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext()));
     await fc.standIn.settled();
-
-    // Act: FC's async retry of the tick, on a fresh instance (no memory of the first run)
     firstRun = false;
-    scheduler = deployedScheduler(taskEnv);
+    scheduler = deployedScheduler(tickEnv);
     const retried = (await scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext())) as TickSummary;
     await fc.standIn.settled();
+    return { fc, failed, retried };
+  }
 
-    // Assess: shards 1 and 2 ran once (FC refused them as duplicates), shard 3 once; every group once
+  it('with task ids, FC retrying a tick whose fan-out failed part-way runs only the shard it lacked', async () => {
+    const { fc, failed, retried } = await tickFailingPartWayThenRetried({ FANOUT_TASK_IDS: 'on' });
+
+    // Shards 1 and 2 ran once (FC refused them as duplicates on the retry), shard 3 once; every group once
     expect(failed).toMatchObject({ code: 'RECONCILE_INCOMPLETE' });
     expect(retried.delegated).toEqual({ shards: 3, jobGroupIds: 12 });
     expect([...fc.runs].sort()).toEqual(SHARD_TRIGGERS);
@@ -263,23 +269,7 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
   });
 
   it('without task ids, the same retry runs the accepted shards again (writes are idempotent)', async () => {
-    let scheduler: ReturnType<typeof deployedScheduler> | undefined;
-    let firstRun = true;
-    const fc = await startFc(
-      kind,
-      (event, context) => (scheduler as NonNullable<typeof scheduler>)(event, context),
-      (request) =>
-        firstRun && triggerOf(request.body).includes('#shard-3-')
-          ? { status: 503, code: 'ServiceUnavailable' }
-          : { status: 202 },
-    );
-    scheduler = deployedScheduler(env(fc.standIn.url));
-    await rejection(scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext()));
-    await fc.standIn.settled();
-    firstRun = false;
-    scheduler = deployedScheduler(env(fc.standIn.url));
-    await scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext());
-    await fc.standIn.settled();
+    const { fc } = await tickFailingPartWayThenRetried({});
 
     expect(fc.runs.filter((run) => run === SHARD_TRIGGERS[0])).toHaveLength(2);
     expect(appliedOnce()).toEqual({ writes: 22, distinct: 12 });
