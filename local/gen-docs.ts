@@ -18,11 +18,9 @@ export function renderErrorTable(): string {
     ([code, spec]) =>
       `| \`${code}\` | ${spec.status} | ${spec.retryable ? 'yes' : 'no'} | ${spec.expose ? 'yes' : 'no'} | ${cell(spec.message)} |`,
   );
-  return [
-    '| code | HTTP | retryable | details shown | what to do |',
-    '|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
+  return ['| code | HTTP | retryable | details shown | what to do |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 export function renderEnvTable(): string {
