@@ -46,8 +46,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * destination apply to that shard only. If any shard still could not be submitted, the fan-out
  * rejects (with a retryable shard's error if there is one), carrying `details.acceptedShards` and each
  * failed shard's own code in `details.failedShards`, so the tick's summary counts the accepted shards as
- * delegated and every other group as failed with its shard's code, and FC retries the tick (which fans out again;
- * reconciling is idempotent, so a shard that runs twice sends nothing the second time).
+ * delegated and every other group as failed with its shard's code, and FC retries the tick, which fans
+ * out again: with `taskIds`, FC refuses the shards it already accepted (409); without, they run again,
+ * which is safe (absolute targets) but costs their writes.
  *
  * @example
  * const fanout = createInvokerFanout(createFc3Invoker({ … }), { deadline: invocation.deadline });
