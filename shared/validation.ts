@@ -88,22 +88,24 @@ export function suggestField(key: string): string | undefined {
   return bestDistance <= (key.length <= 4 ? 1 : Math.max(2, Math.floor(key.length / 4))) ? best : undefined;
 }
 
+/** How many issues {@link zodIssues} makes of `error`: one per unknown key, one per other problem. */
+export function issueCount(error: z.ZodError): number {
+  let count = 0;
+  for (const issue of error.issues) count += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+  return count;
+}
+
 /**
  * zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion. At most
- * `limit` are built (a body can hold 100,000 unknown keys); `total` counts them all.
+ * `limit` are built (a body can hold 100,000 unknown keys).
  */
-export function zodIssues(
-  error: z.ZodError,
-  prefix = '',
-  limit = Number.POSITIVE_INFINITY,
-): Issue[] & { total?: number } {
-  const issues: Issue[] & { total?: number } = [];
-  let total = 0;
+export function zodIssues(error: z.ZodError, prefix = '', limit = Number.POSITIVE_INFINITY): Issue[] {
+  const issues: Issue[] = [];
   for (const issue of error.issues) {
+    if (issues.length >= limit) break;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        total++;
-        if (issues.length >= limit) continue;
+        if (issues.length >= limit) break;
         const hint = PLAIN_KEY.test(key) ? suggestField(key) : undefined;
         // A field of another shape (`changes` beside `action`) is not a typo: say it does not belong here.
         const note =
@@ -114,13 +116,9 @@ export function zodIssues(
         });
       }
     } else {
-      total++;
-      if (issues.length < limit) {
-        issues.push({ path: formatPath(issue.path, prefix) || '(root)', message: issue.message });
-      }
+      issues.push({ path: formatPath(issue.path, prefix) || '(root)', message: issue.message });
     }
   }
-  issues.total = total;
   return issues;
 }
 
@@ -133,9 +131,8 @@ export function validationError(
   prefix = '',
   code: ErrorCode = 'INVALID_INPUT',
 ): AutopilotError {
-  const listed = zodIssues(error, prefix, MAX_LISTED_ISSUES);
-  const more = (listed.total ?? listed.length) - listed.length;
-  const issues: Issue[] = [...listed];
+  const issues = zodIssues(error, prefix, MAX_LISTED_ISSUES);
+  const more = issueCount(error) - issues.length;
   // A misspelt field also makes the real one "missing": name the unknown field first, it is the cause.
   const first = issues.find((issue) => issue.message.startsWith('unknown field')) ??
     issues[0] ?? { path: prefix || '(root)', message: 'invalid' };

@@ -90,7 +90,8 @@ export function planChange(input: PlanInput): Plan {
       field: 'jobGroupId',
     });
   }
-  if (!live && registry) {
+  // (Most intents carry no identity: skip the check without building anything.)
+  if (!live && registry && Object.keys(intent.identity).length > 0) {
     // Without live reads every later write sends the registry's identity: a different one sent now
     // would be undone by the next scale. The registry is where it changes.
     for (const [field, value] of [
