@@ -15,7 +15,13 @@ import { loadBundle, REPO } from './helpers.js';
 // built bundles, the code's environment variables and the fc3 component's own property schema.
 
 const S_CLI = path.join(REPO, 'node_modules', '.bin', 's');
+/**
+ * The fc3 component's property schema is a third-party file kept beside the repository, not in it
+ * (CLARIFICATIONS 6): CI has it; a fresh clone from the project's public home does not, and the one
+ * test that needs it reports itself skipped there (`.ci/run` fails if it is skipped while present).
+ */
 const FC3_SCHEMA = path.resolve(REPO, '..', 'shared', 'reference', 'fc3-schema.json');
+
 /** The documented variables a deploy must set (README, Deploying): the ones without a default. */
 const REQUIRED_ENV = { WEBHOOK_SECRETS: 'whsec_c2VjcmV0LWZvci1zLXByZXZpZXctb25seQ==' };
 
@@ -149,7 +155,12 @@ describe('s.yaml', () => {
     }
   });
 
-  it("validates against the fc3 component's property schema", () => {
+  it("validates against the fc3 component's property schema", { tags: ['beside-repo'] }, (context) => {
+    if (!existsSync(FC3_SCHEMA)) {
+      const reason = `skipped: the fc3 property schema would be read from ${FC3_SCHEMA}, which is absent`;
+      console.warn(reason);
+      context.skip(reason);
+    }
     const schema = JSON.parse(readFileSync(FC3_SCHEMA, 'utf8')) as object;
     const ajv = new AjvModule.default({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
