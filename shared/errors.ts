@@ -85,6 +85,24 @@ export const ERROR_TABLE = {
     true,
     'Some events of the delivery failed with a retryable error (throttling, CityVisual 5xx, timeout or the invocation deadline); the invocation fails so FC retries the delivery, which is idempotent. details.summary has every event.',
   ),
+  STATE_UNAVAILABLE: spec(
+    503,
+    true,
+    true,
+    'The shared state store could not be reached or answered something unreadable; nothing was sent. Retry after the Retry-After delay; if it persists, check STATE_STORE, TABLESTORE_ENDPOINT, TABLESTORE_INSTANCE, TABLESTORE_TABLE and the role (ots:* on that table).',
+  ),
+  REQUEST_IN_PROGRESS: spec(
+    409,
+    true,
+    true,
+    'A request with this webhook-id or Idempotency-Key is still being processed; retry after the Retry-After delay to get its result.',
+  ),
+  IDEMPOTENCY_KEY_REUSED: spec(
+    422,
+    false,
+    true,
+    'This webhook-id or Idempotency-Key was already used for a different request; send a new id for a new request.',
+  ),
   INTERNAL: spec(500, false, false, 'Unexpected internal error; see the function log for the request id.'),
   RECONCILE_FAILED: spec(
     502,

@@ -1,0 +1,34 @@
+import { AutopilotError } from '../errors.js';
+import { STORE_KEY } from './store.js';
+
+/**
+ * The key layout: `<kind>/<id…>`, one prefix per concern, so a concern lists its records with one
+ * prefix read. Ids inside keys are job group ids (CLARIFICATIONS 3: letters, digits, `_`, `-`) or
+ * values this product made; anything else is encoded by the caller.
+ */
+export const KEYS = {
+  /** A webhook-id (signed) or Idempotency-Key (bearer) claim and its stored response. */
+  idempotency: (scope: string, id: string) => `idem/${scope}/${encodeKeyPart(id)}`,
+  /** The desired state the scheduler last applied to a group. */
+  scheduled: (jobGroupId: string) => `sched/${jobGroupId}`,
+  /** The time of the newest applied event per group. */
+  eventOrder: (jobGroupId: string) => `evt/${jobGroupId}`,
+  /** One applied change; `at` is a fixed-width timestamp so a prefix read lists a group's history in order. */
+  history: (jobGroupId: string, at: number, unique: string) =>
+    `hist/${jobGroupId}/${String(at).padStart(15, '0')}-${unique}`,
+  historyPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hist/' : `hist/${jobGroupId}/`),
+} as const;
+
+/** Encodes a caller-chosen part (a webhook-id may hold `/`) so keys stay printable and prefix-safe. */
+export function encodeKeyPart(part: string): string {
+  return encodeURIComponent(part).replace(
+    /[!'()*~]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** A key that cannot be a primary key is a bug of ours, never input: fail loudly. */
+export function checkKey(key: string): void {
+  if (!STORE_KEY.test(key))
+    throw new AutopilotError('INTERNAL', { message: 'A state store key is malformed.' });
+}

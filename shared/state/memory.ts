@@ -1,0 +1,121 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AutopilotError } from '../errors.js';
+import { checkKey } from './keys.js';
+import type {
+  CreateResult,
+  StateStore,
+  StoredRecord,
+  StoredValue,
+  UpdateOptions,
+  UpdateResult,
+  WriteOptions,
+} from './store.js';
+
+export interface MemoryStoreOptions {
+  readonly now?: () => number;
+  /** A JSON file the records are written to after every change and read from at start (survives a restart of `npm start`). */
+  readonly file?: string;
+  /** At most this many live records; a create past it sweeps expired ones first, then fails closed. */
+  readonly maxRecords?: number;
+}
+
+/**
+ * The embedded store: one Map, shared by every function that runs in this process (`npm start` runs all
+ * of them in one). Bounded: past `maxRecords` live records a create answers STATE_UNAVAILABLE rather
+ * than forget a live one (a forgotten webhook id could be replayed).
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore {
+  const now = options.now ?? Date.now;
+  const maxRecords = options.maxRecords ?? 100_000;
+  const records = new Map<string, StoredRecord>();
+  if (options.file) {
+    try {
+      const saved = JSON.parse(readFileSync(options.file, 'utf8')) as StoredRecord[];
+      for (const record of saved) records.set(record.key, record);
+    } catch {
+      // No file yet, or one this process cannot read: start empty.
+    }
+  }
+  const live = (key: string): StoredRecord | undefined => {
+    const record = records.get(key);
+    if (record === undefined) return undefined;
+    if (record.expiresAt !== undefined && record.expiresAt <= now()) {
+      records.delete(key);
+      return undefined;
+    }
+    return record;
+  };
+  const persist = () => {
+    if (!options.file) return;
+    mkdirSync(path.dirname(options.file), { recursive: true });
+    const temp = `${options.file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify([...records.values()]));
+    renameSync(temp, options.file);
+  };
+  const make = (key: string, value: StoredValue, version: number, write: WriteOptions): StoredRecord => ({
+    key,
+    // A copy: what is stored cannot change with the caller's object, as in a real store.
+    value: JSON.parse(JSON.stringify(value)) as StoredValue,
+    version,
+    ...(write.expiresAt !== undefined && { expiresAt: write.expiresAt }),
+  });
+  const sweep = () => {
+    const t = now();
+    for (const [key, record] of records)
+      if (record.expiresAt !== undefined && record.expiresAt <= t) records.delete(key);
+  };
+
+  return {
+    kind: 'memory',
+    async get(key) {
+      checkKey(key);
+      return live(key);
+    },
+    async create(key, value, write): Promise<CreateResult> {
+      checkKey(key);
+      const existing = live(key);
+      if (existing) return { ok: false, existing };
+      if (records.size >= maxRecords) sweep();
+      if (records.size >= maxRecords) {
+        throw new AutopilotError('STATE_UNAVAILABLE', {
+          message: `The embedded state store holds its maximum of ${maxRecords} live records.`,
+          retryAfterSeconds: 60,
+        });
+      }
+      const record = make(key, value, 1, write);
+      records.set(key, record);
+      persist();
+      return { ok: true, record };
+    },
+    async update(key, value, write: UpdateOptions): Promise<UpdateResult> {
+      checkKey(key);
+      const current = live(key);
+      if (current?.version !== write.expectedVersion) return { ok: false, current };
+      const record = make(key, value, current.version + 1, write);
+      records.set(key, record);
+      persist();
+      return { ok: true, record };
+    },
+    async delete(key, deleteOptions = {}) {
+      checkKey(key);
+      const current = live(key);
+      if (!current) return false;
+      if (deleteOptions.expectedVersion !== undefined && current.version !== deleteOptions.expectedVersion)
+        return false;
+      records.delete(key);
+      persist();
+      return true;
+    },
+    async list(prefix, listOptions = {}) {
+      const limit = listOptions.limit ?? 1_000;
+      const out: StoredRecord[] = [];
+      for (const key of [...records.keys()].filter((k) => k.startsWith(prefix)).sort()) {
+        const record = live(key);
+        if (record) out.push(record);
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+  };
+}

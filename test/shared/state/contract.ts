@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { StateStore } from '../../../shared/state/store.js';
+
+/** A store under test and the clock it reads (tests move it to expire records). */
+export interface StoreFixture {
+  readonly store: StateStore;
+  readonly clock: { now: number };
+}
+
+/**
+ * The one contract every StateStore adapter passes: run against `memory` directly and against
+ * `tablestore` through the Tablestore wire emulator.
+ */
+export function describeStoreContract(name: string, setup: () => Promise<StoreFixture>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    it('create is create-only: a second create answers the existing record and changes nothing', async () => {
+      const { store } = await setup();
+      const first = await store.create('t/a', { n: 1 }, { expiresAt: undefined });
+      const second = await store.create('t/a', { n: 2 }, { expiresAt: undefined });
+      expect(first).toEqual({ ok: true, record: { key: 't/a', value: { n: 1 }, version: 1 } });
+      expect(second).toEqual({ ok: false, existing: { key: 't/a', value: { n: 1 }, version: 1 } });
+      expect(await store.get('t/a')).toEqual({ key: 't/a', value: { n: 1 }, version: 1 });
+    });
+
+    it('an expired record does not exist: get misses it and create replaces it', async () => {
+      const { store, clock } = await setup();
+      await store.create('t/e', { n: 1 }, { expiresAt: clock.now + 1_000 });
+      expect((await store.get('t/e'))?.expiresAt).toBe(clock.now + 1_000);
+      clock.now += 1_000;
+      expect(await store.get('t/e')).toBeUndefined();
+      const again = await store.create('t/e', { n: 2 }, { expiresAt: undefined });
+      expect(again).toEqual({ ok: true, record: { key: 't/e', value: { n: 2 }, version: 1 } });
+      expect(await store.list('t/')).toEqual([{ key: 't/e', value: { n: 2 }, version: 1 }]);
+    });
+
+    it('update is compare-and-set on the version', async () => {
+      const { store } = await setup();
+      await store.create('t/u', { n: 1 }, { expiresAt: undefined });
+      const ok = await store.update('t/u', { n: 2 }, { expectedVersion: 1, expiresAt: undefined });
+      const stale = await store.update('t/u', { n: 3 }, { expectedVersion: 1, expiresAt: undefined });
+      const missing = await store.update('t/none', { n: 1 }, { expectedVersion: 1, expiresAt: undefined });
+      expect(ok).toEqual({ ok: true, record: { key: 't/u', value: { n: 2 }, version: 2 } });
+      expect(stale).toEqual({ ok: false, current: { key: 't/u', value: { n: 2 }, version: 2 } });
+      expect(missing).toEqual({ ok: false, current: undefined });
+    });
+
+    it('concurrent compare-and-set updates: exactly one wins', async () => {
+      const { store } = await setup();
+      await store.create('t/race', { n: 0 }, { expiresAt: undefined });
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map((n) =>
+          store.update('t/race', { n }, { expectedVersion: 1, expiresAt: undefined }),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect((await store.get('t/race'))?.version).toBe(2);
+    });
+
+    it('concurrent creates: exactly one wins', async () => {
+      const { store } = await setup();
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((n) => store.create('t/claim', { n }, { expiresAt: undefined })),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+    });
+
+    it('delete removes a record, at its version when one is given', async () => {
+      const { store } = await setup();
+      await store.create('t/d', { n: 1 }, { expiresAt: undefined });
+      expect(await store.delete('t/d', { expectedVersion: 7 })).toBe(false);
+      expect(await store.get('t/d')).toBeDefined();
+      expect(await store.delete('t/d', { expectedVersion: 1 })).toBe(true);
+      expect(await store.get('t/d')).toBeUndefined();
+      expect(await store.delete('t/d')).toBe(false);
+    });
+
+    it('list answers the live records under a prefix in key order, up to the limit', async () => {
+      const { store, clock } = await setup();
+      for (const key of ['p/b', 'p/a', 'p/c', 'q/a', 'p'])
+        await store.create(key, { key }, { expiresAt: undefined });
+      await store.create('p/x', { gone: true }, { expiresAt: clock.now + 10 });
+      clock.now += 10;
+      expect((await store.list('p/')).map((r) => r.key)).toEqual(['p/a', 'p/b', 'p/c']);
+      expect((await store.list('p/', { limit: 2 })).map((r) => r.key)).toEqual(['p/a', 'p/b']);
+      expect(await store.list('none/')).toEqual([]);
+    });
+
+    it('keeps values as JSON: nested objects, strings with any characters, numbers', async () => {
+      const { store } = await setup();
+      const value = { s: '城东 "quoted" \\ \n', nested: { list: [1, 2.5, null, true] }, big: 2 ** 40 };
+      await store.create('t/json', value, { expiresAt: undefined });
+      expect((await store.get('t/json'))?.value).toEqual(value);
+    });
+
+    it('lists more records than one backend page', async () => {
+      const { store } = await setup();
+      await Promise.all(
+        Array.from({ length: 250 }, (_, i) =>
+          store.create(`many/${String(i).padStart(4, '0')}`, { i }, { expiresAt: undefined }),
+        ),
+      );
+      const all = await store.list('many/', { limit: 1_000 });
+      expect(all).toHaveLength(250);
+      expect(all[249]?.value).toEqual({ i: 249 });
+    });
+  });
+}
