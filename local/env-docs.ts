@@ -29,5 +29,12 @@ export const ENV_DOCS: Record<keyof Env, string> = {
   FANOUT_TIMEOUT_MS: 'Per-request timeout of submitting one shard, ms (default 5000, 100–60000).',
   FANOUT_TASK_IDS:
     "`on`: each shard is sent with a deterministic async task id (`x-fc-async-task-id`; fc2: `x-fc-stateful-async-invocation-id`), so when FC retries a tick whose fan-out failed part-way, the shards FC already accepted answer 409 and are not run again. Needs `asyncTask: true` in the function's async config (s.yaml sets both). Default `off`.",
+  STATE_STORE:
+    'The shared state store (webhook ids and responses, schedule records, event order, holds, history): `memory` (embedded, one process; default, for `npm start` and tests) or `tablestore` (deployed; s.yaml sets it). A function on FC with `memory` warns once per cold start.',
+  TABLESTORE_ENDPOINT:
+    'Tablestore endpoint (default `https://<TABLESTORE_INSTANCE>.<CITYVISUAL_REGION>.ots.aliyuncs.com`, reached without a VPC).',
+  TABLESTORE_INSTANCE: 'Tablestore instance name; required with `tablestore`.',
+  TABLESTORE_TABLE:
+    'Table of the state store (default `autopilot_state`; `npx autopilot store init` creates it).',
   LOG_LEVEL: '`debug`, `info` (default), `warn` or `error`; audit lines are written at every level.',
 };

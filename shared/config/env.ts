@@ -79,6 +79,31 @@ export const EnvSchema = lazySchema(() =>
      * already accepted (needs `asyncTask: true` in the function's async config). Default `off`.
      */
     FANOUT_TASK_IDS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'off'),
+    /**
+     * The shared state store (webhook ids, what the scheduler applied, event order, holds, history):
+     * `memory` (embedded, one process: `npm start` and tests) or `tablestore` (deployed). Default `memory`.
+     */
+    STATE_STORE: optionalString
+      .pipe(z.enum(['memory', 'tablestore']).optional())
+      .transform((v) => v ?? 'memory'),
+    /** Tablestore instance endpoint; default `https://<TABLESTORE_INSTANCE>.<CITYVISUAL_REGION>.ots.aliyuncs.com`. */
+    TABLESTORE_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    /** Tablestore instance name; required with `tablestore`. */
+    TABLESTORE_INSTANCE: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-zA-Z][a-zA-Z0-9-]{2,15}$/, 'must be a Tablestore instance name')
+        .optional(),
+    ),
+    /** Table of the state store; default `autopilot_state`. */
+    TABLESTORE_TABLE: optionalString
+      .pipe(
+        z
+          .string()
+          .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,254}$/, 'must be a Tablestore table name')
+          .optional(),
+      )
+      .transform((v) => v ?? 'autopilot_state'),
     /** debug | info | warn | error */
     LOG_LEVEL: optionalString
       .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
@@ -110,6 +135,10 @@ export const ENV_KEYS = [
   'FANOUT_ENDPOINT',
   'FANOUT_TIMEOUT_MS',
   'FANOUT_TASK_IDS',
+  'STATE_STORE',
+  'TABLESTORE_ENDPOINT',
+  'TABLESTORE_INSTANCE',
+  'TABLESTORE_TABLE',
   'LOG_LEVEL',
 ] as const satisfies ReadonlyArray<keyof Env>;
 type UnlistedEnvKey = Exclude<keyof Env, (typeof ENV_KEYS)[number]>;
@@ -124,6 +153,16 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
       message: 'Invalid environment: FANOUT_SERVICE_NAME: required when FANOUT_INVOKER is fc2',
       details: { issues: [{ path: 'FANOUT_SERVICE_NAME', message: 'required when FANOUT_INVOKER is fc2' }] },
     });
+  }
+  if (result.success && result.data.STATE_STORE === 'tablestore') {
+    const missing = (['TABLESTORE_INSTANCE'] as const).filter((key) => result.data[key] === undefined);
+    if (missing.length > 0) {
+      const issues = missing.map((path) => ({ path, message: 'required when STATE_STORE is tablestore' }));
+      throw new AutopilotError('CONFIG_INVALID', {
+        message: `Invalid environment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        details: { issues },
+      });
+    }
   }
   if (result.success) return result.data;
   const issues = zodIssues(result.error);

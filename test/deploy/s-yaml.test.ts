@@ -39,6 +39,10 @@ const COMMON = [
   'CITYVISUAL_MAX_ATTEMPTS',
   'AUTOPILOT_CONFIG',
   'LOG_LEVEL',
+  'STATE_STORE',
+  'TABLESTORE_ENDPOINT',
+  'TABLESTORE_INSTANCE',
+  'TABLESTORE_TABLE',
 ];
 /** Which function reads what (every function parses the whole env; these are the ones it acts on). */
 const NEEDS: Record<string, readonly string[]> = {
