@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    setupFiles: ['test/support/fresh-store.ts'],
     // A test that reads a file beside the repository (../shared) skips itself, saying where, when the
     // file is absent (a fresh clone); .ci/run fails if one was skipped while ../shared is there.
     tags: [{ name: 'beside-repo', description: 'reads ../shared; skipped with the path where absent' }],

@@ -8,13 +8,13 @@ import { resolveCredentials } from './cityvisual/credentials.js';
 import { type ConfigFile, type ConfigSection, loadConfigFor } from './config/core.js';
 import { type Env, parseEnv } from './config/env.js';
 import type { Invocation } from './fc/context.js';
-import { AppliedMemory, type ApplyDeps } from './jobgroup/apply.js';
+import type { ApplyDeps } from './jobgroup/apply.js';
+import { stateStoreFor } from './state/select.js';
 
 /** What a function instance parses once at cold start and keeps while warm. */
 export interface Runtime {
   readonly env: Env;
   readonly config: ConfigFile;
-  readonly memory: AppliedMemory;
 }
 
 const cached = new Map<string, Runtime>();
@@ -40,7 +40,7 @@ export function getRuntime(
       trustedDigest: stamped.__AUTOPILOT_CONFIG_DIGEST__,
     }),
   });
-  const runtime: Runtime = { env: parsed, config, memory: new AppliedMemory() };
+  const runtime: Runtime = { env: parsed, config };
   cached.set(key, runtime);
   return runtime;
 }
@@ -76,8 +76,8 @@ export function applyDepsFor(
   return {
     client,
     registry: runtime.config.jobGroups,
-    memory: runtime.memory,
     regionId: runtime.env.CITYVISUAL_REGION,
+    store: stateStoreFor(runtime.env, invocation),
     ...(runtime.env.CITYVISUAL_INSTANCE_ID !== undefined && {
       instanceId: runtime.env.CITYVISUAL_INSTANCE_ID,
     }),

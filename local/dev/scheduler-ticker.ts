@@ -8,7 +8,6 @@ import { createSchedulerHandler } from '../../functions/scheduler/handler.js';
 import { parseEnv } from '../../shared/config/env.js';
 import { loadConfig } from '../../shared/config/file.js';
 import type { FcContext } from '../../shared/fc/context.js';
-import { AppliedMemory } from '../../shared/jobgroup/apply.js';
 import { logger } from '../../shared/log.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { TickSummary } from '../../shared/scheduler/index.js';
@@ -47,7 +46,7 @@ export function timerEventBuffer(at: Date, triggerName: string, payload: string)
 }
 
 /**
- * Starts ticking. Like a warm FC instance, the ticker keeps one applied-memory across ticks; the
+ * Starts ticking. The
  * config file is re-read on every tick, so an edit shows on the next one (an invalid edit skips the
  * tick with an error line).
  *
@@ -58,12 +57,10 @@ export function timerEventBuffer(at: Date, triggerName: string, payload: string)
  */
 export function startSchedulerTicker(options: SchedulerTickerOptions): SchedulerTicker {
   const env = options.env ?? process.env;
-  const memory = new AppliedMemory();
   const parsedEnv = parseEnv(env);
   const runtime = (): Runtime => ({
     env: parsedEnv,
     config: loadConfig(parsedEnv.AUTOPILOT_CONFIG, path.resolve(process.cwd())),
-    memory,
   });
   const handler = createSchedulerHandler({ runtime });
   const triggerName = options.triggerName ?? 'dev-reconcile';

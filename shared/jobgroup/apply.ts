@@ -1,50 +1,27 @@
 import type { CallOptions, CityVisualClient } from '../cityvisual/client.js';
+import type { LiveJobGroup } from '../cityvisual/contract.js';
 import { AutopilotError } from '../errors.js';
+import { appendHistory, type ChangeSource } from '../history/index.js';
 import type { Intent } from '../intent/index.js';
+import type { StateStore } from '../state/store.js';
 import { planChange, type RegistryEntry } from './plan.js';
 import type { Target } from './target.js';
-
-/**
- * What this instance last applied per group. Without live reads it makes a repeated request or a
- * redelivered event free (CLARIFICATIONS 4); it is per instance and lost on cold start, which only
- * costs one harmless repeat write.
- */
-export class AppliedMemory {
-  readonly #targets = new Map<string, Target>();
-
-  get(jobGroupId: string): Target | undefined {
-    return this.#targets.get(jobGroupId);
-  }
-
-  /** Records a successful write: fields merge into what was applied before. */
-  record(jobGroupId: string, target: Target): void {
-    const previous = this.#targets.get(jobGroupId) ?? {};
-    const params = previous.params || target.params ? { ...previous.params, ...target.params } : undefined;
-    this.#targets.set(jobGroupId, { ...previous, ...target, ...(params && { params }) });
-  }
-
-  /** Forgets a group: after a write whose outcome is unknown (a timeout may still have applied it). */
-  forget(jobGroupId: string): void {
-    this.#targets.delete(jobGroupId);
-  }
-
-  clear(): void {
-    this.#targets.clear();
-  }
-}
 
 export interface ApplyDeps {
   readonly client: CityVisualClient;
   /** CityVisual instance for live reads (DescribeJobGroups); without it the registry is used. */
   readonly instanceId?: string;
   readonly registry: Readonly<Record<string, RegistryEntry>>;
-  readonly memory: AppliedMemory;
   readonly regionId?: string;
+  /** The shared store: every applied change appends a history record there. */
+  readonly store?: StateStore;
 }
 
 export interface ApplyOptions extends CallOptions {
   /** Validate and plan, send nothing. */
   readonly dryRun?: boolean;
+  /** Who or what decided the change, for its history record. */
+  readonly source?: ChangeSource;
 }
 
 export interface ApplyResult {
@@ -81,22 +58,37 @@ export async function applyIntent(
     intent,
     ...(live && { live }),
     ...(deps.registry[intent.jobGroupId] && { registry: deps.registry[intent.jobGroupId] }),
-    ...(deps.memory.get(intent.jobGroupId) && { lastApplied: deps.memory.get(intent.jobGroupId) }),
     ...(deps.regionId !== undefined && { regionId: deps.regionId }),
   });
   const dryRun = options.dryRun === true;
   if (plan.kind === 'noop') return { jobGroupId: intent.jobGroupId, changed: false, dryRun, applied: {} };
   if (dryRun) return { jobGroupId: intent.jobGroupId, changed: true, dryRun, applied: plan.params };
-  let sent: { requestId: string; attempts: number };
-  try {
-    sent = await deps.client.modifyJobGroup(plan.request, options);
-  } catch (error) {
-    // The write failed, or timed out after CityVisual may have applied it: what this instance last
-    // applied is no longer known, so the next request for this group is sent, not skipped.
-    deps.memory.forget(intent.jobGroupId);
-    throw error;
+  const { requestId, attempts } = await deps.client.modifyJobGroup(plan.request, options);
+  if (deps.store && options.source) {
+    await appendHistory(deps.store, {
+      at: new Date().toISOString(),
+      jobGroupId: intent.jobGroupId,
+      source: options.source,
+      sent: plan.params,
+      set: plan.changes,
+      ...(live && { previous: previousValues(plan.changes, live) }),
+      requestId,
+    });
   }
-  const { requestId, attempts } = sent;
-  deps.memory.record(intent.jobGroupId, intent.target);
   return { jobGroupId: intent.jobGroupId, changed: true, dryRun, requestId, applied: plan.params, attempts };
+}
+
+/** The live values of the fields a change sets (history shows from → to). */
+function previousValues(changes: Intent['target'], live: LiveJobGroup): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (changes.planedJobCount !== undefined) out.planedJobCount = live.planedJobCount;
+  if (changes.jobCount !== undefined) out.jobCount = live.jobCount;
+  if (changes.streamPerJob !== undefined) out.streamPerJob = live.streamPerJob;
+  if (changes.status !== undefined) out.status = live.status;
+  if (changes.params) {
+    const params: Record<string, unknown> = {};
+    for (const key of Object.keys(changes.params)) params[key] = live.params[key];
+    out.params = params;
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { ModifyJobGroupRequestSchema, toRpcParams } from '../cityvisual/contract
 import { AutopilotError } from '../errors.js';
 import type { Intent } from '../intent/index.js';
 import { parseOrThrow } from '../validation.js';
-import { ENABLE_PARAM_KEYS, type Params, sameTarget, type Target } from './target.js';
+import { ENABLE_PARAM_KEYS, type Params, type Target } from './target.js';
 
 /** Static facts about a group from the config file's registry (used when live reads are off). */
 export interface RegistryEntry {
@@ -17,8 +17,6 @@ export interface PlanInput {
   /** The group as DescribeJobGroups returned it, when live reads are on. */
   readonly live?: LiveJobGroup;
   readonly registry?: RegistryEntry;
-  /** The target this instance last applied to the group (no live reads): a repeat is free. */
-  readonly lastApplied?: Target;
   readonly regionId?: string;
 }
 
@@ -26,7 +24,7 @@ export type Plan =
   | {
       readonly kind: 'noop';
       readonly jobGroupId: string;
-      readonly reason: 'live-state-matches' | 'already-applied';
+      readonly reason: 'live-state-matches';
     }
   | {
       readonly kind: 'modify';
@@ -63,14 +61,6 @@ export function diffTarget(target: Target, live: LiveJobGroup | undefined): Targ
     if (Object.keys(params).length > 0) out.params = params as Params;
   }
   return out;
-}
-
-/** True when `target` sets nothing beyond what `applied` already set to the same values. */
-export function coveredBy(target: Target, applied: Target | undefined): boolean {
-  if (!applied) return false;
-  const merged: Target = { ...applied, ...target, params: { ...applied.params, ...target.params } };
-  if (!target.params && !applied.params) delete (merged as { params?: Params }).params;
-  return sameTarget(merged, applied);
 }
 
 /**
@@ -116,12 +106,8 @@ export function planChange(input: PlanInput): Plan {
   const nothingToSend = Object.keys(changes).length === 0 && !identityChanged;
   if (live && nothingToSend)
     return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'live-state-matches' };
-  // With a registry entry, the identity sent is the registry's (checked above), so only the target can
-  // differ from what this instance applied; without one, an identity in the intent may be new.
-  const identityKnown = registry !== undefined || Object.keys(intent.identity).length === 0;
-  if (!live && identityKnown && coveredBy(intent.target, input.lastApplied)) {
-    return { kind: 'noop', jobGroupId: intent.jobGroupId, reason: 'already-applied' };
-  }
+  // Without live reads every change is sent (CLARIFICATIONS 4): absolute targets make a repeat
+  // harmless, and nothing this instance remembers says what another writer did since.
   // Assigned field by field rather than with conditional spreads: this runs on every change.
   const candidate: Record<string, unknown> = {
     AlgoLibId: algoLibId,

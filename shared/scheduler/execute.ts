@@ -1,4 +1,5 @@
 import { AutopilotError, toAutopilotError } from '../errors.js';
+import type { ChangeSource } from '../history/index.js';
 import type { Intent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import { audit } from '../log.js';
@@ -9,6 +10,8 @@ import type { AppliedEntry, FailedEntry, TickSummary } from './summary.js';
 export interface PlannedChange {
   readonly intent: Intent;
   readonly cause?: Readonly<Record<string, unknown>>;
+  /** Who or what decided it, for the history record. */
+  readonly source?: ChangeSource;
 }
 
 export type ChangeOutcome =
@@ -74,7 +77,10 @@ export async function executeChanges(
     if (Object.keys(intent.target).length === 0)
       return { status: 'unchanged', jobGroupId: intent.jobGroupId };
     try {
-      const result = await applyIntent(intent, options.applyDeps, { deadline: options.deadline });
+      const result = await applyIntent(intent, options.applyDeps, {
+        deadline: options.deadline,
+        ...(change.source && { source: change.source }),
+      });
       if (!result.changed || result.requestId === undefined) {
         return { status: 'unchanged', jobGroupId: intent.jobGroupId };
       }

@@ -1,9 +1,11 @@
 import type { ConfigFile } from '../config/file.js';
 import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
 import type { Intent } from '../intent/index.js';
+import { sameTarget, type Target } from '../jobgroup/target.js';
 import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
 import { type ExecuteOptions, executeChanges, type PlannedChange, splitOutcomes } from './execute.js';
 import { chunkShards, type Fanout } from './fanout.js';
+import { readScheduled, type ScheduledRecord, scheduleDigest, writeScheduled } from './records.js';
 import { summarize, type TickSummary } from './summary.js';
 
 /** One job group the schedules want acted on at this tick, with the state to send. */
@@ -12,8 +14,14 @@ export interface DueGroup {
   readonly schedule: string;
   /** The desired state at the evaluation instant (not the transition's: never stale). */
   readonly change: PlannedChange;
-  /** Why: `transition` (a change in the lookback window) or `enforce` (re-asserted every tick). */
-  readonly why: 'transition' | 'enforce';
+  /**
+   * Why: `enforce` (re-asserted every tick), `converge` (the desired state differs from what the
+   * scheduler last applied, or nothing was applied yet), or `transition` (no store: a change in the
+   * lookback window).
+   */
+  readonly why: 'transition' | 'enforce' | 'converge';
+  /** The schedule's digest, for the record written after the change. */
+  readonly digest?: string;
 }
 
 export interface DueInput {
@@ -24,6 +32,11 @@ export interface DueInput {
   readonly at?: Date;
   /** Reconcile only these groups (a fan-out shard). */
   readonly only?: ReadonlySet<string>;
+  /**
+   * What the scheduler last applied per group (the store's records). Given, a group without `enforce`
+   * is due exactly when its desired state differs from its record; without it, at transitions.
+   */
+  readonly applied?: ReadonlyMap<string, Target>;
 }
 
 // Built on first use: creating a collator costs ~6 ms, which a cold start that never sorts should not pay.
@@ -42,12 +55,13 @@ export function lookbackMs(settings: ConfigFile['reconcile']): number {
 /**
  * Which job groups are due at a tick, and what to send them. Level-triggered:
  *
- * - Without `enforce`, a group is due when its schedule's desired state changes at some instant in
- *   `(tick − lookback, at]`, `lookback = lookbackTicks × tickSeconds` (default 2 × 300 s). A skipped
- *   or late tick therefore loses no transition as long as the next tick comes within the lookback, and
- *   a group is sent nothing while its desired state holds still (manual changes stand).
- * - With `enforce`, every group of the schedule is due on every tick (live reads then revert manual
- *   changes; without live reads, what this instance already applied is not re-sent).
+ * - Without `enforce`, with the store's records (`applied`), a group is due exactly when its desired
+ *   state differs from what the scheduler last applied to it: on first deploy, after a config edit,
+ *   after a transition missed for any length of time; otherwise it is left alone (manual changes stand
+ *   until the next transition). Without records (no store), a group is due when its desired state
+ *   changes in `(tick − lookback, at]`, `lookback = lookbackTicks × tickSeconds`.
+ * - With `enforce`, every group of the schedule is due on every tick and is sent (live reads send only
+ *   what differs).
  *
  * Either way the state sent is `desiredAt(at)` — the current desired state, not the transition's — so
  * a late tick, a retry or a tick that straddles two transitions can never send a stale change, and
@@ -59,26 +73,32 @@ export function lookbackMs(settings: ConfigFile['reconcile']): number {
  * // [{ jobGroupId: '3', schedule: 'east-district', why: 'transition', change: { intent, cause } }]
  */
 export function dueGroups(input: DueInput): DueGroup[] {
-  const { config, tick, only } = input;
+  const { config, tick, only, applied } = input;
   const at = input.at && input.at.getTime() > tick.getTime() ? input.at : tick;
-  const from = new Date(tick.getTime() - lookbackMs(config.reconcile));
   const changed = new Set<string>();
-  const transitionSchedules = config.schedules.filter((schedule) => !schedule.enforce);
-  for (const transition of planTransitions(transitionSchedules, config.timezone, from, at)) {
-    changed.add(transition.jobGroupId);
+  if (!applied) {
+    const from = new Date(tick.getTime() - lookbackMs(config.reconcile));
+    const transitionSchedules = config.schedules.filter((schedule) => !schedule.enforce);
+    for (const transition of planTransitions(transitionSchedules, config.timezone, from, at)) {
+      changed.add(transition.jobGroupId);
+    }
   }
   const due: DueGroup[] = [];
   for (const schedule of config.schedules) {
-    const groups = schedule.jobGroupIds.filter(
-      (id) => (schedule.enforce || changed.has(id)) && (only === undefined || only.has(id)),
-    );
-    if (groups.length === 0) continue;
+    const inScope = schedule.jobGroupIds.filter((id) => only === undefined || only.has(id));
+    if (inScope.length === 0) continue;
     const desired = desiredAt(schedule, at, config.timezone);
-    for (const jobGroupId of groups) {
+    const isDue = (id: string): boolean => {
+      if (schedule.enforce) return true;
+      if (!applied) return changed.has(id);
+      const last = applied.get(id);
+      return last === undefined || !sameTarget(last, desired.target);
+    };
+    for (const jobGroupId of inScope.filter(isDue)) {
       due.push({
         jobGroupId,
         schedule: schedule.name,
-        why: schedule.enforce ? 'enforce' : 'transition',
+        why: schedule.enforce ? 'enforce' : applied ? 'converge' : 'transition',
         change: changeFor(jobGroupId, schedule, desired.target, desired.windows.join('+')),
       });
     }
@@ -95,6 +115,7 @@ function changeFor(
   return {
     intent: { jobGroupId, action: 'modify', target, identity: {} },
     cause: { schedule: schedule.name, window },
+    source: { kind: 'schedule', schedule: schedule.name, window },
   };
 }
 
@@ -146,8 +167,8 @@ export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'con
  * The evaluation instant is `max(tick, now)`: a tick FC delivers (or retries) long after its
  * `triggerTime` sends the state wanted now, never one a later tick has already replaced. A tick more
  * than {@link MAX_TICK_AHEAD_MS} in the future is refused (INVALID_INPUT naming triggerTime). A retry of a
- * failed tick re-runs what is due; what the first run applied is then a no-op (live state or the
- * instance's applied memory).
+ * failed tick re-runs what is due: what the first run applied has its record, so it is not due again.
+ * After each group is applied (or found to need nothing), its record is written to the store.
  *
  * Fan-out seam: when more than `reconcile.shardSize` groups are due, this is not itself a shard, and
  * `deps.fanout` is given, the due ids (sorted, {@link compareIds}) are cut into fixed chunks of
@@ -177,7 +198,19 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     }
   }
   const shard = input.shard ? [...input.shard].sort(compareIds) : undefined;
-  const due = dueGroups({ config, tick, at, ...(shard && { only: new Set(shard) }) });
+  const store = deps.applyDeps.store;
+  // The records schedules converge against; unreadable, the tick fails retryably and sends nothing.
+  const records = store ? await readScheduled(store) : undefined;
+  const applied = records
+    ? new Map([...records].map(([id, record]) => [id, (record.value as unknown as ScheduledRecord).set]))
+    : undefined;
+  const due = dueGroups({
+    config,
+    tick,
+    at,
+    ...(shard && { only: new Set(shard) }),
+    ...(applied && { applied }),
+  });
   const dueIds = due.map((group) => group.jobGroupId);
   const base = {
     action: 'reconcile',
@@ -235,5 +268,27 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       auditFields: { source: 'scheduler', action: 'reconcile', trigger, tick: base.tick },
     },
   );
+  if (store && records) {
+    const schedules = new Map(config.schedules.map((schedule) => [schedule.name, schedule]));
+    await Promise.all(
+      outcomes.map((outcome, index) => {
+        const group = due[index] as DueGroup;
+        if (outcome.status === 'failed' || group.why === 'transition') return undefined;
+        const schedule = schedules.get(group.schedule) as Schedule;
+        return writeScheduled(
+          store,
+          group.jobGroupId,
+          {
+            set: group.change.intent.target,
+            schedule: group.schedule,
+            window: String(group.change.cause?.window ?? ''),
+            configDigest: scheduleDigest(schedule),
+            at: at.toISOString(),
+          },
+          records.get(group.jobGroupId),
+        );
+      }),
+    );
+  }
   return summarize({ ...base, ...splitOutcomes(outcomes) });
 }

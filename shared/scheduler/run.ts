@@ -78,7 +78,10 @@ export async function runScheduler(
     );
   } else {
     const outcomes = await executeChanges(
-      payload.changes.map((change) => ({ intent: toIntent(change) })),
+      payload.changes.map((change) => ({
+        intent: toIntent(change),
+        source: { kind: 'scheduler' as const, action: payload.action, trigger: tick.triggerName },
+      })),
       {
         ...common,
         concurrency: settings.concurrency,

@@ -6,6 +6,9 @@ import { createSchedulerHandler, handler } from '../../../functions/scheduler/ha
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { resetRuntime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
+import { KEYS } from '../../../shared/state/keys.js';
+import { createMemoryStore } from '../../../shared/state/memory.js';
+import { useMemoryStore } from '../../../shared/state/select.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
 import {
@@ -222,6 +225,19 @@ describe('scheduler credentials', () => {
   });
 
   it('needs no credentials for a tick with nothing to send, and reports every group when they are missing', async () => {
+    // The store already holds what the schedule wants now: the reconcile has nothing to send.
+    const store = createMemoryStore();
+    useMemoryStore(store);
+    for (const id of ['1', '2']) {
+      const record = {
+        set: { planedJobCount: 5 },
+        schedule: 'peak',
+        window: 'window-1',
+        configDigest: 'x',
+        at: '',
+      };
+      await store.create(KEYS.scheduled(id), record, { expiresAt: undefined });
+    }
     // Prepare: a function without a role (empty context credentials) and no local keys
     vi.stubEnv('ALIBABA_CLOUD_ACCESS_KEY_ID', '');
     vi.stubEnv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', '');

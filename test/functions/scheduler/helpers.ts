@@ -6,7 +6,6 @@ import { DEMO_CREDENTIAL, type Emulator } from '../../../local/emulator/index.js
 import { parseEnv } from '../../../shared/config/env.js';
 import { type ConfigFileSchema, checkConfig } from '../../../shared/config/file.js';
 import type { FcContext } from '../../../shared/fc/context.js';
-import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
 import type { Runtime } from '../../../shared/runtime.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -70,7 +69,6 @@ export function testRuntime(options: {
       ...options.env,
     }),
     config,
-    memory: new AppliedMemory(),
   };
 }
 

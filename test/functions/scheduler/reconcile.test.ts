@@ -80,16 +80,24 @@ describe('reconcile: what is due', () => {
     ]);
   });
 
-  it('sends nothing on a tick with no transition in its lookback (manual changes stand)', async () => {
+  it('a first deploy mid-window sends the desired state at once, then nothing while it holds', async () => {
+    // Prepare: deployed at 10:00 local, hours after the 07:30 transition
     const runtime = testRuntime({ emu, config: eastDistrict() });
 
-    const summary = await tick(runtime, '2026-06-01T02:00:00Z');
+    // Act
+    const first = await tick(runtime, '2026-06-01T02:00:00Z');
+    const second = await tick(runtime, '2026-06-01T02:05:00Z');
 
-    expect(emu.stats.requests).toBe(0);
-    expect(summary.counts).toEqual({ due: 0, applied: 0, unchanged: 0, failed: 0, delegated: 0 });
+    // Assess: converged on the first tick; the record makes the next one free
+    expect(modifyCalls(emu)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+    ]);
+    expect(first.counts.applied).toBe(2);
+    expect(second.counts).toEqual({ due: 0, applied: 0, unchanged: 0, failed: 0, delegated: 0 });
   });
 
-  it('sends each transition once across the ticks whose lookback holds it', async () => {
+  it('sends each change of the desired state once, however many ticks follow', async () => {
     const runtime = testRuntime({ emu, config: eastDistrict() });
 
     const summaries = [];
@@ -97,11 +105,47 @@ describe('reconcile: what is due', () => {
       summaries.push(await tick(runtime, at));
     }
 
-    expect(modifyCalls(emu)).toHaveLength(2);
-    expect(summaries.map((s) => s.counts.applied)).toEqual([0, 2, 0, 0]);
-    // 23:35 still sees the 23:30 transition and asks again: the instance's memory makes it free.
-    expect(summaries[2]?.unchanged).toEqual(['3', '4']);
+    // 23:25 converges to `otherwise` (first tick), 23:30 sends the window, then nothing is due
+    expect(modifyCalls(emu).map((call) => call.PlanedJobCount)).toEqual(['2', '2', '20', '20']);
+    expect(summaries.map((s) => s.counts.applied)).toEqual([2, 2, 0, 0]);
+    expect(summaries[2]?.due).toEqual([]);
     expect(summaries[3]?.due).toEqual([]);
+  });
+
+  it('a config edit makes its groups due at the next tick, without waiting for a transition', async () => {
+    // Prepare: applied at 07:30; then the window's count is edited to 25
+    await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
+    const edited = eastDistrict();
+    const window = edited.schedules?.[0]?.windows?.[0] as { set: Record<string, unknown> };
+    window.set = { planedJobCount: 25, status: 'Running' };
+
+    // Act: a tick with no transition near
+    const summary = await tick(testRuntime({ emu, config: edited }), '2026-06-01T02:00:00Z');
+
+    // Assess
+    expect(modifyCalls(emu).slice(2)).toEqual([
+      { JobGroupId: '3', PlanedJobCount: '25', Status: 'Running' },
+      { JobGroupId: '4', PlanedJobCount: '25', Status: 'Running' },
+    ]);
+    expect(summary.due).toEqual(['3', '4']);
+  });
+
+  it('fails the tick retryably and sends nothing when the state store cannot be read', async () => {
+    const { useMemoryStore } = await import('../../../shared/state/select.js');
+    const { AutopilotError } = await import('../../../shared/errors.js');
+    const down = async () => {
+      throw new AutopilotError('STATE_UNAVAILABLE');
+    };
+    useMemoryStore({ kind: 'memory', get: down, create: down, update: down, delete: down, list: down });
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+
+    const failure = await tick(runtime, PEAK_START).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; retryable: boolean },
+    );
+
+    expect(failure).toMatchObject({ code: 'STATE_UNAVAILABLE', retryable: true });
+    expect(emu.stats.requests).toBe(0);
   });
 
   it('reconciles only the groups of a fan-out shard payload', async () => {
@@ -116,17 +160,17 @@ describe('reconcile: what is due', () => {
 });
 
 describe('reconcile: missed, late and cold-start ticks lose nothing and send nothing wrong', () => {
-  it('a skipped tick: the next tick still sends the transition it missed', async () => {
-    // Prepare: the 23:30 tick never comes
+  it('missed ticks, for any length of time: the next tick still sends the change they missed', async () => {
+    // Prepare: converged at 07:25 local; every tick from 07:30 to 10:00 never comes (past any lookback)
     const runtime = testRuntime({ emu, config: eastDistrict() });
     await tick(runtime, '2026-05-31T23:25:00Z');
-    expect(emu.stats.requests).toBe(0);
+    const before = modifyCalls(emu).length;
 
     // Act
-    const summary = await tick(runtime, '2026-05-31T23:35:00Z');
+    const summary = await tick(runtime, '2026-06-01T02:00:00Z');
 
     // Assess
-    expect(modifyCalls(emu)).toEqual([
+    expect(modifyCalls(emu).slice(before)).toEqual([
       { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
       { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
     ]);
@@ -194,19 +238,17 @@ describe('reconcile: missed, late and cold-start ticks lose nothing and send not
     ]);
   });
 
-  it('a cold start (empty memory) re-sends the same values within the lookback, and nothing after', async () => {
-    // Prepare: a warm instance applied the transition, then a new instance takes over
+  it('a new instance (cold start) knows from the store what was applied, and sends nothing again', async () => {
+    // Prepare: one instance applied the transition, then a new instance takes over
     await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
     const cold = testRuntime({ emu, config: eastDistrict() });
 
     // Act
-    await tick(cold, '2026-05-31T23:35:00Z');
-    await tick(cold, '2026-05-31T23:45:00Z');
+    const summary = await tick(cold, '2026-05-31T23:35:00Z');
 
-    // Assess: the repeat carries exactly the first values (harmless); 23:45 is past the lookback
-    const calls = modifyCalls(emu);
-    expect(calls).toHaveLength(4);
-    expect(calls.slice(2)).toEqual(calls.slice(0, 2));
+    // Assess
+    expect(modifyCalls(emu)).toHaveLength(2);
+    expect(summary.due).toEqual([]);
   });
 
   it('a cold start with live reads sends nothing when CityVisual already has the state', async () => {
@@ -217,7 +259,7 @@ describe('reconcile: missed, late and cold-start ticks lose nothing and send not
     const summary = await tick(cold, '2026-05-31T23:35:00Z');
 
     expect(modifyCalls(emu)).toHaveLength(before);
-    expect(summary.unchanged).toEqual(['3', '4']);
+    expect(summary.due).toEqual([]);
   });
 });
 
@@ -286,15 +328,18 @@ describe('reconcile: live reads, registry and enforce', () => {
     expect(emu.jobGroup('3')?.PlanedJobCount).toBe(9);
   });
 
-  it('with enforce and no live reads, re-sends nothing this instance already applied', async () => {
+  it('with enforce and no live reads, re-asserts every tick (nothing remembered decides a write is unneeded)', async () => {
     const runtime = testRuntime({ emu, config: eastDistrict({ enforce: true }) });
 
     await tick(runtime, '2026-06-01T02:00:00Z');
     await tick(runtime, '2026-06-01T02:05:00Z');
 
+    const sent = { PlanedJobCount: '20', Status: 'Running' };
     expect(modifyCalls(emu)).toEqual([
-      { JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' },
-      { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
+      { JobGroupId: '3', ...sent },
+      { JobGroupId: '4', ...sent },
+      { JobGroupId: '3', ...sent },
+      { JobGroupId: '4', ...sent },
     ]);
   });
 

@@ -13,7 +13,7 @@ import {
   worseOutcome,
 } from '../../../shared/events/index.js';
 import type { CloudEvent } from '../../../shared/fc/eventbridge.js';
-import { AppliedMemory, type ApplyDeps } from '../../../shared/jobgroup/apply.js';
+import type { ApplyDeps } from '../../../shared/jobgroup/apply.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
 import { cloudEvent, rulesFromYaml } from '../rules/helpers.js';
 
@@ -62,7 +62,6 @@ class FakeCityVisual implements CityVisualClient {
 const depsOf = (client: CityVisualClient): ApplyDeps => ({
   client,
   registry: REGISTRY,
-  memory: new AppliedMemory(),
 });
 
 const scaleEvent = (id: string, jobGroupId: unknown, count: unknown): CloudEvent =>

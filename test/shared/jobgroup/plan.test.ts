@@ -3,8 +3,8 @@ import type { CityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { LiveJobGroup } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { type Change, toIntent } from '../../../shared/intent/index.js';
-import { AppliedMemory, applyIntent } from '../../../shared/jobgroup/apply.js';
-import { coveredBy, planChange } from '../../../shared/jobgroup/plan.js';
+import { applyIntent } from '../../../shared/jobgroup/apply.js';
+import { planChange } from '../../../shared/jobgroup/plan.js';
 
 const live: LiveJobGroup = {
   jobGroupId: '3',
@@ -134,17 +134,6 @@ describe('planChange', () => {
     expect(sameName).toMatchObject({ kind: 'modify', params: { JobGroupName: 'east-registry' } });
   });
 
-  it('without live reads, a repeated modify naming the registry identity is free', () => {
-    const memory = new AppliedMemory();
-    memory.record('3', { planedJobCount: 5 });
-    const plan = planChange({
-      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'east-registry', planedJobCount: 5 }),
-      registry,
-      lastApplied: memory.get('3'),
-    });
-    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'already-applied' });
-  });
-
   it('with live reads, renames (the live name is what later writes send)', () => {
     const plan = planChange({
       intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'Renamed' }),
@@ -153,40 +142,14 @@ describe('planChange', () => {
     });
     expect(plan).toMatchObject({ kind: 'modify', params: { JobGroupName: 'Renamed' } });
   });
-
-  it('without live reads, a repeat of what this instance last applied is free', () => {
-    const memory = new AppliedMemory();
-    memory.record('3', { planedJobCount: 4, status: 'Running' });
-    const plan = planChange({
-      intent: intent({ action: 'scale', jobGroupId: '3', planedJobCount: 4 }),
-      registry,
-      lastApplied: memory.get('3'),
-    });
-    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'already-applied' });
-  });
-
-  it.each([
-    [{ planedJobCount: 4 }, { planedJobCount: 4, status: 'Running' }, true],
-    [{ planedJobCount: 5 }, { planedJobCount: 4 }, false],
-    [{ params: { ES_ENABLE: true } }, { params: { ES_ENABLE: true, RDS_ENABLE: false } }, true],
-    [{ params: { ES_ENABLE: false } }, { params: { ES_ENABLE: true } }, false],
-    [{ status: 'Stopped' }, undefined, false],
-  ] as const)('coveredBy(%j, %j) = %s', (target, applied, expected) => {
-    expect(coveredBy(target, applied)).toBe(expected);
-  });
 });
 
 describe('applyIntent without live reads', () => {
-  const failingOnce = (error: AutopilotError) => {
-    const sent: string[] = [];
-    let fail = false;
+  const recording = () => {
+    const sent: Array<Record<string, unknown>> = [];
     const client = {
-      async modifyJobGroup(request: { PlanedJobCount?: number }) {
-        sent.push(String(request.PlanedJobCount));
-        if (fail) {
-          fail = false;
-          throw error;
-        }
+      async modifyJobGroup(request: Record<string, unknown>) {
+        sent.push(request);
         return { requestId: `rid-${sent.length}`, attempts: 1 };
       },
       describeJobGroups: async () => {
@@ -194,24 +157,32 @@ describe('applyIntent without live reads', () => {
       },
       describeJobGroup: async () => undefined,
     } as unknown as CityVisualClient;
-    return { client, sent, failNext: () => (fail = true) };
+    return { client, sent };
   };
 
-  it('forgets what it applied when a write fails or times out, so the next request is sent', async () => {
-    // Prepare: 5 applied; the write of 6 times out (CityVisual may have applied it)
-    const { client, sent, failNext } = failingOnce(new AutopilotError('UPSTREAM_TIMEOUT'));
-    const deps = { client, registry: { '3': registry }, memory: new AppliedMemory() };
+  it('sends every change, a repeat too: what one instance applied says nothing of other writers', async () => {
+    // Prepare: instance A scales to 20; another writer (instance B, a person) scaled to 2 since
+    const { client, sent } = recording();
+    const deps = { client, registry: { '3': registry } };
     const scale = (planedJobCount: number) =>
       applyIntent(intent({ action: 'scale', jobGroupId: '3', planedJobCount }), deps);
-    await scale(5);
-    failNext();
-    await scale(6).catch(() => undefined);
+    await scale(20);
 
-    // Act: back to 5
-    const result = await scale(5);
+    // Act: A's next "scale to 20"
+    const result = await scale(20);
 
-    // Assess: sent, not skipped as "already applied"
-    expect(result.changed).toBe(true);
-    expect(sent).toEqual(['5', '6', '5']);
+    // Assess: sent, not answered changed:false
+    expect(result).toMatchObject({ changed: true, requestId: 'rid-2' });
+    expect(sent.map((r) => r.PlanedJobCount)).toEqual([20, 20]);
+  });
+
+  it('sends a repeated stop (an emergency stop is never skipped)', async () => {
+    const { client, sent } = recording();
+    const deps = { client, registry: { '3': registry } };
+    const stop = () => applyIntent(intent({ action: 'stop', jobGroupId: '3' }), deps);
+    await stop();
+    const again = await stop();
+    expect(again.changed).toBe(true);
+    expect(sent.map((r) => r.Status)).toEqual(['Stopped', 'Stopped']);
   });
 });

@@ -3,7 +3,6 @@ import type { CityVisualClient, ModifyResult } from '../../../shared/cityvisual/
 import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import type { Intent } from '../../../shared/intent/index.js';
-import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
 import type { Target } from '../../../shared/jobgroup/target.js';
 import { setLogSink } from '../../../shared/log.js';
 import { executeChanges } from '../../../shared/scheduler/index.js';
@@ -29,7 +28,7 @@ const intent = (jobGroupId: string, target: Target): { intent: Intent } => ({
 
 function run(changes: Array<{ intent: Intent }>, client: CityVisualClient, deadline = Date.now() + 5_000) {
   return executeChanges(changes, {
-    applyDeps: { client, registry: REGISTRY, memory: new AppliedMemory() },
+    applyDeps: { client, registry: REGISTRY },
     concurrency: 4,
     deadline,
     maxAttempts: 4,

@@ -6,7 +6,6 @@ import { ConfigFileSchema } from '../../../shared/config/file.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { decodeHttpEvent } from '../../../shared/fc/http.js';
 import { createFcHandler } from '../../../shared/handler.js';
-import { AppliedMemory } from '../../../shared/jobgroup/apply.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
   applyChanges,
@@ -31,7 +30,6 @@ function runtime(env: Record<string, string> = { WEBHOOK_TOKENS: `ops=${TOKEN}` 
   return {
     env: parseEnv(env),
     config: ConfigFileSchema.parse({ jobGroups: registry }),
-    memory: new AppliedMemory(),
   };
 }
 
@@ -125,7 +123,7 @@ describe('batch execution', () => {
     const results = await applyChanges(
       counts.map((n) => ({ jobGroupId: '3', action: 'scale', planedJobCount: n })),
       {
-        deps: () => ({ client: fake.client, registry, memory: new AppliedMemory() }),
+        deps: () => ({ client: fake.client, registry }),
         dryRun: false,
         deadline: Date.now() + 10_000,
       },

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { toAutopilotError } from '../errors.js';
+import type { Target } from '../jobgroup/target.js';
+import { logger } from '../log.js';
+import { KEYS } from '../state/keys.js';
+import type { StateStore, StoredRecord } from '../state/store.js';
+
+/** How long history is kept (issue: 30 days); the Tablestore table's TTL collects rows later still. */
+export const HISTORY_DAYS = 30;
+const HISTORY_MS = HISTORY_DAYS * 86_400_000;
+
+/** Who or what decided a change, as the history and the audit name it (never a secret). */
+export type ChangeSource =
+  | { readonly kind: 'webhook'; readonly who: string; readonly route: string }
+  | { readonly kind: 'schedule'; readonly schedule: string; readonly window: string }
+  | { readonly kind: 'rule'; readonly rules: readonly string[]; readonly eventIds: readonly string[] }
+  | { readonly kind: 'scheduler'; readonly action: string; readonly trigger: string };
+
+/** One applied change: what the product did to a group. */
+export interface HistoryEntry {
+  readonly at: string;
+  readonly jobGroupId: string;
+  readonly source: ChangeSource;
+  /** The ModifyJobGroup parameters sent. */
+  readonly sent: Readonly<Record<string, string>>;
+  readonly set: Target;
+  /** With live reads: the fields' values before the change. */
+  readonly previous?: Readonly<Record<string, unknown>>;
+  readonly requestId: string;
+}
+
+/**
+ * Appends one history record. The change it records has already happened: a store failure here is
+ * logged (with the request id, so the audit line still tells) and does not turn the change into an error.
+ */
+export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
+  const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), randomBytes(4).toString('hex'));
+  try {
+    await store.create(key, { ...entry }, { expiresAt: now + HISTORY_MS });
+  } catch (thrown) {
+    logger.warn('history record not written', {
+      jobGroupId: entry.jobGroupId,
+      requestId: entry.requestId,
+      code: toAutopilotError(thrown).code,
+    });
+  }
+}
+
+export interface HistoryQuery {
+  readonly jobGroupId?: string;
+  /** Epoch ms: only records at or after it. */
+  readonly since?: number;
+  /** Newest first, at most this many (default 100, at most 1,000). */
+  readonly limit?: number;
+}
+
+/** History records, newest first. */
+export async function readHistory(store: StateStore, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+  const limit = Math.min(Math.max(1, query.limit ?? 100), 1_000);
+  const records: StoredRecord[] = await store.list(KEYS.historyPrefix(query.jobGroupId), { limit: 10_000 });
+  return records
+    .map((record) => record.value as unknown as HistoryEntry)
+    .filter((entry) => query.since === undefined || Date.parse(entry.at) >= query.since)
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, limit);
+}
