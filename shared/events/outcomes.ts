@@ -71,6 +71,8 @@ export interface ChangeReport {
   readonly code?: string;
   readonly reason?: RetryReason;
   readonly message?: string;
+  /** A change of an event older than the newest one applied to the group: acknowledged, not applied. */
+  readonly stale?: { readonly eventTime: string; readonly newestApplied: string };
 }
 
 /** One entry of a delivery (or one alert of a webhook) and everything that happened to it. */

@@ -3,7 +3,9 @@ import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../f
 import { type Change, type Intent, toIntent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
+import { logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
+import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
   type ChangeReport,
   classifyFailure,
@@ -72,6 +74,8 @@ interface Draft {
   readonly id: string | null;
   readonly source: string | null;
   readonly type: string | null;
+  /** The event's `time`, epoch ms; undefined when it has none (it cannot be ordered). */
+  readonly time?: number;
   readonly rules: RuleReport[];
   readonly changes: Array<ChangeReport | undefined>;
   outcome: EventOutcome;
@@ -155,11 +159,13 @@ function invalidDraft(entry: { index: number; invalid: InvalidEventEntry }): Dra
 
 function evaluate(entry: { index: number; event: CloudEvent }, rules: readonly Rule[], work: Work[]): Draft {
   const { event } = entry;
+  const time = event.time === undefined ? Number.NaN : Date.parse(event.time);
   const draft: Draft = {
     index: entry.index,
     id: event.id,
     source: event.source,
     type: event.type,
+    ...(Number.isFinite(time) && { time }),
     rules: [],
     changes: [],
     outcome: 'unmatched',
@@ -244,7 +250,14 @@ async function applyMerged(items: readonly Work[], options: ProcessOptions): Pro
   try {
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
-    const result = await applyIntent(mergedIntent(items), options.deps(), { deadline: options.deadline });
+    const result = await applyIntent(mergedIntent(items), options.deps(), {
+      deadline: options.deadline,
+      source: {
+        kind: 'rule',
+        rules: [...new Set(items.map((item) => item.rule))],
+        eventIds: [...new Set(items.map((item) => item.draft.id ?? '(no id)'))],
+      },
+    });
     return {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
@@ -281,18 +294,108 @@ async function applyGroup(
     action: item.change.action,
     ...applied,
   });
-  const merged = await applyMerged(queue, options);
+  const gate = await orderGate(queue, options);
+  if ('error' in gate) return (item) => report(item, gate.error);
+  const { fresh, stale } = gate;
+  if (fresh.length === 0) return (item) => report(item, stale.get(item) as Applied);
+  const merged = await applyMerged(fresh, options);
+  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') await gate.advance(fresh);
   if (
-    queue.length === 1 ||
+    fresh.length === 1 ||
     merged.outcome === 'applied' ||
     merged.outcome === 'unchanged' ||
     merged.outcome === 'failed-retryable'
   ) {
-    return (item) => report(item, merged);
+    return (item) => report(item, stale.get(item) ?? merged);
   }
-  const reports = new Map<Work, ChangeReport>();
-  for (const item of queue) reports.set(item, report(item, await applyMerged([item], options)));
-  return (item) => reports.get(item) as ChangeReport;
+  const reports = new Map<Work, Applied>(stale);
+  for (const item of fresh) {
+    const applied = await applyMerged([item], options);
+    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') await gate.advance([item]);
+    reports.set(item, applied);
+  }
+  return (item) => report(item, reports.get(item) as Applied);
+}
+
+type Gate =
+  | { readonly error: Applied }
+  | {
+      readonly fresh: readonly Work[];
+      readonly stale: ReadonlyMap<Work, Applied>;
+      /** Records that these changes were applied (the newest event time among them). */
+      readonly advance: (applied: readonly Work[]) => Promise<void>;
+    };
+
+/**
+ * Events in order: per group, the store keeps the time of the newest event applied to it. A change
+ * from an older event is acknowledged as stale and sends nothing (an ALERT redelivered after the OK
+ * that ended it must not scale the group back); a change from an event that carried that newest time
+ * and was applied is a redelivery. Events without a time are not ordered. An unreadable store fails
+ * the group's changes retryably, before anything is sent.
+ */
+async function orderGate(queue: readonly Work[], options: ProcessOptions): Promise<Gate> {
+  const jobGroupId = queue[0]?.change.jobGroupId as string;
+  if (queue.every((item) => item.draft.time === undefined))
+    return { fresh: queue, stale: new Map(), advance: async () => {} };
+  let store: ReturnType<ProcessOptions['deps']>['store'];
+  let record: Awaited<ReturnType<typeof readEventOrder>>;
+  try {
+    store = options.deps().store;
+    record = store ? await readEventOrder(store, jobGroupId) : undefined;
+  } catch (error) {
+    const failure = classifyFailure(error, options.deadline, (options.now ?? Date.now)());
+    return {
+      error: {
+        outcome: failure.outcome,
+        requestId: null,
+        code: failure.error.code,
+        message: failure.error.toPublic().message,
+      },
+    };
+  }
+  if (!store) return { fresh: queue, stale: new Map(), advance: async () => {} };
+  const order = orderOf(record);
+  const fresh: Work[] = [];
+  const stale = new Map<Work, Applied>();
+  for (const item of queue) {
+    const time = item.draft.time;
+    const key = eventKey(item.draft.source, item.draft.id);
+    if (order && time !== undefined && time < order.time) {
+      logger.warn('stale event acknowledged, not applied', {
+        jobGroupId,
+        eventId: item.draft.id,
+        source: item.draft.source,
+        eventTime: new Date(time).toISOString(),
+        newestApplied: new Date(order.time).toISOString(),
+      });
+      stale.set(item, {
+        outcome: 'unchanged',
+        requestId: null,
+        stale: { eventTime: new Date(time).toISOString(), newestApplied: new Date(order.time).toISOString() },
+        message: `Stale: this event (time ${new Date(time).toISOString()}) is older than the newest event applied to job group ${jobGroupId} (${new Date(order.time).toISOString()}); acknowledged, not applied.`,
+      });
+    } else if (order && time === order.time && order.events.has(key)) {
+      stale.set(item, {
+        outcome: 'unchanged',
+        requestId: null,
+        message: `Already applied: this event (same source, id and time) was applied to job group ${jobGroupId} before; not applied again.`,
+      });
+    } else fresh.push(item);
+  }
+  const target = store;
+  return {
+    fresh,
+    stale,
+    advance: async (applied) => {
+      const timed = applied.filter((item) => item.draft.time !== undefined);
+      if (timed.length === 0) return;
+      const newest = Math.max(...timed.map((item) => item.draft.time as number));
+      const events = timed
+        .filter((item) => item.draft.time === newest)
+        .map((item) => eventKey(item.draft.source, item.draft.id));
+      await advanceEventOrder(target, jobGroupId, newest, events, record);
+    },
+  };
 }
 
 function finish(draft: Draft): EventReport {

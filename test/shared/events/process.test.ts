@@ -15,6 +15,7 @@ import {
 import type { CloudEvent } from '../../../shared/fc/eventbridge.js';
 import type { ApplyDeps } from '../../../shared/jobgroup/apply.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
+import { createMemoryStore } from '../../../shared/state/memory.js';
 import { cloudEvent, rulesFromYaml } from '../rules/helpers.js';
 
 const RULES = rulesFromYaml(`
@@ -113,10 +114,14 @@ describe('processEvents', () => {
   });
 
   it('sends nothing when the same batch is delivered again (no flapping through earlier values)', async () => {
-    // Prepare: one warm instance (same memory), two events for group 3
+    // Prepare: the shared store, two timed events for group 3
     const client = new FakeCityVisual();
-    const deps = depsOf(client);
-    const batch = () => entries(scaleEvent('a', '3', 5), scaleEvent('b', '3', 7));
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const batch = () =>
+      entries(
+        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
+        { ...scaleEvent('b', '3', 7), time: '2026-12-02T09:16:00Z' },
+      );
 
     // Act
     await processEvents(batch(), { rules: RULES, deps: () => deps, deadline: inAMinute() });
@@ -328,19 +333,78 @@ describe('processEvents', () => {
     ]);
   });
 
-  it('reports a redelivered event unchanged, with no second write (registry + memory)', async () => {
+  it('reports a redelivered event unchanged, with no second write (registry + store)', async () => {
     // Prepare
     const client = new FakeCityVisual();
-    const deps = depsOf(client);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
     const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const event = { ...scaleEvent('e1', '3', 5), time: '2026-12-02T09:15:00Z' };
 
     // Act
-    const first = await processEvents(entries(scaleEvent('e1', '3', 5)), options);
-    const second = await processEvents(entries(scaleEvent('e1', '3', 5)), options);
+    const first = await processEvents(entries(event), options);
+    const second = await processEvents(entries(event), options);
 
     // Assess
     expect([first[0]?.outcome, second[0]?.outcome]).toEqual(['applied', 'unchanged']);
     expect(client.writes).toHaveLength(1);
+  });
+
+  it('without a time an event cannot be ordered: its redelivery is sent again (absolute, harmless)', async () => {
+    const client = new FakeCityVisual();
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    await processEvents(entries(scaleEvent('e1', '3', 5)), options);
+    await processEvents(entries(scaleEvent('e1', '3', 5)), options);
+
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([5, 5]);
+  });
+
+  it('an old event redelivered after a newer one was applied is stale: acknowledged, nothing sent', async () => {
+    // Prepare: the 09:15 ALERT (scale to 20) failed retryably; the 09:42 OK (scale to 2) was applied
+    const client = new FakeCityVisual();
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    await processEvents(entries({ ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' }), options);
+
+    // Act: FC redelivers the ALERT
+    const [report] = await processEvents(
+      entries({ ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' }),
+      options,
+    );
+
+    // Assess
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+    expect(report?.outcome).toBe('unchanged');
+    expect(report?.changes[0]).toMatchObject({
+      outcome: 'unchanged',
+      requestId: null,
+      stale: { eventTime: '2026-12-02T09:15:00.000Z', newestApplied: '2026-12-02T09:42:00.000Z' },
+    });
+  });
+
+  it('fails the group retryably and sends nothing when the store cannot be read', async () => {
+    const client = new FakeCityVisual();
+    const down = async () => {
+      throw new AutopilotError('STATE_UNAVAILABLE');
+    };
+    const store = {
+      kind: 'memory' as const,
+      get: down,
+      create: down,
+      update: down,
+      delete: down,
+      list: down,
+    };
+    const deps = { ...depsOf(client), store };
+
+    const [report] = await processEvents(
+      entries({ ...scaleEvent('e1', '3', 5), time: '2026-12-02T09:15:00Z' }),
+      { rules: RULES, deps: () => deps, deadline: inAMinute() },
+    );
+
+    expect(report).toMatchObject({ outcome: 'failed-retryable', changes: [{ code: 'STATE_UNAVAILABLE' }] });
+    expect(client.writes).toHaveLength(0);
   });
 });
 
