@@ -16,8 +16,7 @@ import {
 import { decodeHttpEvent, jsonResponse } from '../shared/fc/http.js';
 import { ScaleBodySchema } from '../shared/intent/index.js';
 import { parseJsonSafe } from '../shared/json.js';
-import { WEBHOOK_TOLERANCE_SECONDS } from '../shared/webhook/auth.js';
-import { ReplayCache } from '../shared/webhook/replay-cache.js';
+import { createMemoryStore } from '../shared/state/memory.js';
 
 type PopClient = { request(action: string, params: object, opts: object): Promise<unknown> };
 const RPCClient = RPCClientModule as unknown as new (config: object, verbose: boolean) => PopClient;
@@ -36,7 +35,7 @@ export function createFloorHandler(options: {
   readonly group: FloorGroup;
 }) {
   const verifier = new Webhook(options.secret);
-  const replay = new ReplayCache();
+  const store = createMemoryStore();
   const { credentials, group } = options;
   const pop = new RPCClient(
     {
@@ -52,15 +51,15 @@ export function createFloorHandler(options: {
     const { headers } = request;
     const id = headers['webhook-id'] ?? '';
     const timestamp = headers['webhook-timestamp'] ?? '';
-    // Standard Webhooks signature over the raw body, then the replay claim.
+    // Standard Webhooks signature over the raw body, then the idempotency claim in the (embedded) store.
     verifier.verify(request.body.toString('utf8'), {
       'webhook-id': id,
       'webhook-timestamp': timestamp,
       'webhook-signature': headers['webhook-signature'] ?? '',
     });
-    if (!replay.claim(id, (Number(timestamp) + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000)) {
-      throw new Error('replayed webhook-id');
-    }
+    const key = `idem/sig/${encodeURIComponent(id)}`;
+    const claimed = await store.create(key, { state: 'in-progress' }, { expiresAt: Date.now() + 65_000 });
+    if (!claimed.ok) throw new Error('replayed webhook-id');
     const jobGroupId = /^\/v1\/job-groups\/([A-Za-z0-9_-]{1,64})\/scale$/.exec(request.rawPath)?.[1];
     if (jobGroupId === undefined)
       throw new Error(`floor serves only the scale route, not ${request.rawPath}`);
@@ -86,6 +85,13 @@ export function createFloorHandler(options: {
     process.stdout.write(
       `${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'webhook request', audit: true, jobGroupIds: [jobGroupId], status: 200, cityVisualRequestIds: [RequestId] })}\n`,
     );
-    return jsonResponse(200, { jobGroupId, changed: true, requestId: RequestId });
+    const answer = jsonResponse(200, { jobGroupId, changed: true, requestId: RequestId });
+    // The answer kept with the claim, for a repeat of the id.
+    await store.update(
+      key,
+      { state: 'completed', status: 200, body: answer.body },
+      { expectedVersion: 1, expiresAt: Date.now() + 86_400_000 },
+    );
+    return answer;
   };
 }

@@ -47,12 +47,6 @@ export const ERROR_TABLE = {
     'The job group is unknown: set CITYVISUAL_INSTANCE_ID so it can be read live, or add it to the registry in the AUTOPILOT_CONFIG file (jobGroups.<id>: jobGroupName, algoLibId, resourceProfileId).',
   ),
   METHOD_NOT_ALLOWED: spec(405, false, true, 'This route does not accept that method; see the Allow header.'),
-  REPLAY_CACHE_FULL: spec(
-    503,
-    true,
-    true,
-    'This instance already holds as many unexpired webhook-ids as it keeps (signed messages arrive faster than they leave the 5-minute window); retry after the Retry-After delay.',
-  ),
   PAYLOAD_TOO_LARGE: spec(413, false, true, 'The body is over the 1 MiB limit.'),
   UNSUPPORTED_MEDIA_TYPE: spec(415, false, true, 'Send the body as JSON (Content-Type: application/json).'),
   TOO_MANY_EVENTS: spec(

@@ -5,7 +5,6 @@ import { appendHistory, type ChangeSource } from '../history/index.js';
 import type { Intent } from '../intent/index.js';
 import type { StateStore } from '../state/store.js';
 import { planChange, type RegistryEntry } from './plan.js';
-import type { Target } from './target.js';
 
 export interface ApplyDeps {
   readonly client: CityVisualClient;

@@ -7,9 +7,16 @@ import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { rulesSection } from '../rules/section.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { stateStoreFor } from '../state/select.js';
 import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
 import { type Authenticator, type AuthFailureReason, type Caller, createAuthenticator } from './auth.js';
-import { ReplayCache } from './replay-cache.js';
+import {
+  claimRequest,
+  completeRequest,
+  type IdempotencyClaim,
+  idempotencyKeyOf,
+  releaseRequest,
+} from './idempotency.js';
 import { parseQuery, readJsonBody } from './request.js';
 import { createRouter, type Router, type WebhookRoute } from './router.js';
 import { webhookRoutes } from './routes.js';
@@ -21,8 +28,6 @@ export interface WebhookAppOptions {
   readonly runtime?: () => Runtime;
   /** Seam for the CityVisual client (default: pop-core with this invocation's credentials). */
   readonly client?: (invocation: Invocation, runtime: Runtime) => CityVisualClient;
-  /** Accepted `webhook-id`s of this instance (default: a new bounded cache). */
-  readonly replay?: ReplayCache;
 }
 
 /** The webhook's request → response function, run inside the shared middy stack. */
@@ -80,7 +85,6 @@ function lazyClient(build: () => CityVisualClient): CityVisualClient {
 export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   const loadRuntime = options.runtime ?? (() => getRuntime([rulesSection]));
   const buildClient = options.client ?? reusingClientFactory();
-  const replay = options.replay ?? new ReplayCache();
   // Verifiers are built once per parsed environment (i.e. per instance, or per reload of `npm start`).
   const authenticators = new WeakMap<Env, Authenticator>();
   let router: Router | undefined;
@@ -88,10 +92,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   function authenticatorFor(env: Env): Authenticator {
     let authenticator = authenticators.get(env);
     if (!authenticator) {
-      authenticator = createAuthenticator(
-        { secrets: env.WEBHOOK_SECRETS, tokens: env.WEBHOOK_TOKENS },
-        { replay },
-      );
+      authenticator = createAuthenticator({ secrets: env.WEBHOOK_SECRETS, tokens: env.WEBHOOK_TOKENS });
       if (!authenticator.configured) {
         logger.warn(
           'webhook auth is not configured: set WEBHOOK_SECRETS or WEBHOOK_TOKENS; every mutating route answers 401',
@@ -112,11 +113,11 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     let caller: Caller | undefined;
     let authFailure: AuthFailureReason | undefined;
     let dryRun: boolean | undefined;
-    let authenticator: Authenticator | undefined;
+    let claim: IdempotencyClaim | undefined;
+    let store: ReturnType<typeof stateStoreFor> | undefined;
     try {
       const runtime = loadRuntime();
-      authenticator = authenticatorFor(runtime.env);
-      const auth = authenticator.authenticate(request);
+      const auth = authenticatorFor(runtime.env).authenticate(request);
       if (!auth.ok) {
         authFailure = auth.reason;
         throw auth.error;
@@ -124,6 +125,27 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       caller = auth.caller;
       dryRun = parseQuery(request.query).dryRun;
       const body = route.body === 'json' ? readJsonBody(request) : undefined;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        // Claimed in the shared store before anything is sent: one answer per id, on every instance.
+        store = stateStoreFor(runtime.env, invocation);
+        const claimed = await claimRequest(
+          store,
+          idempotencyKeyOf(request, caller),
+          request,
+          invocation.deadline,
+        );
+        if (claimed.kind === 'replay') {
+          facts.replayed = true;
+          writeAudit({ route, request, invocation, caller, dryRun, facts, status: claimed.status });
+          return {
+            statusCode: claimed.status,
+            headers: { ...claimed.headers, 'Idempotent-Replayed': 'true' },
+            body: claimed.body,
+            isBase64Encoded: false,
+          };
+        }
+        if (claimed.kind === 'claimed') claim = claimed.claim;
+      }
       let deps: ApplyDeps | undefined;
       const result = await route.handle({
         request,
@@ -144,11 +166,29 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         },
       });
       writeAudit({ route, request, invocation, caller, dryRun, facts, status: result.status });
-      return jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
+      const response = jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
+      if (store && claim) {
+        await completeRequest(store, claim, {
+          status: response.statusCode,
+          body: response.body,
+          headers: result.headers ? { ...result.headers } : {},
+        }).catch((thrown: unknown) => {
+          // The change happened and is answered; only a later replay of this id will run again.
+          logger.warn('idempotency record not completed', { code: toAutopilotError(thrown).code });
+          return false;
+        });
+      }
+      return response;
     } catch (error) {
       const e = toAutopilotError(error);
-      // A sender may retry a message that failed for a reason a retry can fix (throttled, upstream down).
-      if (caller && authenticator && (e.retryable || e.status >= 500)) authenticator.release(caller);
+      // The id is free again: the sender's retry runs (a refusal runs into the same refusal, sending nothing new).
+      if (store && claim) {
+        await releaseRequest(store, claim).catch((thrown: unknown) => {
+          logger.warn('idempotency claim not released; it frees itself after the deadline', {
+            code: toAutopilotError(thrown).code,
+          });
+        });
+      }
       writeAudit({
         route,
         request,

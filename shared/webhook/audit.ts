@@ -24,6 +24,8 @@ export interface AuditFacts {
   /** `changed` | `unchanged` | `planned` (dry run) | `partial` | `failed` | `ok`. */
   outcome?: string;
   changes?: AuditChange[];
+  /** The answer was a stored one: a repeat of an idempotent request (nothing was run again). */
+  replayed?: boolean;
 }
 
 export const newAuditFacts = (): AuditFacts => ({ jobGroupIds: [], cityVisualRequestIds: [] });
@@ -69,6 +71,7 @@ export function writeAudit(input: AuditInput): void {
   if (input.authFailure !== undefined) line.authFailure = input.authFailure;
   line.cityVisualRequestIds = cityVisualRequestIds;
   if (input.facts.changes) line.changes = input.facts.changes;
+  if (input.facts.replayed) line.replayed = true;
   line.latencyMs = Date.now() - input.invocation.startedAt;
   audit('webhook request', line);
 }

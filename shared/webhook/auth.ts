@@ -2,7 +2,6 @@ import * as crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { AutopilotError } from '../errors.js';
 import type { HttpRequest } from '../fc/http.js';
-import { ReplayCache } from './replay-cache.js';
 
 /** The `standardwebhooks` library's timestamp tolerance (not exported by it); also the replay window. */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
@@ -23,8 +22,6 @@ export type AuthFailureReason =
   | 'malformed-headers'
   | 'stale-timestamp'
   | 'bad-signature'
-  | 'replayed-id'
-  | 'replay-cache-full'
   | 'bad-token';
 
 export type AuthResult =
@@ -43,8 +40,6 @@ export interface Authenticator {
   readonly configured: boolean;
   /** Checks the request's Standard Webhooks signature or bearer token; never parses the body. */
   authenticate(request: HttpRequest): AuthResult;
-  /** Lets a sender retry a signed message that failed retryably (its `webhook-id` is not "used"). */
-  release(caller: Caller): void;
 }
 
 interface Verifier {
@@ -119,13 +114,9 @@ export function parseTokens(value: string | undefined): Token[] {
  * const result = auth.authenticate(request);
  * if (!result.ok) throw result.error;
  */
-export function createAuthenticator(
-  config: AuthConfig,
-  options: { replay?: ReplayCache; now?: () => number } = {},
-): Authenticator {
+export function createAuthenticator(config: AuthConfig, options: { now?: () => number } = {}): Authenticator {
   const verifiers = parseSecrets(config.secrets);
   const tokens = parseTokens(config.tokens);
-  const replay = options.replay ?? new ReplayCache();
   const now = options.now ?? Date.now;
 
   function verifySignature(request: HttpRequest): AuthResult {
@@ -175,20 +166,8 @@ export function createAuthenticator(
             'No webhook-signature matched: sign "<webhook-id>.<webhook-timestamp>.<raw body>" with a WEBHOOK_SECRETS secret.',
           );
     }
-    // Only a verified message claims its id, so unsigned traffic cannot burn a legitimate sender's ids.
-    const claim = replay.claim(id, (seconds + WEBHOOK_TOLERANCE_SECONDS + 1) * 1000);
-    if (!claim.ok && claim.reason === 'replayed') {
-      return refuse('replayed-id', 'This webhook-id was already accepted; send every message with a new id.');
-    }
-    if (!claim.ok) {
-      return {
-        ok: false,
-        reason: 'replay-cache-full',
-        error: new AutopilotError('REPLAY_CACHE_FULL', {
-          retryAfterSeconds: Math.ceil(claim.retryAfterMs / 1000),
-        }),
-      };
-    }
+    // The id is claimed in the shared store by the app (idempotency), only after this verification,
+    // so unsigned traffic cannot burn a legitimate sender's ids.
     return { ok: true, caller: { who: `webhook:${matched.index}`, via: 'signature', webhookId: id } };
   }
 
@@ -215,9 +194,6 @@ export function createAuthenticator(
         return verifySignature(request);
       if (h.authorization !== undefined) return verifyBearer(h.authorization);
       return refuse('missing-credentials');
-    },
-    release(caller) {
-      if (caller.webhookId !== undefined) replay.release(caller.webhookId);
     },
   };
 }

@@ -22,7 +22,6 @@ export {
   type ChangeSuccess,
   toSuccess,
 } from './changes.js';
-export { ReplayCache } from './replay-cache.js';
 export { isJsonContentType, parseJobGroupIdParam, parseQuery, readJsonBody } from './request.js';
 export {
   createRouter,

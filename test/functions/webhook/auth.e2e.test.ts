@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
+import { AutopilotError } from '../../../shared/errors.js';
+import { useMemoryStore } from '../../../shared/state/select.js';
 import {
   type Answer,
   applyEnv,
@@ -132,25 +134,78 @@ describe('auth matrix', () => {
     expect(audit).toMatchObject({ who, status: 200, outcome: 'changed' });
   });
 
-  it('refuses a replayed webhook-id within the tolerance window, even re-signed', async () => {
+  it('refuses an accepted webhook-id reused for another request (422), sending nothing', async () => {
     const id = 'msg_replay_1';
     const first = await send(signed(httpEvent('scale'), { id }));
-    const replay = await send(signed(httpEvent('scale', { body: '{"planedJobCount": 2}' }), { id }));
+    const reused = await send(signed(httpEvent('scale', { body: '{"planedJobCount": 2}' }), { id }));
 
     expect(first.answer.status).toBe(200);
-    expect(replay.answer.status).toBe(401);
-    expect(replay.answer.json.error?.message).toContain('webhook-id');
-    expect(replay.requests).toBe(0);
-    expect(replay.audit).toMatchObject({ authFailure: 'replayed-id' });
+    expect(reused.answer.status).toBe(422);
+    expect(reused.answer.json.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(reused.requests).toBe(0);
   });
 
-  it('refuses the very same delivery twice', async () => {
+  it('answers a repeated delivery with the stored answer, marked Idempotent-Replayed, sending nothing', async () => {
     const buffer = toBuffer(signed(httpEvent('scale')));
 
     const first = await send(buffer);
     const second = await send(buffer);
 
-    expect([first.answer.status, second.answer.status]).toEqual([200, 401]);
+    expect([first.answer.status, second.answer.status]).toEqual([200, 200]);
+    expect(second.answer.body).toBe(first.answer.body);
+    expect(second.answer.headers['Idempotent-Replayed']).toBe('true');
+    expect(first.answer.headers['Idempotent-Replayed']).toBeUndefined();
+    expect(second.requests).toBe(0);
+    expect(second.audit).toMatchObject({ replayed: true, status: 200 });
+  });
+
+  it('a sender retrying after a lost answer (re-signed, same id and body) gets the stored answer', async () => {
+    const id = 'msg_lost_answer';
+    const first = await send(signed(httpEvent('scale'), { id }));
+    const retried = await send(signed(httpEvent('scale'), { id, at: minutes(1) }));
+
+    expect(retried.answer.status).toBe(200);
+    expect(retried.answer.json.requestId).toBe(first.answer.json.requestId);
+    expect(retried.requests).toBe(0);
+  });
+
+  it('a bearer caller gets the same with an Idempotency-Key header; without one every request runs', async () => {
+    const keyed = () =>
+      bearer(httpEvent('scale', { headers: { 'Idempotency-Key': 'runbook-42' } }), CI_TOKEN);
+    const first = await send(keyed());
+    const repeat = await send(keyed());
+    const plain = [
+      await send(bearer(httpEvent('scale'), CI_TOKEN)),
+      await send(bearer(httpEvent('scale'), CI_TOKEN)),
+    ];
+
+    expect(repeat.answer.headers['Idempotent-Replayed']).toBe('true');
+    expect(repeat.requests).toBe(0);
+    expect(first.requests).toBeGreaterThan(0);
+    expect(plain.map((p) => p.answer.headers['Idempotent-Replayed'])).toEqual([undefined, undefined]);
+  });
+
+  it('refuses a malformed Idempotency-Key naming the header', async () => {
+    const { answer, requests } = await send(
+      bearer(httpEvent('scale', { headers: { 'Idempotency-Key': 'has space' } }), CI_TOKEN),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toMatchObject({ code: 'INVALID_INPUT', field: 'Idempotency-Key' });
+    expect(requests).toBe(0);
+  });
+
+  it('answers 503 STATE_UNAVAILABLE with Retry-After and sends nothing when the store is down', async () => {
+    const down = async () => {
+      throw new AutopilotError('STATE_UNAVAILABLE', { retryAfterSeconds: 2 });
+    };
+    useMemoryStore({ kind: 'memory', get: down, create: down, update: down, delete: down, list: down });
+
+    const { answer, requests } = await send(signed(httpEvent('scale')));
+
+    expect(answer.status).toBe(503);
+    expect(answer.json.error?.code).toBe('STATE_UNAVAILABLE');
+    expect(answer.headers['Retry-After']).toBe('2');
+    expect(requests).toBe(0);
   });
 
   it('lets a sender retry a message that failed retryably (429), with the same webhook-id', async () => {
