@@ -123,7 +123,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         throw auth.error;
       }
       caller = auth.caller;
-      dryRun = parseQuery(request.query).dryRun;
+      dryRun = parseQuery(request.query, route.query).dryRun;
       const body = route.body === 'json' ? readJsonBody(request) : undefined;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         // Claimed in the shared store before anything is sent: one answer per id, on every instance.

@@ -1,4 +1,5 @@
 import { AutopilotError, type PublicError, toAutopilotError } from '../errors.js';
+import type { ChangeSource } from '../history/index.js';
 import { type Change, type ChangeAction, ChangeSchema, toIntent } from '../intent/index.js';
 import { type ApplyDeps, type ApplyResult, applyIntent } from '../jobgroup/apply.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
@@ -31,6 +32,8 @@ export interface ApplyContext {
   readonly dryRun: boolean;
   readonly deadline: number;
   readonly audit?: AuditFacts;
+  /** Who asked, for the history record. */
+  readonly source?: ChangeSource;
 }
 
 /** applyIntent's result → the success body (stable keys: `requestId` is null, never absent). */
@@ -55,6 +58,7 @@ export async function applyChange(change: Change, ctx: ApplyContext): Promise<Ap
   const result = await applyIntent(toIntent(change), ctx.deps(), {
     dryRun: ctx.dryRun,
     deadline: ctx.deadline,
+    ...(ctx.source && { source: ctx.source }),
   });
   if (result.requestId !== undefined) ctx.audit?.cityVisualRequestIds.push(result.requestId);
   return result;

@@ -51,9 +51,13 @@ const FALSE_VALUES = new Set(['false', '0']);
  * The query of a mutating route: only `dryRun` (`true`/`1`/empty, `false`/`0`). Anything else is refused,
  * so a misspelt `dry_run=true` cannot silently turn a dry run into a real change.
  */
-export function parseQuery(query: Readonly<Record<string, string>>): { dryRun: boolean } {
+export function parseQuery(
+  query: Readonly<Record<string, string>>,
+  allowed: readonly string[] = [],
+): { dryRun: boolean } {
   let dryRun = false;
   for (const [key, value] of Object.entries(query)) {
+    if (allowed.includes(key)) continue;
     if (key === 'dryRun') {
       if (TRUE_VALUES.has(value.toLowerCase())) dryRun = true;
       else if (!FALSE_VALUES.has(value.toLowerCase())) {
@@ -64,10 +68,12 @@ export function parseQuery(query: Readonly<Record<string, string>>): { dryRun: b
       }
       continue;
     }
-    const hint = QUERY_KEYS.find((known) => known.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ''));
+    const hint = [...QUERY_KEYS, ...allowed].find(
+      (known) => known.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ''),
+    );
     const shown = /^[\x20-\x7e]{1,64}$/.test(key) ? `"${key}"` : 'a parameter';
     throw new AutopilotError('INVALID_INPUT', {
-      message: `unknown query parameter ${shown}${hint ? ` (did you mean "${hint}"?)` : ''}; only dryRun is accepted.`,
+      message: `unknown query parameter ${shown}${hint ? ` (did you mean "${hint}"?)` : ''}; only ${[...QUERY_KEYS, ...allowed].join(', ')} ${allowed.length > 0 ? 'are' : 'is'} accepted.`,
       field: 'query',
     });
   }

@@ -54,6 +54,8 @@ export interface WebhookRoute {
   readonly access: 'public' | 'authenticated';
   /** `json`: a non-empty body must be JSON (else 415) and is parsed before `handle`. */
   readonly body: 'none' | 'json';
+  /** Query parameters this route reads besides `dryRun` (others are a 400). */
+  readonly query?: readonly string[];
   readonly handle: (ctx: RouteContext) => Promise<RouteResult>;
 }
 

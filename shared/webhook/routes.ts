@@ -1,3 +1,4 @@
+import type { ChangeSource } from '../history/index.js';
 import {
   BatchSchema,
   type Change,
@@ -8,8 +9,14 @@ import {
 import { parseOrThrow } from '../validation.js';
 import { alertmanagerRoute, grafanaRoute } from './alert-routes.js';
 import { applyChange, applyChanges, outcomeOf, requireSomeField, toSuccess } from './changes.js';
+import { groupHistoryRoute, historyRoute } from './history-routes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, RouteResult, WebhookRoute } from './router.js';
+
+/** The history's name for a webhook change: the caller (token name or key fingerprint) and the route. */
+export function webhookSource(ctx: RouteContext, route: string): ChangeSource {
+  return { kind: 'webhook', who: ctx.caller?.who ?? 'unknown', route };
+}
 
 /** A route that changes one group: path id validated first (400, nothing sent), then the body. */
 function singleGroupRoute(
@@ -33,6 +40,7 @@ function singleGroupRoute(
         dryRun: ctx.dryRun,
         deadline: ctx.invocation.deadline,
         audit: ctx.audit,
+        source: webhookSource(ctx, `${method} ${path}`),
       });
       ctx.audit.outcome = outcomeOf(result);
       return { status: 200, body: toSuccess(result) };
@@ -96,6 +104,7 @@ export const batchRoute: WebhookRoute = {
       dryRun: ctx.dryRun,
       deadline: ctx.invocation.deadline,
       audit: ctx.audit,
+      source: webhookSource(ctx, 'POST /v1/batch'),
     });
     const failed = results.filter((entry) => 'error' in entry).length;
     return {
@@ -115,6 +124,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   batchRoute,
   alertmanagerRoute,
   grafanaRoute,
+  historyRoute,
+  groupHistoryRoute,
 ];
 
 const registered: WebhookRoute[] = [];

@@ -4,8 +4,11 @@ import { createSchedulerHandler } from '../../../functions/scheduler/handler.js'
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { ConfigFileSchema } from '../../../shared/config/file.js';
+import { readHistory } from '../../../shared/history/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
+import { createMemoryStore } from '../../../shared/state/memory.js';
+import { useMemoryStore } from '../../../shared/state/select.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
 import { DEMO_REGISTRY, fcContext, modifyCalls, testRuntime, timerEvent, timerFixture } from './helpers.js';
@@ -110,6 +113,23 @@ describe('reconcile: what is due', () => {
     expect(summaries.map((s) => s.counts.applied)).toEqual([2, 2, 0, 0]);
     expect(summaries[2]?.due).toEqual([]);
     expect(summaries[3]?.due).toEqual([]);
+  });
+
+  it('records each applied change in the history, naming the schedule and window', async () => {
+    const store = createMemoryStore();
+    useMemoryStore(store);
+
+    await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
+
+    const history = await readHistory(store, { jobGroupId: '3' });
+    expect(history).toEqual([
+      expect.objectContaining({
+        jobGroupId: '3',
+        source: { kind: 'schedule', schedule: 'east-district', window: 'weekday-peak' },
+        sent: expect.objectContaining({ PlanedJobCount: '20', Status: 'Running' }),
+        requestId: expect.any(String),
+      }),
+    ]);
   });
 
   it('a config edit makes its groups due at the next tick, without waiting for a transition', async () => {
