@@ -3,6 +3,7 @@
  *
  *   autopilot validate [FILE | --config F]
  *   autopilot plan --from ISO --to ISO [--config F] [--json]
+ *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
  *
  * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
  */
@@ -20,6 +21,7 @@ import {
   type Schedule,
   type Transition,
 } from '../shared/schedule/index.js';
+import { authHeaders, DEFAULT_WEBHOOK_URL } from './call.js';
 
 export const USAGE = `Usage:
   autopilot validate [FILE | --config FILE]
@@ -30,6 +32,12 @@ export const USAGE = `Usage:
       then group.
       TIME is ISO-8601: with Z or an offset (2026-06-01T00:00:00Z), or local to the config's timezone
       when it has none (2026-06-01, 2026-06-01T08:00). At most 400 days.
+
+  autopilot history [--group ID] [--since 24h] [--limit N] [--json] [--url URL]
+      What the product did (every applied change, newest first, kept 30 days), read from the shared
+      store through the webhook's GET /v1/history, signed like \`npm run call\` (WEBHOOK_SECRETS or
+      WEBHOOK_TOKENS; nothing set: npm start's local secret). URL defaults to $WEBHOOK_URL, else
+      http://127.0.0.1:9000.
 
   FILE defaults to $AUTOPILOT_CONFIG, else config/autopilot.yaml.
 `;
@@ -240,6 +248,75 @@ function plan(
   return 0;
 }
 
+interface HistoryRecord {
+  readonly at: string;
+  readonly jobGroupId: string;
+  readonly source: Record<string, unknown> & { kind: string };
+  readonly sent: Record<string, string>;
+  readonly previous?: Record<string, unknown>;
+  readonly requestId: string;
+}
+
+function describeSource(source: HistoryRecord['source']): string {
+  if (source.kind === 'webhook') return `webhook ${source.who} ${source.route}`;
+  if (source.kind === 'schedule') return `schedule ${source.schedule} (${source.window || 'otherwise'})`;
+  if (source.kind === 'rule')
+    return `rule ${(source.rules as string[]).join(', ')} (event ${(source.eventIds as string[]).join(', ')})`;
+  return `scheduler ${source.action} (${source.trigger})`;
+}
+
+/** `autopilot history`: a signed GET /v1/history to the webhook, printed as lines or JSON. */
+async function history(
+  values: { group?: string; since?: string; limit?: string; json?: boolean; url?: string },
+  io: CliIo,
+): Promise<number> {
+  const query = new URLSearchParams();
+  if (values.group !== undefined) query.set('jobGroupId', values.group);
+  if (values.since !== undefined) query.set('since', values.since);
+  if (values.limit !== undefined) query.set('limit', values.limit);
+  const base = (values.url ?? io.env.WEBHOOK_URL ?? DEFAULT_WEBHOOK_URL).replace(/\/+$/, '');
+  const qs = query.toString();
+  let response: Response;
+  try {
+    response = await fetch(`${base}/v1/history${qs ? `?${qs}` : ''}`, { headers: authHeaders('', io.env) });
+  } catch {
+    io.stderr(`autopilot: no answer from ${base} (is the webhook running? npm start, or --url)\n`);
+    return 1;
+  }
+  const text = await response.text();
+  let body: { records?: HistoryRecord[]; error?: { code: string; message: string } };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    io.stderr(`autopilot: ${base} answered HTTP ${response.status} with something that is not JSON\n`);
+    return 1;
+  }
+  if (!response.ok || !body.records) {
+    io.stderr(
+      `autopilot: HTTP ${response.status} ${body.error?.code ?? ''}: ${body.error?.message ?? text}\n`,
+    );
+    return 1;
+  }
+  if (values.json) {
+    io.stdout(`${JSON.stringify(body.records, null, 2)}\n`);
+    return 0;
+  }
+  if (body.records.length === 0) io.stdout('no changes recorded\n');
+  for (const record of body.records) {
+    const fields = Object.entries(record.sent)
+      .filter(
+        ([key]) =>
+          !['AlgoLibId', 'JobGroupId', 'JobGroupName', 'ResourceProfileId', 'RegionId'].includes(key),
+      )
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ');
+    io.stdout(
+      `${record.at}  group ${record.jobGroupId}  ${fields}  by ${describeSource(record.source)}  [${record.requestId}]\n`,
+    );
+  }
+  return 0;
+}
+
 /** Runs one command; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -274,6 +351,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         allowPositionals: false,
       });
       return plan(values, io);
+    }
+    if (command === 'history') {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: {
+          group: { type: 'string', short: 'g' },
+          since: { type: 'string' },
+          limit: { type: 'string' },
+          json: { type: 'boolean' },
+          url: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+      return history(values, io);
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, buildCallRequest, call } from '../../../local/call.js';
+import { main as cli } from '../../../local/cli.js';
 import {
   canonicalHeaderName,
   type FcEventHandler,
@@ -198,6 +199,39 @@ describe('npm start path: real HTTP → the webhook handler → the emulator', (
 
     expect(answer.status).toBe(200);
     expect(emu.jobGroup(id)?.Status).toBe(status);
+  });
+
+  it('`npx autopilot history` reads what was applied through the webhook, as lines or JSON', async () => {
+    const scaled = JSON.parse((await call(['scale', '5', '14'], env())).body) as { requestId: string };
+    const out: string[] = [];
+    const io = (extra: Record<string, string> = {}) => ({
+      stdout: (text: string) => out.push(text),
+      stderr: (text: string) => out.push(`ERR ${text}`),
+      env: { ...env(), ...extra },
+      cwd: process.cwd(),
+    });
+
+    const json = await cli(['history', '--group', '5', '--json'], io());
+    const records = JSON.parse(out.join('')) as Array<{ requestId: string; sent: Record<string, string> }>;
+    out.length = 0;
+    const text = await cli(['history', '--since', '1h'], io());
+    const lines = out.join('');
+    out.length = 0;
+    const wrong = await cli(
+      ['history'],
+      io({ WEBHOOK_SECRETS: 'whsec_d3JvbmctbG9jYWwtc2VjcmV0LWZvci10ZXN0cy0zMg==' }),
+    );
+
+    expect(json).toBe(0);
+    expect(records[0]).toMatchObject({ requestId: scaled.requestId, sent: { PlanedJobCount: '14' } });
+    expect(text).toBe(0);
+    expect(lines).toMatch(
+      new RegExp(
+        `group 5  PlanedJobCount=14  by webhook \\S+ POST /v1/job-groups/:jobGroupId/scale  \\[${scaled.requestId}\\]`,
+      ),
+    );
+    expect(wrong).toBe(1);
+    expect(out.join('')).toContain('HTTP 401 UNAUTHORIZED');
   });
 
   it('`--dry-run` plans without writing', async () => {
