@@ -8,6 +8,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { handler as eventsHandler } from '../functions/events/handler.js';
 import { setLogSink } from '../shared/log.js';
+import { KEYS } from '../shared/state/keys.js';
+import { createMemoryStore } from '../shared/state/memory.js';
+import { useMemoryStore } from '../shared/state/select.js';
 import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
 import { startSchedulerTicker } from './dev/scheduler-ticker.js';
 import { signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
@@ -15,12 +18,22 @@ import { DEMO_CREDENTIAL, type Emulator, startEmulator } from './emulator/index.
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
+/** The embedded store, kept in a git-ignored file so holds and records survive a restart of npm start. */
+export const DEV_STATE_FILE = path.resolve(process.env.AUTOPILOT_STATE_FILE ?? '.autopilot/state.json');
+
 async function main(): Promise<void> {
+  // Every function of this process shares one embedded store (STATE_STORE=memory), as they share one
+  // Tablestore table when deployed.
+  const store = createMemoryStore({ file: DEV_STATE_FILE });
+  useMemoryStore(store);
   const realEndpoint = process.env.CITYVISUAL_ENDPOINT;
   const useEmulator = !realEndpoint || !process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   let emulator: Emulator | undefined;
   if (useEmulator) {
     emulator = await startEmulator({ port: port('EMULATOR_PORT', DEV_PORTS.emulator) });
+    // A new emulator has a new demo fleet: what the scheduler applied to the last one says nothing about it.
+    for (const record of await store.list(KEYS.scheduled(''), { limit: 100_000 }))
+      await store.delete(record.key);
   }
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -75,6 +88,7 @@ jobgroup-autopilot is running locally
   webhook        ${webhook.url}   GET /healthz, POST /v1/job-groups/{id}/scale|stop|start, PATCH /v1/job-groups/{id}, POST /v1/batch
   events         http://127.0.0.1:${eventsPort}   POST a CloudEvent (or an array) as EventBridge would deliver it
   scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
+  state store    embedded, kept in ${path.relative(process.cwd(), DEV_STATE_FILE)} (delete it to start afresh)
 
 Try it:
   npm run call -- scale 3 12          (signs with the local secret; --dry-run to preview)
