@@ -251,13 +251,15 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
     return { fc, failed, retried };
   }
 
-  it('with task ids, FC retrying a tick whose fan-out failed part-way runs only the shard it lacked', async () => {
+  it('with task ids, FC retrying a tick whose fan-out failed part-way applies only what is still due', async () => {
     const { fc, failed, retried } = await tickFailingPartWayThenRetried({ FANOUT_TASK_IDS: 'on' });
 
-    // Shards 1 and 2 ran once (FC refused them as duplicates on the retry), shard 3 once; every group once
+    // Shards 1 and 2 ran once and wrote their records; the retry finds only shard 3's groups due (no
+    // more than a shard: worked inline); every group once
     expect(failed).toMatchObject({ code: 'RECONCILE_INCOMPLETE' });
-    expect(retried.delegated).toEqual({ shards: 3, jobGroupIds: 12 });
-    expect([...fc.runs].sort()).toEqual(SHARD_TRIGGERS);
+    expect(retried.delegated).toBeUndefined();
+    expect(retried.due).toEqual(['11', '12']);
+    expect([...fc.runs].sort()).toEqual(SHARD_TRIGGERS.slice(0, 2));
     expect(appliedOnce()).toEqual({ writes: 12, distinct: 12 });
     const taskIds = fc.standIn.received.map(
       (r) => r.headers[kind === 'fc3' ? 'x-fc-async-task-id' : 'x-fc-stateful-async-invocation-id'],
@@ -268,11 +270,12 @@ describe.each(['fc3', 'fc2'] as const)('scheduler fan-out through the %s invoker
     expect(fc.standIn.received.every((r) => r.signatureValid)).toBe(true);
   });
 
-  it('without task ids, the same retry runs the accepted shards again (writes are idempotent)', async () => {
-    const { fc } = await tickFailingPartWayThenRetried({});
+  it('without task ids, the same retry also applies only what is still due (the store says the rest ran)', async () => {
+    const { fc, retried } = await tickFailingPartWayThenRetried({});
 
-    expect(fc.runs.filter((run) => run === SHARD_TRIGGERS[0])).toHaveLength(2);
-    expect(appliedOnce()).toEqual({ writes: 22, distinct: 12 });
+    expect(fc.runs.filter((run) => run === SHARD_TRIGGERS[0])).toHaveLength(1);
+    expect(retried.due).toEqual(['11', '12']);
+    expect(appliedOnce()).toEqual({ writes: 12, distinct: 12 });
   });
 
   it('a shard FC throttles is resubmitted alone; the tick succeeds', async () => {
