@@ -97,6 +97,12 @@ export const ERROR_TABLE = {
     true,
     'This webhook-id or Idempotency-Key was already used for a different request; send a new id for a new request.',
   ),
+  HOLD_NOT_FOUND: spec(
+    404,
+    false,
+    true,
+    'No hold with that id is in force (it ended, was released, or never existed); list them with GET /v1/holds.',
+  ),
   INTERNAL: spec(500, false, false, 'Unexpected internal error; see the function log for the request id.'),
   RECONCILE_FAILED: spec(
     502,

@@ -10,6 +10,7 @@ import { lazySchema } from '../lazy-schema.js';
 import type { Rule } from '../rules/schema.js';
 import type { Schedule } from '../schedule/schema.js';
 import { TimeZoneSchema } from '../schedule/timezone.js';
+import { parseDuration } from '../state/duration.js';
 import { type Issue, zodIssues } from '../validation.js';
 
 /**
@@ -58,8 +59,26 @@ export function configHead() {
     jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
   };
 }
+/** Holds (pin, pause, skip): every pin and pause ends, at most `maxDuration` after it starts. */
+export const HoldSettingsSchema = lazySchema(() =>
+  z.strictObject({
+    /** The longest pin or pause: `90m`, `2h`, `3d` (default `7d`, at most `90d`). */
+    maxDuration: z
+      .string()
+      .regex(/^[1-9]\d{0,5}[mhd]$/, 'must be a duration such as 90m, 2h or 7d')
+      .refine(
+        (text) => (parseDuration(text) ?? Number.POSITIVE_INFINITY) <= 90 * 86_400_000,
+        'must be at most 90d',
+      )
+      .default('7d'),
+  }),
+);
+
 export function configTail() {
-  return { reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})) };
+  return {
+    reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
+    holds: HoldSettingsSchema.default(HoldSettingsSchema.parse({})),
+  };
 }
 export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof configHead> & ReturnType<typeof configTail>>>;
 

@@ -1,5 +1,6 @@
 import { AutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
+import { type HoldEffect, holdEffect, listHolds, withoutPinned } from '../holds/index.js';
 import { type Change, type Intent, toIntent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
@@ -245,12 +246,28 @@ function mergedIntent(queue: readonly Work[]): Intent {
 type Applied = Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
 
 /** Applies `items` (changes to one group) as one merged intent; never throws. */
-async function applyMerged(items: readonly Work[], options: ProcessOptions): Promise<Applied> {
+async function applyMerged(
+  items: readonly Work[],
+  options: ProcessOptions,
+  effect?: HoldEffect,
+): Promise<Applied> {
   const now = options.now ?? Date.now;
   try {
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
-    const result = await applyIntent(mergedIntent(items), options.deps(), {
+    let intent = mergedIntent(items);
+    if (effect && effect.pinned.size > 0) {
+      // A pin keeps rules off its fields; what is left of the change still applies.
+      intent = { ...intent, target: withoutPinned(intent.target, effect) };
+      if (Object.keys(intent.target).length === 0 && Object.keys(intent.identity).length === 0) {
+        return {
+          outcome: 'unchanged',
+          requestId: null,
+          message: `Held: a pin on job group ${intent.jobGroupId} keeps rules off these fields until it ends; not applied.`,
+        };
+      }
+    }
+    const result = await applyIntent(intent, options.deps(), {
       deadline: options.deadline,
       source: {
         kind: 'rule',
@@ -296,9 +313,17 @@ async function applyGroup(
   });
   const gate = await orderGate(queue, options);
   if ('error' in gate) return (item) => report(item, gate.error);
-  const { fresh, stale } = gate;
+  const { fresh, stale, effect } = gate;
   if (fresh.length === 0) return (item) => report(item, stale.get(item) as Applied);
-  const merged = await applyMerged(fresh, options);
+  if (effect?.paused) {
+    const held: Applied = {
+      outcome: 'unchanged',
+      requestId: null,
+      message: `Held: job group ${fresh[0]?.change.jobGroupId} is paused until ${effect.holds.find((h) => h.kind === 'pause')?.until}; rules send nothing to it.`,
+    };
+    return (item) => report(item, stale.get(item) ?? held);
+  }
+  const merged = await applyMerged(fresh, options, effect);
   if (merged.outcome === 'applied' || merged.outcome === 'unchanged') await gate.advance(fresh);
   if (
     fresh.length === 1 ||
@@ -310,7 +335,7 @@ async function applyGroup(
   }
   const reports = new Map<Work, Applied>(stale);
   for (const item of fresh) {
-    const applied = await applyMerged([item], options);
+    const applied = await applyMerged([item], options, effect);
     if (applied.outcome === 'applied' || applied.outcome === 'unchanged') await gate.advance([item]);
     reports.set(item, applied);
   }
@@ -322,6 +347,8 @@ type Gate =
   | {
       readonly fresh: readonly Work[];
       readonly stale: ReadonlyMap<Work, Applied>;
+      /** The group's holds in force (pause > pin > rules). */
+      readonly effect?: HoldEffect;
       /** Records that these changes were applied (the newest event time among them). */
       readonly advance: (applied: readonly Work[]) => Promise<void>;
     };
@@ -335,13 +362,20 @@ type Gate =
  */
 async function orderGate(queue: readonly Work[], options: ProcessOptions): Promise<Gate> {
   const jobGroupId = queue[0]?.change.jobGroupId as string;
-  if (queue.every((item) => item.draft.time === undefined))
-    return { fresh: queue, stale: new Map(), advance: async () => {} };
   let store: ReturnType<ProcessOptions['deps']>['store'];
   let record: Awaited<ReturnType<typeof readEventOrder>>;
+  let effect: HoldEffect | undefined;
+  const timed = queue.some((item) => item.draft.time !== undefined);
   try {
     store = options.deps().store;
-    record = store ? await readEventOrder(store, jobGroupId) : undefined;
+    const [order, holds] = store
+      ? await Promise.all([
+          timed ? readEventOrder(store, jobGroupId) : undefined,
+          listHolds(store, jobGroupId),
+        ])
+      : [undefined, []];
+    record = order;
+    if (holds.length > 0) effect = holdEffect(holds);
   } catch (error) {
     const failure = classifyFailure(error, options.deadline, (options.now ?? Date.now)());
     return {
@@ -353,7 +387,8 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
       },
     };
   }
-  if (!store) return { fresh: queue, stale: new Map(), advance: async () => {} };
+  if (!store || !timed)
+    return { fresh: queue, stale: new Map(), advance: async () => {}, ...(effect && { effect }) };
   const order = orderOf(record);
   const fresh: Work[] = [];
   const stale = new Map<Work, Applied>();
@@ -386,6 +421,7 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
   return {
     fresh,
     stale,
+    ...(effect && { effect }),
     advance: async (applied) => {
       const timed = applied.filter((item) => item.draft.time !== undefined);
       if (timed.length === 0) return;

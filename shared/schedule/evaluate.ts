@@ -35,8 +35,16 @@ function mergeSets(windows: readonly CompiledWindow[]): Target {
   return canonicalTarget(merged);
 }
 
+/** An occurrence left out (a `skip` hold): the window's name and the local day number it starts on. */
+export type SkippedOccurrence = (window: string, startDay: number) => boolean;
+
 /** The windows with an occurrence running at `ms`, in declaration order. */
-function activeWindows(schedule: Schedule, ms: number, zone: string): CompiledWindow[] {
+function activeWindows(
+  schedule: Schedule,
+  ms: number,
+  zone: string,
+  skipped?: SkippedOccurrence,
+): CompiledWindow[] {
   const compiled = compileSchedule(schedule);
   const today = toDayNumber(instantToLocal(new Date(ms), zone));
   return compiled.windows.filter((window) =>
@@ -44,6 +52,7 @@ function activeWindows(schedule: Schedule, ms: number, zone: string): CompiledWi
     // midnight (00:30 back to 23:30), it may already run while the clock reads today again.
     [today - 1, today, today + 1].some((day) => {
       if (!startsOn(compiled, window, day)) return false;
+      if (skipped?.(window.name, day)) return false;
       const [start, end] = occurrenceBounds(window, day, zone);
       return start <= ms && ms < end;
     }),
@@ -63,8 +72,13 @@ function activeWindows(schedule: Schedule, ms: number, zone: string): CompiledWi
  * desiredAt(schedule, new Date('2026-06-01T01:00:00Z'), 'Asia/Shanghai');
  * // { target: { planedJobCount: 20, status: 'Running' }, windows: ['weekday-peak'] }
  */
-export function desiredAt(schedule: Schedule, instant: Date, defaultZone: string): Desired {
-  const active = activeWindows(schedule, instant.getTime(), schedule.timezone ?? defaultZone);
+export function desiredAt(
+  schedule: Schedule,
+  instant: Date,
+  defaultZone: string,
+  skipped?: SkippedOccurrence,
+): Desired {
+  const active = activeWindows(schedule, instant.getTime(), schedule.timezone ?? defaultZone, skipped);
   if (active.length === 0) {
     return { target: canonicalTarget(schedule.otherwise ?? {}), windows: ['otherwise'] };
   }

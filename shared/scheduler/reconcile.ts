@@ -1,5 +1,6 @@
 import type { ConfigFile } from '../config/file.js';
 import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
+import { type Hold, holdEffect, holdsByGroup, listHolds, withoutPinned } from '../holds/index.js';
 import type { Intent } from '../intent/index.js';
 import { sameTarget, type Target } from '../jobgroup/target.js';
 import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
@@ -37,6 +38,8 @@ export interface DueInput {
    * is due exactly when its desired state differs from its record; without it, at transitions.
    */
   readonly applied?: ReadonlyMap<string, Target>;
+  /** Holds in force per group (the store's): a pause leaves the group alone, a pin keeps its fields, a skip drops an occurrence. */
+  readonly holds?: ReadonlyMap<string, readonly Hold[]>;
 }
 
 // Built on first use: creating a collator costs ~6 ms, which a cold start that never sorts should not pay.
@@ -73,7 +76,7 @@ export function lookbackMs(settings: ConfigFile['reconcile']): number {
  * // [{ jobGroupId: '3', schedule: 'east-district', why: 'transition', change: { intent, cause } }]
  */
 export function dueGroups(input: DueInput): DueGroup[] {
-  const { config, tick, only, applied } = input;
+  const { config, tick, only, applied, holds } = input;
   const at = input.at && input.at.getTime() > tick.getTime() ? input.at : tick;
   const changed = new Set<string>();
   if (!applied) {
@@ -87,14 +90,25 @@ export function dueGroups(input: DueInput): DueGroup[] {
   for (const schedule of config.schedules) {
     const inScope = schedule.jobGroupIds.filter((id) => only === undefined || only.has(id));
     if (inScope.length === 0) continue;
-    const desired = desiredAt(schedule, at, config.timezone);
-    const isDue = (id: string): boolean => {
-      if (schedule.enforce) return true;
-      if (!applied) return changed.has(id);
-      const last = applied.get(id);
-      return last === undefined || !sameTarget(last, desired.target);
-    };
-    for (const jobGroupId of inScope.filter(isDue)) {
+    const shared = desiredAt(schedule, at, config.timezone);
+    for (const jobGroupId of inScope) {
+      // Holds (pause > pin > schedule): automation's share of the desired state for this group.
+      let desired = shared;
+      const held = holds?.get(jobGroupId);
+      if (held && held.length > 0) {
+        const effect = holdEffect(held, at.getTime());
+        if (effect.paused) continue;
+        const skipped = effect.skipped?.(schedule.name);
+        if (skipped) desired = desiredAt(schedule, at, config.timezone, skipped);
+        desired = { ...desired, target: withoutPinned(desired.target, effect) };
+      }
+      let isDue = schedule.enforce;
+      if (!isDue && !applied) isDue = changed.has(jobGroupId);
+      else if (!isDue && applied) {
+        const last = applied.get(jobGroupId);
+        isDue = last === undefined || !sameTarget(last, desired.target);
+      }
+      if (!isDue) continue;
       due.push({
         jobGroupId,
         schedule: schedule.name,
@@ -201,6 +215,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const store = deps.applyDeps.store;
   // The records schedules converge against; unreadable, the tick fails retryably and sends nothing.
   const records = store ? await readScheduled(store) : undefined;
+  const holds = store ? holdsByGroup(await listHolds(store)) : undefined;
   const applied = records
     ? new Map([...records].map(([id, record]) => [id, (record.value as unknown as ScheduledRecord).set]))
     : undefined;
@@ -210,6 +225,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     at,
     ...(shard && { only: new Set(shard) }),
     ...(applied && { applied }),
+    ...(holds && { holds }),
   });
   const dueIds = due.map((group) => group.jobGroupId);
   const base = {

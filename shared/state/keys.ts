@@ -16,6 +16,9 @@ export const KEYS = {
   /** One applied change; `at` is a fixed-width timestamp so a prefix read lists a group's history in order. */
   history: (jobGroupId: string, at: number, unique: string) =>
     `hist/${jobGroupId}/${String(at).padStart(15, '0')}-${unique}`,
+  /** A hold on a group (pin, pause, skip); its id already names the group. */
+  hold: (jobGroupId: string, holdId: string) => `hold/${jobGroupId}/${encodeKeyPart(holdId)}`,
+  holdPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hold/' : `hold/${jobGroupId}/`),
   historyPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hist/' : `hist/${jobGroupId}/`),
 } as const;
 

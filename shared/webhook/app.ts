@@ -7,6 +7,7 @@ import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { rulesSection } from '../rules/section.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { schedulesSection } from '../schedule/section.js';
 import { stateStoreFor } from '../state/select.js';
 import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
 import { type Authenticator, type AuthFailureReason, type Caller, createAuthenticator } from './auth.js';
@@ -83,7 +84,8 @@ function lazyClient(build: () => CityVisualClient): CityVisualClient {
  * export const handler = createFcHandler({ decode: decodeHttpEvent, errors: 'http', run: createWebhookApp() });
  */
 export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
-  const loadRuntime = options.runtime ?? (() => getRuntime([rulesSection]));
+  // Rules for the alert hooks, schedules for holds (a skip names a window).
+  const loadRuntime = options.runtime ?? (() => getRuntime([rulesSection, schedulesSection]));
   const buildClient = options.client ?? reusingClientFactory();
   // Verifiers are built once per parsed environment (i.e. per instance, or per reload of `npm start`).
   const authenticators = new WeakMap<Env, Authenticator>();

@@ -168,3 +168,11 @@ export function requireSomeField(body: Readonly<Record<string, unknown>>): void 
     });
   }
 }
+
+/** The history's name for a webhook change: the caller (token name or key fingerprint) and the route. */
+export function webhookSource(
+  ctx: { readonly caller?: { readonly who: string } },
+  route: string,
+): ChangeSource {
+  return { kind: 'webhook', who: ctx.caller?.who ?? 'unknown', route };
+}

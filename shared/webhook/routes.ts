@@ -1,4 +1,4 @@
-import type { ChangeSource } from '../history/index.js';
+import { listHolds } from '../holds/index.js';
 import {
   BatchSchema,
   type Change,
@@ -6,17 +6,21 @@ import {
   ModifyBodySchema,
   ScaleBodySchema,
 } from '../intent/index.js';
+import { stateStoreFor } from '../state/select.js';
 import { parseOrThrow } from '../validation.js';
 import { alertmanagerRoute, grafanaRoute } from './alert-routes.js';
-import { applyChange, applyChanges, outcomeOf, requireSomeField, toSuccess } from './changes.js';
+import {
+  applyChange,
+  applyChanges,
+  outcomeOf,
+  requireSomeField,
+  toSuccess,
+  webhookSource,
+} from './changes.js';
 import { groupHistoryRoute, historyRoute } from './history-routes.js';
+import { createHoldRoute, listHoldsRoute, releaseHoldRoute, withTimeLeft } from './hold-routes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, RouteResult, WebhookRoute } from './router.js';
-
-/** The history's name for a webhook change: the caller (token name or key fingerprint) and the route. */
-export function webhookSource(ctx: RouteContext, route: string): ChangeSource {
-  return { kind: 'webhook', who: ctx.caller?.who ?? 'unknown', route };
-}
 
 /** A route that changes one group: path id validated first (400, nothing sent), then the body. */
 function singleGroupRoute(
@@ -43,7 +47,18 @@ function singleGroupRoute(
         source: webhookSource(ctx, `${method} ${path}`),
       });
       ctx.audit.outcome = outcomeOf(result);
-      return { status: 200, body: toSuccess(result) };
+      // A person acting by hand wins over every hold, and is told which are in force.
+      const holds = await listHolds(stateStoreFor(ctx.runtime.env, ctx.invocation), jobGroupId);
+      return {
+        status: 200,
+        body: {
+          ...toSuccess(result),
+          ...(holds.length > 0 && {
+            holds: holds.map((hold) => withTimeLeft(hold)),
+            note: 'Holds are in force on this group: they keep automation off, never a direct change like this one.',
+          }),
+        },
+      };
     },
   };
 }
@@ -126,6 +141,9 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   grafanaRoute,
   historyRoute,
   groupHistoryRoute,
+  createHoldRoute,
+  listHoldsRoute,
+  releaseHoldRoute,
 ];
 
 const registered: WebhookRoute[] = [];

@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ConfigFile } from '../config/core.js';
+import { AutopilotError } from '../errors.js';
+import { JobGroupIdSchema } from '../jobgroup/id.js';
+import { type Target, TargetSchema } from '../jobgroup/target.js';
+import { lazySchema } from '../lazy-schema.js';
+import { compileSchedule, occurrenceBounds, startsOn } from '../schedule/compile.js';
+import type { SkippedOccurrence } from '../schedule/evaluate.js';
+import { parseIsoDate, toDayNumber } from '../schedule/local-date.js';
+import { parseDuration } from '../state/duration.js';
+import { KEYS } from '../state/keys.js';
+import type { StateStore } from '../state/store.js';
+import { parseOrThrow } from '../validation.js';
+
+/**
+ * Holds: temporary overrides that end on their own (CLARIFICATIONS 9). Precedence for automation
+ * (schedules, enforce, rules, alert hooks): pause > pin > schedule and rules. A direct webhook change is
+ * never blocked by a hold. Every hold is stored with absolute instants and expires by itself.
+ */
+export const HOLD_KINDS = ['pin', 'pause', 'skip'] as const;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The body of `POST /v1/job-groups/{id}/holds`. */
+export const HoldBodySchema = lazySchema(() =>
+  z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('pin'),
+      set: TargetSchema.refine((set) => Object.keys(set).length > 0, 'must set at least one field'),
+      for: z.string().optional(),
+      until: z.string().optional(),
+      reason: z.string().min(1).max(200).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('pause'),
+      for: z.string().optional(),
+      until: z.string().optional(),
+      reason: z.string().min(1).max(200).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('skip'),
+      schedule: z.string().min(1).max(128),
+      window: z.string().min(1).max(128),
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD'),
+      reason: z.string().min(1).max(200).optional(),
+    }),
+  ]),
+);
+export type HoldBody = z.infer<typeof HoldBodySchema>;
+
+/** A hold as stored and answered. */
+export interface Hold {
+  readonly id: string;
+  readonly jobGroupId: string;
+  readonly kind: (typeof HOLD_KINDS)[number];
+  readonly set?: Target;
+  readonly schedule?: string;
+  readonly window?: string;
+  readonly date?: string;
+  readonly from: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly who: string;
+}
+
+const HOLD_ID = /^([A-Za-z0-9_-]{1,64})~([0-9a-f]{12})$/;
+
+/** `3~a1b2c3d4e5f6`: the group is part of the id, so a release finds the record with one read. */
+export function parseHoldId(value: string | undefined): { jobGroupId: string; id: string } {
+  const match = value === undefined ? null : HOLD_ID.exec(value);
+  if (!match) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message:
+        'holdId: expected a hold id as answered when the hold was made (<jobGroupId>~<12 hex digits>).',
+      field: 'holdId',
+    });
+  }
+  return { jobGroupId: match[1] as string, id: value as string };
+}
+
+function endOf(
+  body: { for?: string | undefined; until?: string | undefined },
+  now: number,
+  maxMs: number,
+): number {
+  if ((body.for === undefined) === (body.until === undefined)) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `${body.for === undefined ? 'for' : 'until'}: a pin or pause ends: give exactly one of for (90m, 2h, 3d) or until (an RFC 3339 instant).`,
+      field: body.for === undefined ? 'for' : 'until',
+    });
+  }
+  let end: number;
+  let field: 'for' | 'until';
+  if (body.for !== undefined) {
+    field = 'for';
+    const ms = parseDuration(body.for);
+    if (ms === undefined) {
+      throw new AutopilotError('INVALID_INPUT', {
+        message: 'for: expected a duration such as 90m, 2h or 3d.',
+        field,
+      });
+    }
+    end = now + ms;
+  } else {
+    field = 'until';
+    const text = body.until as string;
+    end = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+    if (!Number.isFinite(end)) {
+      throw new AutopilotError('INVALID_INPUT', {
+        message: 'until: expected an RFC 3339 instant with an offset, such as 2026-12-24T18:00:00+08:00.',
+        field,
+      });
+    }
+    if (end <= now)
+      throw new AutopilotError('INVALID_INPUT', { message: 'until: is not in the future.', field });
+  }
+  if (end - now > maxMs) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `${field}: a hold lasts at most holds.maxDuration (${Math.round(maxMs / 3_600_000)} h); shorten it or raise holds.maxDuration in the config.`,
+      field,
+    });
+  }
+  return end;
+}
+
+/** Validates a hold request against the config (window names, the maximum) → the hold to store. */
+export function buildHold(
+  jobGroupId: string,
+  raw: unknown,
+  config: Pick<ConfigFile, 'schedules' | 'timezone' | 'holds'>,
+  who: string,
+  now = Date.now(),
+): Hold {
+  const body = parseOrThrow(HoldBodySchema, raw);
+  const id = `${parseOrThrow(JobGroupIdSchema, jobGroupId, 'jobGroupId')}~${randomBytes(6).toString('hex')}`;
+  const common = { id, jobGroupId, from: new Date(now).toISOString(), reason: body.reason ?? '', who };
+  if (body.kind !== 'skip') {
+    const until = endOf(body, now, parseDuration(config.holds.maxDuration) ?? 7 * 86_400_000);
+    return {
+      ...common,
+      kind: body.kind,
+      ...(body.kind === 'pin' && { set: body.set }),
+      until: new Date(until).toISOString(),
+    };
+  }
+  const schedule = config.schedules.find(
+    (s) => s.name === body.schedule && s.jobGroupIds.includes(jobGroupId),
+  );
+  if (!schedule) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `schedule: no schedule named "${body.schedule}" covers job group ${jobGroupId}.`,
+      field: 'schedule',
+    });
+  }
+  const compiled = compileSchedule(schedule);
+  const window = compiled.windows.find((w) => w.name === body.window);
+  if (!window) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `window: schedule "${schedule.name}" has no window named "${body.window}" (it has ${compiled.windows.map((w) => `"${w.name}"`).join(', ')}).`,
+      field: 'window',
+    });
+  }
+  const date = parseIsoDate(body.date);
+  const day = date && toDayNumber(date);
+  if (day === undefined || !startsOn(compiled, window, day)) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `date: window "${body.window}" has no occurrence starting on ${body.date} (local to ${schedule.timezone ?? config.timezone}).`,
+      field: 'date',
+    });
+  }
+  const [, end] = occurrenceBounds(window, day, schedule.timezone ?? config.timezone);
+  if (end <= now) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: `date: that occurrence already ended.`,
+      field: 'date',
+    });
+  }
+  return {
+    ...common,
+    kind: 'skip',
+    schedule: schedule.name,
+    window: window.name,
+    date: body.date,
+    until: new Date(end).toISOString(),
+  };
+}
+
+const holdKey = (hold: { jobGroupId: string; id: string }) => KEYS.hold(hold.jobGroupId, hold.id);
+
+/**
+ * Stores a hold (it expires at its end) and forgets what the scheduler last applied to the group, so
+ * the schedule's desired state is applied again once the hold ends, with or without `enforce`.
+ */
+export async function saveHold(store: StateStore, hold: Hold): Promise<void> {
+  await store.create(holdKey(hold), { ...hold }, { expiresAt: Date.parse(hold.until) });
+  await store.delete(KEYS.scheduled(hold.jobGroupId));
+}
+
+/** Releases a hold; the group's desired state is then applied (the schedule record is forgotten). */
+export async function releaseHold(store: StateStore, holdId: string): Promise<Hold | undefined> {
+  const { jobGroupId, id } = parseHoldId(holdId);
+  const key = holdKey({ jobGroupId, id });
+  const record = await store.get(key);
+  if (!record) return undefined;
+  await store.delete(key, { expectedVersion: record.version });
+  await store.delete(KEYS.scheduled(jobGroupId));
+  return record.value as unknown as Hold;
+}
+
+/** Holds in force, per group (one prefix read; expired ones do not exist). */
+export async function listHolds(store: StateStore, jobGroupId?: string): Promise<Hold[]> {
+  const records = await store.list(KEYS.holdPrefix(jobGroupId), { limit: 100_000 });
+  return records.map((record) => record.value as unknown as Hold);
+}
+
+export function holdsByGroup(holds: readonly Hold[]): Map<string, Hold[]> {
+  const out = new Map<string, Hold[]>();
+  for (const hold of holds) out.set(hold.jobGroupId, [...(out.get(hold.jobGroupId) ?? []), hold]);
+  return out;
+}
+
+/** What automation may do to a group under its holds. */
+export interface HoldEffect {
+  /** A pause is in force: automation sends nothing. */
+  readonly paused: boolean;
+  /** Fields a pin keeps automation off. */
+  readonly pinned: ReadonlySet<keyof Target | `params.${string}`>;
+  /** Occurrences a skip removes, for desiredAt. */
+  readonly skipped?: (schedule: string) => SkippedOccurrence | undefined;
+  readonly holds: readonly Hold[];
+}
+
+export function holdEffect(holds: readonly Hold[], now = Date.now()): HoldEffect {
+  const live = holds.filter((hold) => Date.parse(hold.from) <= now && now < Date.parse(hold.until));
+  const pinned = new Set<keyof Target | `params.${string}`>();
+  for (const hold of live) {
+    if (hold.kind !== 'pin' || !hold.set) continue;
+    for (const key of Object.keys(hold.set) as Array<keyof Target>) {
+      if (key === 'params')
+        for (const param of Object.keys(hold.set.params ?? {})) pinned.add(`params.${param}`);
+      else pinned.add(key);
+    }
+  }
+  const skips = live.filter((hold) => hold.kind === 'skip');
+  return {
+    paused: live.some((hold) => hold.kind === 'pause'),
+    pinned,
+    ...(skips.length > 0 && {
+      skipped: (schedule: string) => {
+        const mine = skips.filter((hold) => hold.schedule === schedule);
+        if (mine.length === 0) return undefined;
+        const days = mine.map((hold) => ({
+          window: hold.window,
+          day: toDayNumber(parseIsoDate(hold.date ?? '') ?? { year: 1970, month: 1, day: 1 }),
+        }));
+        return (window, startDay) => days.some((d) => d.window === window && d.day === startDay);
+      },
+    }),
+    holds: live,
+  };
+}
+
+/** `target` without the fields a pin holds (automation's share of it). */
+export function withoutPinned(target: Target, effect: HoldEffect): Target {
+  if (effect.pinned.size === 0) return target;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(target)) {
+    if (key === 'params') {
+      const params = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).filter(
+          ([param]) => !effect.pinned.has(`params.${param}`),
+        ),
+      );
+      if (Object.keys(params).length > 0) out.params = params;
+    } else if (!effect.pinned.has(key as keyof Target)) out[key] = value;
+  }
+  return out as Target;
+}

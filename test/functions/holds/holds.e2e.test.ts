@@ -1,0 +1,306 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as eventsHandler } from '../../../functions/events/handler.js';
+import { createSchedulerHandler } from '../../../functions/scheduler/handler.js';
+import { handler as webhook } from '../../../functions/webhook/handler.js';
+import { resetRuntime } from '../../../shared/runtime.js';
+import type { TickSummary } from '../../../shared/scheduler/index.js';
+import { useEmulator } from '../../support/emulator.js';
+import { useLogCapture } from '../../support/logs.js';
+import { testRuntime, fcContext as timerContext, timerEvent } from '../scheduler/helpers.js';
+import { applyEnv, bearer, CI_TOKEN, fcContext, httpEvent, invoke, webhookEnv } from '../webhook/helpers.js';
+
+// Monday 2026-06-01, Asia/Shanghai (UTC+8): peak 07:30-21:00 local. Group 3 is under an enforced
+// schedule, group 4 under one without enforce, group 7 under a Berlin night stop (DST on 2026-10-25).
+const CONFIG = {
+  timezone: 'Asia/Shanghai',
+  schedules: [
+    {
+      name: 'east',
+      jobGroupIds: ['3'],
+      enforce: true,
+      windows: [
+        {
+          name: 'peak',
+          days: 'mon-fri',
+          from: '07:30',
+          to: '21:00',
+          set: { planedJobCount: 20, status: 'Running' },
+        },
+      ],
+      otherwise: { planedJobCount: 2 },
+    },
+    {
+      name: 'west',
+      jobGroupIds: ['4'],
+      windows: [
+        {
+          name: 'peak',
+          days: 'mon-fri',
+          from: '07:30',
+          to: '21:00',
+          set: { planedJobCount: 10, status: 'Running' },
+        },
+      ],
+      otherwise: { planedJobCount: 1 },
+    },
+    {
+      name: 'berlin',
+      timezone: 'Europe/Berlin',
+      jobGroupIds: ['7'],
+      windows: [
+        { name: 'night-stop', days: 'mon-sun', from: '22:00', to: '06:00', set: { status: 'Stopped' } },
+      ],
+      otherwise: { status: 'Running' },
+    },
+  ],
+  rules: [
+    {
+      name: 'scale-up',
+      match: { type: 'com.example.surge' },
+      then: { action: 'scale', planedJobCount: 30, jobGroupIds: ['3', '4'] },
+    },
+  ],
+} as const;
+
+// The emulator reads the global Date, so the fake date of these tests reaches its timestamp check too.
+const emu = useEmulator({ clock: () => Date.now() });
+useLogCapture('file');
+
+beforeEach(() => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'holds-config-')), 'autopilot.json');
+  writeFileSync(file, JSON.stringify(CONFIG));
+  applyEnv(webhookEnv(emu, { AUTOPILOT_CONFIG: file }));
+  vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-01T02:00:00Z') });
+});
+afterEach(() => {
+  vi.useRealTimers();
+  resetRuntime();
+});
+
+const at = (iso: string) => vi.setSystemTime(new Date(iso));
+
+async function tick(): Promise<TickSummary> {
+  const runtime = testRuntime({ emu, config: CONFIG as never, instanceId: 'cv-demo-instance' });
+  const scheduler = createSchedulerHandler({ runtime: () => runtime });
+  return (await scheduler(
+    timerEvent(new Date().toISOString(), { action: 'reconcile' }),
+    timerContext(),
+  )) as TickSummary;
+}
+
+const send = (method: string, pathName: string, body?: unknown, query: Record<string, string> = {}) =>
+  invoke(
+    webhook,
+    bearer(
+      httpEvent('scale', {
+        method,
+        path: pathName,
+        body: body === undefined ? '' : JSON.stringify(body),
+        query,
+      }),
+      CI_TOKEN,
+    ),
+  );
+
+const hold = (jobGroupId: string, body: unknown, query: Record<string, string> = {}) =>
+  send('POST', `/v1/job-groups/${jobGroupId}/holds`, body, query);
+
+async function surge(id: string): Promise<void> {
+  const event = {
+    id,
+    source: 'ops.test',
+    specversion: '1.0',
+    type: 'com.example.surge',
+    time: new Date().toISOString(),
+    data: {},
+  };
+  await eventsHandler(Buffer.from(JSON.stringify(event)), {
+    ...fcContext(),
+    function: { name: 'events', timeout: 60 },
+  });
+}
+
+const planned = (id: string) => emu.jobGroup(id)?.PlanedJobCount;
+
+describe('holds: pin', () => {
+  it('applies its set now and outlives enforce ticks; rules leave the pinned field alone; it ends on its own', async () => {
+    // Prepare: the enforced schedule is in force
+    await tick();
+    expect(planned('3')).toBe(20);
+
+    // Act: pin 30 for 4 h; ticks and a surge rule (30 for group 3 and 4) come during it
+    const created = await hold('3', {
+      kind: 'pin',
+      set: { planedJobCount: 25 },
+      for: '4h',
+      reason: 'festival',
+    });
+    at('2026-06-01T02:05:00Z');
+    const during = await tick();
+    await surge('surge-1');
+
+    // Assess: the pin holds against enforce and the rule; group 4 (not pinned) got the surge
+    expect(created.status).toBe(201);
+    expect(created.json.hold).toMatchObject({
+      id: expect.stringMatching(/^3~[0-9a-f]{12}$/),
+      jobGroupId: '3',
+      kind: 'pin',
+      set: { planedJobCount: 25 },
+      from: '2026-06-01T02:00:00.000Z',
+      until: '2026-06-01T06:00:00.000Z',
+      reason: 'festival',
+      who: 'ci',
+      secondsLeft: 4 * 3600,
+    });
+    expect(created.json.applied).toMatchObject({ changed: true, applied: { PlanedJobCount: '25' } });
+    expect(during.applied.map((a) => a.jobGroupId)).not.toContain('3');
+    expect(planned('3')).toBe(25);
+    expect(planned('4')).toBe(30);
+
+    // Act: the hold expires
+    at('2026-06-01T06:00:00Z');
+    await tick();
+
+    // Assess: the schedule's state is back
+    expect(planned('3')).toBe(20);
+  });
+});
+
+describe('holds: pause', () => {
+  it('stops schedules and rules but never a direct webhook change, which says the hold is there', async () => {
+    await tick();
+    const paused = await hold('4', { kind: 'pause', for: '12h', reason: 'debugging' });
+    at('2026-06-01T13:00:00Z'); // 21:00 local: west's window ends, `otherwise` would set 1
+
+    const summary = await tick();
+    await surge('surge-2');
+    const direct = await send('POST', '/v1/job-groups/4/scale', { planedJobCount: 7 });
+
+    expect(paused.status).toBe(201);
+    expect(summary.due).not.toContain('4');
+    expect(direct.status).toBe(200);
+    expect(direct.json).toMatchObject({ changed: true, holds: [{ kind: 'pause', reason: 'debugging' }] });
+    expect(planned('4')).toBe(7);
+  });
+
+  it('expiry restores the schedule state without enforce; two holds on one group: pause wins', async () => {
+    await tick();
+    await hold('4', { kind: 'pin', set: { planedJobCount: 12 }, for: '3h' });
+    await hold('4', { kind: 'pause', for: '1h' });
+    at('2026-06-01T02:30:00Z');
+    await surge('surge-3');
+    const duringPause = planned('4');
+
+    at('2026-06-01T03:00:00Z'); // pause over, pin still in force: the schedule keeps off planedJobCount
+    await tick();
+    const duringPin = planned('4');
+    at('2026-06-01T05:00:00Z'); // both over
+    await tick();
+
+    expect(duringPause).toBe(12);
+    expect(duringPin).toBe(12);
+    expect(planned('4')).toBe(10);
+  });
+
+  it('release lets the next tick restore the schedule at once, and the hold is gone', async () => {
+    await tick();
+    const created = await hold('4', { kind: 'pin', set: { planedJobCount: 15 }, for: '3h' });
+    const id = (created.json.hold as { id: string }).id;
+
+    const listed = await send('GET', '/v1/holds', undefined, { jobGroupId: '4' });
+    const released = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
+    const again = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
+    at('2026-06-01T02:05:00Z');
+    await tick();
+
+    expect((listed.json.holds as Array<{ id: string }>).map((h) => h.id)).toEqual([id]);
+    expect(released.status).toBe(200);
+    expect(again.status).toBe(404);
+    expect(again.json.error?.code).toBe('HOLD_NOT_FOUND');
+    expect(planned('4')).toBe(10);
+    expect((await send('GET', '/v1/holds')).json.holds).toEqual([]);
+  });
+
+  it('holds live in the store: a cold start of every function still sees them', async () => {
+    await tick();
+    await hold('3', { kind: 'pause', for: '12h' });
+    resetRuntime(); // a new instance: nothing cached
+
+    at('2026-06-01T13:00:00Z');
+    const listed = await send('GET', '/v1/holds');
+    const summary = await tick();
+
+    expect((listed.json.holds as unknown[]).length).toBe(1);
+    expect(summary.due).not.toContain('3');
+  });
+});
+
+describe('holds: skip', () => {
+  it('removes exactly one occurrence of a window, across the autumn DST change', async () => {
+    // Prepare: Berlin, Sunday 2026-10-25: the clocks go back at 03:00 CEST; the night stop of the 24th
+    // runs 22:00 CEST (20:00Z) to 06:00 CET (05:00Z)
+    at('2026-10-24T19:00:00Z');
+    await tick();
+    const skip = await hold('7', {
+      kind: 'skip',
+      schedule: 'berlin',
+      window: 'night-stop',
+      date: '2026-10-24',
+    });
+
+    at('2026-10-24T21:00:00Z'); // inside the skipped occurrence
+    const inside = await tick();
+    const runningInside = emu.jobGroup('7')?.Status;
+    at('2026-10-25T21:30:00Z'); // the next night's occurrence (22:30 CET) applies again
+    await tick();
+
+    expect(skip.status).toBe(201);
+    expect(skip.json.hold).toMatchObject({ kind: 'skip', until: '2026-10-25T05:00:00.000Z' });
+    expect(inside.applied.map((a) => a.jobGroupId)).not.toContain('7');
+    expect(runningInside).toMatch(/^(running|starting)$/);
+    expect(emu.jobGroup('7')?.Status).toMatch(/^(stopped|stopping)$/);
+  });
+});
+
+describe('holds: bad input', () => {
+  it.each([
+    [{ kind: 'pin', set: { planedJobCount: 3 }, for: '2h', colour: 'red' }, 'colour'],
+    [{ kind: 'pin', set: { plannedJobCount: 3 }, for: '2h' }, 'set.plannedJobCount'],
+    [{ kind: 'pin', set: { planedJobCount: 3 }, for: '8d' }, 'for'],
+    [{ kind: 'pause', for: '2h', until: '2026-06-01T05:00:00Z' }, 'for'],
+    [{ kind: 'pause' }, 'for'],
+    [{ kind: 'pause', until: '2026-05-01T00:00:00Z' }, 'until'],
+    [{ kind: 'skip', schedule: 'west', window: 'lunch', date: '2026-06-01' }, 'window'],
+    [{ kind: 'skip', schedule: 'west', window: 'peak', date: '2026-06-06' }, 'date'],
+    [{ kind: 'skip', schedule: 'east', window: 'peak', date: '2026-06-01' }, 'schedule'],
+    [{ kind: 'freeze', for: '1h' }, 'kind'],
+  ])('refuses %j naming %s, sending and storing nothing', async (body, field) => {
+    const before = emu.calls.length;
+    const answer = await hold('4', body);
+
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.json.error)).toContain(field);
+    expect(emu.calls.length).toBe(before);
+    expect((await send('GET', '/v1/holds')).json.holds).toEqual([]);
+  });
+
+  it('a dry run validates and plans a pin, storing and sending nothing', async () => {
+    const before = emu.calls.filter((c) => c.action === 'ModifyJobGroup').length;
+    const answer = await hold(
+      '3',
+      { kind: 'pin', set: { planedJobCount: 40 }, for: '1h' },
+      { dryRun: 'true' },
+    );
+
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      dryRun: true,
+      applied: { dryRun: true, applied: { PlanedJobCount: '40' } },
+    });
+    expect(emu.calls.filter((c) => c.action === 'ModifyJobGroup').length).toBe(before);
+    expect((await send('GET', '/v1/holds')).json.holds).toEqual([]);
+  });
+});
