@@ -7,6 +7,7 @@ import {
   startWebhookServer,
   type WebhookServer,
 } from '../../../local/dev/webhook-server.js';
+import { type Emulator, startEmulator } from '../../../local/emulator/index.js';
 
 interface Answer {
   status: number;
@@ -53,13 +54,16 @@ const handler: FcEventHandler = async (event) => {
 
 let events: EventsServer;
 let webhook: WebhookServer;
+let emulator: Emulator;
 beforeAll(async () => {
   events = await startEventsServer({ token: DEV_WEBHOOK_TOKEN, handler });
   webhook = await startWebhookServer({ handler });
+  emulator = await startEmulator();
 });
 afterAll(async () => {
   await events.close();
   await webhook.close();
+  await emulator.close();
 });
 
 const json = { 'Content-Type': 'application/json' };
@@ -169,5 +173,24 @@ describe('the webhook port of npm start', () => {
 
   it('will not bind to a non-loopback interface', async () => {
     await expect(startWebhookServer({ host: '0.0.0.0', handler })).rejects.toThrow(/loopback only/);
+  });
+});
+
+describe('the CityVisual emulator port of npm start', () => {
+  it.each([
+    ['a foreign Origin', { Origin: 'https://evil.example' }, 403, 'LOCAL_ORIGIN_REFUSED'],
+    ['a rebinding Host', { Host: 'evil.example:8787' }, 421, 'LOCAL_HOST_REFUSED'],
+  ])('refuses a request with %s before any action runs', async (_, headers, status, code) => {
+    const answer = await send(emulator.url, {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: 'Action=ModifyJobGroup',
+    });
+
+    expect({ status: answer.status, code: answer.json.error?.code }).toEqual({ status, code });
+    expect(emulator.calls).toEqual([]);
+  });
+
+  it('will not bind to a non-loopback interface', async () => {
+    await expect(startEmulator({ host: '0.0.0.0' })).rejects.toThrow(/loopback only/);
   });
 });
