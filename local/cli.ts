@@ -1,7 +1,7 @@
 /**
  * `npx autopilot …`: check the config file and see what the schedules will do, from a terminal.
  *
- *   autopilot validate [FILE | --config F]
+ *   autopilot validate [FILE | --config F] [--strict]
  *   autopilot plan --from ISO --to ISO [--config F] [--json]
  *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
  *
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ConfigFile, checkConfig, readConfigDocument } from '../shared/config/file.js';
+import { lintConfig } from '../shared/config/lint.js';
 import { AutopilotError } from '../shared/errors.js';
 import type { Target } from '../shared/jobgroup/target.js';
 import {
@@ -24,8 +25,10 @@ import {
 import { authHeaders, DEFAULT_WEBHOOK_URL } from './call.js';
 
 export const USAGE = `Usage:
-  autopilot validate [FILE | --config FILE]
+  autopilot validate [FILE | --config FILE] [--strict]
       Check the config file; prints every problem with its path. Exit 1 when there is any.
+      Warnings (a group both in an enforce schedule and targeted by a rule) keep exit 0; --strict
+      makes them errors.
   autopilot plan --from TIME --to TIME [--config FILE] [--json]
       The transitions the schedules make in (from, to], per schedule and group, in local time, with the
       window that causes each. --json prints one array of {at, jobGroupId, set, window} sorted by time
@@ -91,10 +94,17 @@ function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
 
-function validate(values: { config?: string | undefined }, io: CliIo): number {
+function validate(values: { config?: string | undefined; strict?: boolean | undefined }, io: CliIo): number {
   const loaded = loadChecked(configFile(values.config, io), io);
   if (!loaded.ok) return 1;
   const { config } = loaded;
+  const warnings = lintConfig(config);
+  if (warnings.length > 0) {
+    const kind = values.strict ? 'error' : 'warning';
+    io.stderr(`${loaded.file}: ${plural(warnings.length, kind)}${values.strict ? ' (--strict)' : ''}\n`);
+    for (const warning of warnings) io.stderr(`  ${kind}: ${warning.path}: ${warning.message}\n`);
+    if (values.strict) return 1;
+  }
   const groups = config.schedules.flatMap((schedule) => schedule.jobGroupIds);
   io.stdout(
     `${loaded.file}: OK (timezone ${config.timezone}, ${plural(config.schedules.length, 'schedule')} over ` +
@@ -328,7 +338,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (command === 'validate') {
       const { values, positionals } = parseArgs({
         args: [...rest],
-        options: { config: { type: 'string', short: 'c' } },
+        options: { config: { type: 'string', short: 'c' }, strict: { type: 'boolean' } },
         strict: true,
         allowPositionals: true,
       });
@@ -336,7 +346,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       if (positionals.length > 1 || (positionals.length === 1 && values.config !== undefined)) {
         throw new UsageError('validate takes one config file: FILE or --config FILE');
       }
-      return validate({ config: positionals[0] ?? values.config }, io);
+      return validate({ config: positionals[0] ?? values.config, strict: values.strict }, io);
     }
     if (command === 'plan') {
       const { values } = parseArgs({

@@ -4,7 +4,6 @@
  * for the events function, and ticks the scheduler's reconcile — all against the emulator, or against a
  * real CityVisual endpoint when CITYVISUAL_ENDPOINT and ALIBABA_CLOUD_* credentials are set.
  */
-import http from 'node:http';
 import path from 'node:path';
 import { handler as eventsHandler } from '../functions/events/handler.js';
 import { setLogSink } from '../shared/log.js';
@@ -12,8 +11,9 @@ import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 import { useMemoryStore } from '../shared/state/select.js';
 import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
+import { startEventsServer } from './dev/events-server.js';
 import { startSchedulerTicker } from './dev/scheduler-ticker.js';
-import { signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
+import { type FcEventHandler, signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
 import { DEMO_CREDENTIAL, type Emulator, startEmulator } from './emulator/index.js';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -50,30 +50,15 @@ async function main(): Promise<void> {
   };
   const webhook = await startWebhookServer({ port: port('WEBHOOK_PORT', DEV_PORTS.webhook), env });
 
-  // EventBridge stand-in: the POSTed body (one CloudEvent or an array) is the event Buffer FC delivers.
-  const events = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    try {
-      const summary = await eventsHandler(Buffer.concat(chunks), {
-        requestId: `dev-event-${Date.now().toString(36)}`,
-        credentials: {
-          accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
-          accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-        },
-        function: { name: 'events', handler: 'index.handler', memory: 512, timeout: 60 },
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 2));
-    } catch (error) {
-      // What FC would record as a failed async invocation (and retry), with the error table's status.
-      const status = (error as { status?: unknown }).status;
-      res
-        .writeHead(typeof status === 'number' ? status : 500, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ failed: error }, null, 2));
-    }
+  const events = await startEventsServer({
+    port: port('EVENTS_PORT', DEV_PORTS.events),
+    token: DEV_WEBHOOK_TOKEN,
+    credentials: {
+      accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+      accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    },
+    handler: eventsHandler as FcEventHandler,
   });
-  const eventsPort = port('EVENTS_PORT', DEV_PORTS.events);
-  await new Promise<void>((resolve) => events.listen(eventsPort, '127.0.0.1', resolve));
 
   const tickSeconds = port('TICK_SECONDS', 30);
   const ticker = startSchedulerTicker({ intervalMs: tickSeconds * 1000, env });
@@ -86,7 +71,7 @@ async function main(): Promise<void> {
 jobgroup-autopilot is running locally
   CityVisual     ${emulator ? `${emulator.url}  (emulator, demo fleet: instance cv-demo-instance, groups 1-8)` : `${realEndpoint}  (real endpoint)`}
   webhook        ${webhook.url}   GET /healthz, POST /v1/job-groups/{id}/scale|stop|start, PATCH /v1/job-groups/{id}, POST /v1/batch
-  events         http://127.0.0.1:${eventsPort}   POST a CloudEvent (or an array) as EventBridge would deliver it
+  events         ${events.url}   POST a CloudEvent (or an array) as EventBridge would deliver it, with the bearer token
   scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
   state store    embedded, kept in ${path.relative(process.cwd(), DEV_STATE_FILE)} (delete it to start afresh)
 
@@ -94,7 +79,7 @@ Try it:
   npm run call -- scale 3 12          (signs with the local secret; --dry-run to preview)
   curl -s -H 'Authorization: Bearer ${DEV_WEBHOOK_TOKEN}' -H 'Content-Type: application/json' -d '{"planedJobCount":5}' ${webhook.url}/v1/job-groups/1/scale
   ${curl.split('\n').join('\n  ')}
-  curl -s -d '{"specversion":"1.0","id":"e1","source":"ops","type":"autopilot.jobgroup.changes","data":{"changes":[{"jobGroupId":"8","action":"scale","planedJobCount":6}]}}' http://127.0.0.1:${eventsPort}
+  curl -s -H 'Authorization: Bearer ${DEV_WEBHOOK_TOKEN}' -H 'Content-Type: application/json' -d '{"specversion":"1.0","id":"e1","source":"ops","type":"autopilot.jobgroup.changes","data":{"changes":[{"jobGroupId":"8","action":"scale","planedJobCount":6}]}}' ${events.url}
 
 Logs below are the functions' JSON lines. Ctrl+C stops everything.
 `);
@@ -106,8 +91,7 @@ Logs below are the functions' JSON lines. Ctrl+C stops everything.
     stopping = true;
     await ticker.stop();
     await webhook.close();
-    events.closeAllConnections();
-    await new Promise((resolve) => events.close(resolve));
+    await events.close();
     await emulator?.close();
     process.exit(0);
   };

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { FcContext } from '../../shared/fc/context.js';
 import { resetRuntime } from '../../shared/runtime.js';
+import { assertLoopback, checkLocalRequest, writeRefusal } from './local-guard.js';
 
 /** An FC handler as the nodejs20 runtime calls it (source or built bundle). */
 export type FcEventHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
@@ -17,7 +18,7 @@ export type FcEventHandler = (event: Buffer, context: FcContext) => Promise<unkn
 export interface WebhookServerOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   readonly port?: number;
-  /** Interface to bind; default 127.0.0.1 (never exposed by accident). */
+  /** Loopback interface to bind; default 127.0.0.1 (anything else is refused: never exposed). */
   readonly host?: string;
   /** Variables for the handler (CITYVISUAL_ENDPOINT, WEBHOOK_SECRETS, …), set on process.env before start. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -25,6 +26,11 @@ export interface WebhookServerOptions {
   readonly handler?: FcEventHandler;
   /** Function timeout reported in the context, seconds; default 60. */
   readonly timeoutSeconds?: number;
+  /**
+   * Require `Content-Type: application/json` on bodies (default true). Only tests of the FC event
+   * shape of other bodies turn it off; the Host, Origin checks always apply.
+   */
+  readonly requireJson?: boolean;
   /** Requests with a larger body are refused here with 413 (FC's own sync limit is 32 MB); default 8 MiB. */
   readonly maxBodyBytes?: number;
 }
@@ -184,8 +190,15 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
   const timeout = options.timeoutSeconds ?? 60;
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
 
+  const host = options.host ?? '127.0.0.1';
+  assertLoopback(host);
+  const requireJson = options.requireJson ?? true;
+
   const server = createServer((req, res) => {
     void (async () => {
+      const port = (server.address() as AddressInfo).port;
+      const refusal = checkLocalRequest(req, { port, requireJson });
+      if (refusal) return writeRefusal(res, refusal);
       const body = await readBody(req, maxBodyBytes);
       if (body === undefined) {
         res.setHeader('Connection', 'close');
@@ -208,15 +221,15 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${shown}:${address.port}`,
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {

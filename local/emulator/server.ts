@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { assertLoopback, checkLocalRequest, writeRefusal } from '../dev/local-guard.js';
 import { isKnownAction, UNRECORDED_PARAMS } from './actions.js';
 import { DEMO_CREDENTIAL, type EmulatorCredential, indexCredentials } from './credentials.js';
 import type { DescribeShape } from './describe-job-groups.js';
@@ -21,7 +22,7 @@ import { EmulatorState } from './state.js';
 
 /** Options of {@link startEmulator}; every field has a default. */
 export interface EmulatorOptions {
-  /** Interface to bind; default `127.0.0.1`. */
+  /** Loopback interface to bind; default `127.0.0.1` (anything else is refused). */
   host?: string;
   /** Port; default 0 (ephemeral). */
   port?: number;
@@ -214,13 +215,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
 
+  const bindHost = options.host ?? '127.0.0.1';
+  assertLoopback(bindHost);
   const server = createServer((req, res) => {
+    // Host and Origin as on every local port; bodies stay form-encoded, as pop-core sends them.
+    const refusal = checkLocalRequest(req, {
+      port: (server.address() as AddressInfo).port,
+      requireJson: false,
+    });
+    if (refusal) return writeRefusal(res, refusal);
     // A write to a socket the client already dropped must not become an unhandled rejection.
     handle(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 0, bindHost, () => {
       server.off('error', reject);
       resolve();
     });

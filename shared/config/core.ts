@@ -51,6 +51,20 @@ export const ReconcileSettingsSchema = lazySchema(() =>
   }),
 );
 
+/** Most `events.commandSources` entries; a few trusted publishers is the expected use. */
+export const MAX_COMMAND_SOURCES = 100;
+
+/** What the events function (and the alert hooks) accept besides rules. */
+export const EventsSettingsSchema = lazySchema(() =>
+  z.strictObject({
+    /**
+     * Exact CloudEvent `source` values whose built-in command events (`autopilot.jobgroup.changes`)
+     * are applied; a command event from any other source is acknowledged, not applied. Default none.
+     */
+    commandSources: z.array(z.string().min(1).max(256)).max(MAX_COMMAND_SOURCES).default([]),
+  }),
+);
+
 /** The fields every function reads: default time zone, job-group registry, reconcile settings. */
 export function configHead() {
   return {
@@ -78,6 +92,7 @@ export function configTail() {
   return {
     reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
     holds: HoldSettingsSchema.default(HoldSettingsSchema.parse({})),
+    events: EventsSettingsSchema.default(EventsSettingsSchema.parse({})),
   };
 }
 export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof configHead> & ReturnType<typeof configTail>>>;

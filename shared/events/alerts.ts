@@ -93,6 +93,7 @@ export async function handleAlertWebhook(
     parsed.events.map((event, index) => ({ index, event })),
     {
       rules: runtime.config.rules,
+      commandSources: runtime.config.events?.commandSources ?? [],
       deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
       deadline: invocation.deadline,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),

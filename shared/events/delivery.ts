@@ -33,6 +33,7 @@ export async function handleEventDelivery(
 ): Promise<EventsSummary> {
   const reports = await processEvents(deliveryEntries(delivery), {
     rules: runtime.config.rules,
+    commandSources: runtime.config.events?.commandSources ?? [],
     deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
     deadline: invocation.deadline,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),

@@ -59,6 +59,9 @@ export interface RuleReport {
   readonly field?: string;
 }
 
+/** The report code of a command event whose source is not in `events.commandSources` (acknowledged). */
+export const COMMAND_SOURCE_NOT_ALLOWED = 'COMMAND_SOURCE_NOT_ALLOWED';
+
 /** One job-group change of one event, after it was applied (or refused). */
 export interface ChangeReport {
   readonly rule: string;

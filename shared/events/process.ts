@@ -9,6 +9,7 @@ import { evaluateEvent, type Rule } from '../rules/index.js';
 import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
   type ChangeReport,
+  COMMAND_SOURCE_NOT_ALLOWED,
   classifyFailure,
   DEADLINE_SLACK_MS,
   type EventOutcome,
@@ -27,6 +28,8 @@ export type DeliveryEntry =
 
 export interface ProcessOptions {
   readonly rules: readonly Rule[];
+  /** Sources whose command events are applied (`events.commandSources`); default none. */
+  readonly commandSources?: readonly string[];
   /** applyIntent's dependencies; called only when a change is applied (see {@link lazyDeps}). */
   readonly deps: () => ApplyDeps;
   /** Epoch ms: no change starts after it, and CityVisual calls stop retrying before it. */
@@ -124,7 +127,10 @@ export async function processEvents(
       }
       firstIndex.set(key, entry.index);
     }
-    const draft = 'event' in entry ? evaluate(entry, options.rules, work) : invalidDraft(entry);
+    const draft =
+      'event' in entry
+        ? evaluate(entry, options.rules, options.commandSources ?? [], work)
+        : invalidDraft(entry);
     drafts.push(draft);
   }
   await runWork(work, options);
@@ -158,7 +164,12 @@ function invalidDraft(entry: { index: number; invalid: InvalidEventEntry }): Dra
   };
 }
 
-function evaluate(entry: { index: number; event: CloudEvent }, rules: readonly Rule[], work: Work[]): Draft {
+function evaluate(
+  entry: { index: number; event: CloudEvent },
+  rules: readonly Rule[],
+  commandSources: readonly string[],
+  work: Work[],
+): Draft {
   const { event } = entry;
   const time = event.time === undefined ? Number.NaN : Date.parse(event.time);
   const draft: Draft = {
@@ -173,7 +184,13 @@ function evaluate(entry: { index: number; event: CloudEvent }, rules: readonly R
   };
   let matched: ReturnType<typeof evaluateEvent>['matched'];
   try {
-    ({ matched } = evaluateEvent(rules, event));
+    const evaluated = evaluateEvent(rules, event, { commandSources });
+    matched = evaluated.matched;
+    if (evaluated.commandRefused) {
+      // Acknowledged (its outcome stays what the rules make it), and logged with the source.
+      draft.code = COMMAND_SOURCE_NOT_ALLOWED;
+      draft.message = `A ${event.type} event from source "${event.source}" is not applied: the source is not in events.commandSources.`;
+    }
   } catch {
     // evaluateEvent never throws by contract; should it, this event fails alone, for good.
     draft.outcome = 'failed-permanent';

@@ -1,6 +1,6 @@
 import type { Invocation } from '../fc/context.js';
 import { audit, type LogLevel, log, logger } from '../log.js';
-import type { EventReport, EventsSummary } from './outcomes.js';
+import { COMMAND_SOURCE_NOT_ALLOWED, type EventReport, type EventsSummary } from './outcomes.js';
 
 /** The summary line lists at most this many events (the counts always cover all of them). */
 export const SUMMARY_LOG_MAX_EVENTS = 100;
@@ -34,11 +34,18 @@ export function logEventReports(reports: readonly EventReport[], ctx: ReportCont
       type: report.type,
     };
     if (report.outcome === 'unmatched') logger.debug('event matched no rule', facts);
+    const refused = report.code === COMMAND_SOURCE_NOT_ALLOWED;
+    if (refused) {
+      logger.warn('command event not applied: its source is not in events.commandSources', {
+        ...facts,
+        code: report.code,
+      });
+    }
     const invalidRules = report.rules.filter((rule) => !rule.ok);
-    if (report.code !== undefined || invalidRules.length > 0) {
+    if ((report.code !== undefined && !refused) || invalidRules.length > 0) {
       logger.warn('event invalid', {
         ...facts,
-        ...(report.code !== undefined && { code: report.code, message: report.message }),
+        ...(report.code !== undefined && !refused && { code: report.code, message: report.message }),
         ...(invalidRules.length > 0 && { rules: invalidRules }),
       });
     }

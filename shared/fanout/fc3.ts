@@ -22,6 +22,8 @@ export interface Fc3InvokerConfig {
 
 export const FC3_API_VERSION = '2023-03-30';
 const MAX_ERROR_BODY = 4096;
+/** An answer past this many bytes drops the connection and fails as FANOUT_UNAVAILABLE. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 /**
@@ -82,6 +84,8 @@ export function createFc3Invoker(config: Fc3InvokerConfig): Invoker {
             response.on('data', (chunk: Buffer) => {
               if (size < MAX_ERROR_BODY) chunks.push(chunk);
               size += chunk.length;
+              // FC answers a few hundred bytes; an endless body would hold the tick until its deadline.
+              if (size > MAX_ANSWER_BYTES) response.destroy(new Error('answer too large'));
             });
             response.on('error', () => reject(invokeNetworkError()));
             response.on('end', () => {

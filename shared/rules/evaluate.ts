@@ -7,8 +7,8 @@ import type { Rule } from './schema.js';
 /**
  * The built-in command event type, applied without any rule: its `data` is the webhook's batch form,
  * `{"changes": [{"action": "scale", "jobGroupId": "3", "planedJobCount": 12}, …]}` (1-500 changes).
- * Anyone who can put an event of this type on the bus can change job groups: the EventBridge trigger's
- * filter pattern decides which sources reach the function.
+ * Anyone who can put an event of this type on the bus could change job groups, so the use case applies
+ * it only from the sources listed in `events.commandSources`.
  */
 export const COMMAND_EVENT_TYPE = 'autopilot.jobgroup.changes';
 
@@ -26,6 +26,16 @@ export interface RuleOutcome {
 export interface EvaluateResult {
   /** Empty when nothing matched: the event is acknowledged, not failed. */
   readonly matched: RuleOutcome[];
+  /** A command event whose source is not in `commandSources`: its changes were not taken. */
+  readonly commandRefused?: true;
+}
+
+export interface EvaluateOptions {
+  /**
+   * Exact sources whose command events are applied. Omitted: every source (for rule-level tests);
+   * the events use case always passes the config's `events.commandSources`.
+   */
+  readonly commandSources?: readonly string[];
 }
 
 /**
@@ -33,18 +43,26 @@ export interface EvaluateResult {
  * unlike a first-match router), so one alarm can drive several groups through several rules. When two
  * rules touch the same group, their changes are applied in this order. A command event
  * (`COMMAND_EVENT_TYPE`) is applied first, one outcome per change, so one bad change never blocks the
- * others; configured rules that also match it apply as well. Never throws.
+ * others; configured rules that also match it apply as well. A command event from a source not in
+ * `options.commandSources` yields no command outcomes and `commandRefused`. Never throws.
  *
  * @example
  * const { matched } = evaluateEvent(config.rules, event);
  * if (matched.length === 0) logger.debug('no rule matched', { id: event.id });
  */
-export function evaluateEvent(rules: readonly Rule[], event: CloudEvent): EvaluateResult {
-  const matched: RuleOutcome[] = event.type === COMMAND_EVENT_TYPE ? evaluateCommand(event) : [];
+export function evaluateEvent(
+  rules: readonly Rule[],
+  event: CloudEvent,
+  options: EvaluateOptions = {},
+): EvaluateResult {
+  const command = event.type === COMMAND_EVENT_TYPE;
+  const refused =
+    command && options.commandSources !== undefined && !options.commandSources.includes(event.source);
+  const matched: RuleOutcome[] = command && !refused ? evaluateCommand(event) : [];
   for (const rule of rules) {
     if (matchRule(rule, event)) matched.push({ rule: rule.name, result: resolveThen(rule, event) });
   }
-  return { matched };
+  return refused ? { matched, commandRefused: true } : { matched };
 }
 
 function evaluateCommand(event: CloudEvent): RuleOutcome[] {

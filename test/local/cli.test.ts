@@ -92,6 +92,53 @@ describe('autopilot validate', () => {
     expect(run.stderr).toMatch(/schedules\[1\]\.jobGroupIds\[0\]: job group "3" is also in schedules\[0\]/);
   });
 
+  describe('warns when a group is both enforced by a schedule and targeted by a rule', () => {
+    const fighting = () => {
+      const file = path.join(dir, 'fighting.yaml');
+      writeFileSync(
+        file,
+        [
+          'schedules:',
+          '  - { name: calm, jobGroupIds: ["1"], otherwise: { planedJobCount: 1 } }',
+          '  - { name: night, jobGroupIds: ["7", "8"], enforce: true, otherwise: { status: Stopped } }',
+          'rules:',
+          '  - { name: one, match: { type: a }, then: { action: start, jobGroupId: "7" } }',
+          '  - { name: many, match: { type: b }, then: { action: stop, jobGroupIds: ["1", "8"] } }',
+          '  - { name: dynamic, match: { type: c }, then: { action: stop, jobGroupId: { from: data.id } } }',
+          '',
+        ].join('\n'),
+      );
+      return file;
+    };
+
+    it('prints each warning with its config path and still exits 0', async () => {
+      const run = await autopilot(['validate', fighting()]);
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(': OK');
+      expect(run.stderr.trim().split('\n').slice(1)).toEqual([
+        '  warning: rules[0].then.jobGroupId: job group "7" is also in schedules[1] ("night"), which enforces it every tick: the schedule and this rule would undo each other',
+        '  warning: rules[1].then.jobGroupIds[1]: job group "8" is also in schedules[1] ("night"), which enforces it every tick: the schedule and this rule would undo each other',
+      ]);
+    });
+
+    it('makes the warnings errors with --strict (exit 1)', async () => {
+      const run = await autopilot(['validate', '--strict', '--config', fighting()]);
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('2 errors (--strict)');
+      expect(run.stderr).toContain('  error: rules[0].then.jobGroupId: job group "7"');
+      expect(run.stdout).toBe('');
+    });
+
+    it('says nothing about the demo config, even with --strict', async () => {
+      const run = await autopilot(['validate', '--strict']);
+
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+    });
+  });
+
   it('takes the file as a plain argument too, but not two files', async () => {
     const plain = await autopilot(['validate', broken]);
     const both = await autopilot(['validate', broken, '--config', broken]);

@@ -178,6 +178,29 @@ describe('events function: deliveries shaped like EventBridge', () => {
     });
   });
 
+  it('acknowledges a command event from a source not in events.commandSources, logging the source, with no upstream call', async () => {
+    // Prepare: the test config lists only com.example.runbooks.
+    const event = {
+      specversion: '1.0',
+      id: 'cmd-from-elsewhere',
+      source: 'com.example.capacity',
+      type: 'autopilot.jobgroup.changes',
+      data: { changes: [{ jobGroupId: '3', action: 'scale', planedJobCount: 9 }] },
+    };
+
+    // Act
+    const summary = await handler(jsonBuffer(event), eventsContext());
+
+    // Assess
+    expect(summary.events).toEqual([
+      expect.objectContaining({ outcome: 'unmatched', code: 'COMMAND_SOURCE_NOT_ALLOWED', changes: [] }),
+    ]);
+    expect(emu.calls).toEqual([]);
+    expect(linesWith('command event not applied: its source is not in events.commandSources')).toEqual([
+      expect.objectContaining({ level: 'warn', id: 'cmd-from-elsewhere', source: 'com.example.capacity' }),
+    ]);
+  });
+
   it('acknowledges an event no rule matches, with a debug line and no upstream call', async () => {
     // Prepare
     const event = {

@@ -144,7 +144,12 @@ describe('processEvents', () => {
         command('scale', { action: 'scale', jobGroupId: '3', planedJobCount: 5 }),
         command('rename', { action: 'modify', jobGroupId: '3', jobGroupName: 'Other' }),
       ),
-      { rules: RULES, deps: () => depsOf(client), deadline: inAMinute() },
+      {
+        rules: RULES,
+        commandSources: ['com.example.test'],
+        deps: () => depsOf(client),
+        deadline: inAMinute(),
+      },
     );
 
     // Assess: the scale is applied, only the rename is refused
@@ -316,6 +321,7 @@ describe('processEvents', () => {
     // Act
     const [report] = await processEvents(entries(command), {
       rules: RULES,
+      commandSources: ['com.example.test'],
       deps: () => depsOf(client),
       deadline: inAMinute(),
     });
@@ -331,6 +337,60 @@ describe('processEvents', () => {
       [0, 'applied', 'RQ-1'],
       [2, 'applied', 'RQ-2'],
     ]);
+  });
+
+  it.each([
+    ['no source is listed', undefined],
+    ['only other sources are listed', ['com.example.test.other', 'com.example']],
+  ])('acknowledges a command event without applying it when %s', async (_, commandSources) => {
+    // Prepare
+    const client = new FakeCityVisual();
+    const command = cloudEvent({
+      id: 'cmd',
+      type: COMMAND_EVENT_TYPE,
+      data: { changes: [{ action: 'scale', jobGroupId: '1', planedJobCount: 3 }] },
+    });
+
+    // Act
+    const [report] = await processEvents(entries(command), {
+      rules: RULES,
+      ...(commandSources && { commandSources }),
+      deps: () => depsOf(client),
+      deadline: inAMinute(),
+    });
+
+    // Assess
+    expect(client.writes).toEqual([]);
+    expect(report).toMatchObject({
+      outcome: 'unmatched',
+      source: 'com.example.test',
+      code: 'COMMAND_SOURCE_NOT_ALLOWED',
+      changes: [],
+    });
+  });
+
+  it('applies a command event from a listed source, compared exactly', async () => {
+    // Prepare
+    const client = new FakeCityVisual();
+    const command = (source: string) =>
+      cloudEvent({
+        id: `cmd-${source}`,
+        source,
+        type: COMMAND_EVENT_TYPE,
+        data: { changes: [{ action: 'scale', jobGroupId: '1', planedJobCount: 3 }] },
+      });
+
+    // Act
+    const reports = await processEvents(entries(command('ops'), command('OPS'), command('ops ')), {
+      rules: RULES,
+      commandSources: ['ops'],
+      deps: () => depsOf(client),
+      deadline: inAMinute(),
+    });
+
+    // Assess
+    expect(reports.map((report) => report.outcome)).toEqual(['applied', 'unmatched', 'unmatched']);
+    expect(client.writes).toHaveLength(1);
   });
 
   it('reports a redelivered event unchanged, with no second write (registry + store)', async () => {
