@@ -7,6 +7,7 @@
  *
  * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,12 @@ export const USAGE = `Usage:
       store through the webhook's GET /v1/history, signed like \`npm run call\` (WEBHOOK_SECRETS or
       WEBHOOK_TOKENS; nothing set: npm start's local secret). URL defaults to $WEBHOOK_URL, else
       http://127.0.0.1:9000.
+
+  autopilot secret
+      Prints a fresh Standard Webhooks secret (whsec_ and 32 random bytes) for WEBHOOK_SECRETS.
+  autopilot token [NAME]
+      Prints a fresh bearer token (32 random bytes, base64url) as NAME=token for WEBHOOK_TOKENS
+      (NAME defaults to "caller"; it names the caller in the audit log).
 
   FILE defaults to $AUTOPILOT_CONFIG, else config/autopilot.yaml.
 `;
@@ -361,6 +368,27 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         allowPositionals: false,
       });
       return plan(values, io);
+    }
+    if (command === 'secret' || command === 'token') {
+      const { positionals } = parseArgs({
+        args: [...rest],
+        options: {},
+        strict: true,
+        allowPositionals: true,
+      });
+      if (command === 'secret' && positionals.length > 0) throw new UsageError('secret takes no arguments');
+      if (positionals.length > 1) throw new UsageError('token takes at most one name');
+      const name = positionals[0] ?? 'caller';
+      if (!/^[A-Za-z0-9_.:@-]{1,64}$/.test(name)) {
+        throw new UsageError('a token name is 1-64 letters, digits, "_", ".", ":", "@" or "-"');
+      }
+      const bytes = randomBytes(32);
+      io.stdout(
+        command === 'secret'
+          ? `whsec_${bytes.toString('base64')}\n`
+          : `${name}=${bytes.toString('base64url')}\n`,
+      );
+      return 0;
     }
     if (command === 'history') {
       const { values } = parseArgs({

@@ -64,8 +64,8 @@ export const ERROR_TABLE = {
   CONFIG_INVALID: spec(
     500,
     false,
-    false,
-    'The AUTOPILOT_CONFIG file is invalid; run `npx autopilot validate` and fix every listed path.',
+    true,
+    "The function's configuration is invalid (an environment variable, or the AUTOPILOT_CONFIG file); the message names what: fix it (for the file, `npx autopilot validate` lists every path).",
   ),
   DEADLINE_EXCEEDED: spec(
     504,

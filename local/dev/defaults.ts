@@ -6,4 +6,4 @@ export const DEV_PORTS = { emulator: 8787, webhook: 9000, events: 9001 } as cons
 /** Standard Webhooks secret of the local webhook (base64 of a fixed 32-byte string). */
 export const DEV_WEBHOOK_SECRET = `whsec_${Buffer.from('jobgroup-autopilot-local-only-32').toString('base64')}`;
 /** Bearer token of the local webhook, named `dev` in audit lines. */
-export const DEV_WEBHOOK_TOKEN = 'dev-local-token';
+export const DEV_WEBHOOK_TOKEN = 'dev-local-token-guards-nothing-real';

@@ -145,9 +145,36 @@ type UnlistedEnvKey = Exclude<keyof Env, (typeof ENV_KEYS)[number]>;
 const everyEnvKeyListed: [UnlistedEnvKey] extends [never] ? true : UnlistedEnvKey = true;
 void everyEnvKeyListed;
 
+/** Loopback hosts (the local emulators): the only ones an `http://` endpoint may name. */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An endpoint the function sends its STS token to must be `https://`: over `http://` to a remote host the
+ * token would travel in clear. Loopback hosts (the emulators of npm start and the tests) are exempt.
+ */
+function cleartextEndpoints(env: Env): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const key of ['CITYVISUAL_ENDPOINT', 'FANOUT_ENDPOINT', 'TABLESTORE_ENDPOINT'] as const) {
+    const value = env[key];
+    if (value === undefined) continue;
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+      issues.push({ path: key, message: 'must be https:// (http:// is accepted for loopback hosts only)' });
+    }
+  }
+  return issues;
+}
+
 /** Parses the environment, throwing CONFIG_INVALID listing every bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const result = EnvSchema.safeParse(env);
+  const cleartext = result.success ? cleartextEndpoints(result.data) : [];
+  if (cleartext.length > 0) {
+    throw new AutopilotError('CONFIG_INVALID', {
+      message: `Invalid environment: ${cleartext.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      details: { issues: cleartext },
+    });
+  }
   if (result.success && result.data.FANOUT_INVOKER === 'fc2' && !result.data.FANOUT_SERVICE_NAME) {
     throw new AutopilotError('CONFIG_INVALID', {
       message: 'Invalid environment: FANOUT_SERVICE_NAME: required when FANOUT_INVOKER is fc2',

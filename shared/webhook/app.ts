@@ -88,21 +88,43 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   const loadRuntime = options.runtime ?? (() => getRuntime([rulesSection, schedulesSection]));
   const buildClient = options.client ?? reusingClientFactory();
   // Verifiers are built once per parsed environment (i.e. per instance, or per reload of `npm start`).
-  const authenticators = new WeakMap<Env, Authenticator>();
+  const authenticators = new WeakMap<Env, { authenticator: Authenticator } | { error: AutopilotError }>();
   let router: Router | undefined;
 
+  /**
+   * The instance's authenticator, built once per parsed environment. Bad credentials (a short or
+   * empty token, a malformed or short secret) fail closed: the error is kept, logged once, and answered
+   * to every request (never the value, only the variable and entry).
+   */
   function authenticatorFor(env: Env): Authenticator {
-    let authenticator = authenticators.get(env);
-    if (!authenticator) {
-      authenticator = createAuthenticator({ secrets: env.WEBHOOK_SECRETS, tokens: env.WEBHOOK_TOKENS });
-      if (!authenticator.configured) {
-        logger.warn(
-          'webhook auth is not configured: set WEBHOOK_SECRETS or WEBHOOK_TOKENS; every mutating route answers 401',
+    let built = authenticators.get(env);
+    if (!built) {
+      try {
+        const authenticator = createAuthenticator({
+          secrets: env.WEBHOOK_SECRETS,
+          tokens: env.WEBHOOK_TOKENS,
+        });
+        if (!authenticator.configured) {
+          logger.warn(
+            'webhook auth is not configured: set WEBHOOK_SECRETS or WEBHOOK_TOKENS; every mutating route answers 401',
+          );
+        }
+        built = { authenticator };
+      } catch (thrown) {
+        const error = toAutopilotError(thrown);
+        logger.error(
+          'webhook credentials are invalid: every authenticated route answers 500 and /healthz 503',
+          {
+            code: error.code,
+            problem: error.message,
+          },
         );
+        built = { error };
       }
-      authenticators.set(env, authenticator);
+      authenticators.set(env, built);
     }
-    return authenticator;
+    if ('error' in built) throw built.error;
+    return built.authenticator;
   }
 
   async function runAuthenticated(
@@ -237,6 +259,16 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       throw new AutopilotError('METHOD_NOT_ALLOWED', { details: { allow: match.allow.join(', ') } });
     }
     const { route, params } = match;
+    if (route.action === 'health') {
+      // Not ok while the function could not serve: invalid credentials or configuration.
+      try {
+        authenticatorFor(loadRuntime().env);
+      } catch (thrown) {
+        const error = toAutopilotError(thrown);
+        const response = jsonResponse(503, { status: 'unavailable', error: error.toPublic() });
+        return request.method === 'HEAD' ? { ...response, body: '' } : response;
+      }
+    }
     const response =
       route.access === 'authenticated'
         ? await runAuthenticated(route, params, request, invocation)

@@ -8,7 +8,7 @@ export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 /** Who sent an authenticated request, as the audit log names it (never a secret or token). */
 export interface Caller {
-  /** Token name (`name=token`), `token:<index>`, or `webhook:<index of the secret in WEBHOOK_SECRETS>`. */
+  /** Token name (`name=token`), `token:<index>`, or `webhook:<first 8 hex digits of the secret's SHA-256>`. */
   readonly who: string;
   readonly via: 'signature' | 'bearer';
   /** The Standard Webhooks message id (signed requests only). */
@@ -43,9 +43,15 @@ export interface Authenticator {
 }
 
 interface Verifier {
-  readonly index: number;
+  /** First 8 hex digits of the secret's SHA-256: names the key in the audit, survives a rotation. */
+  readonly fingerprint: string;
   readonly webhook: Webhook;
 }
+
+/** Tokens shorter than this are refused at cold start (a guessable or truncated value). */
+export const MIN_TOKEN_LENGTH = 32;
+/** The Standard Webhooks range for a secret's decoded length. */
+const SECRET_BYTES = { min: 24, max: 64 } as const;
 interface Token {
   readonly who: string;
   readonly digest: Buffer;
@@ -76,13 +82,27 @@ export function parseSecrets(value: string | undefined): Verifier[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
   return entries.map((secret, index) => {
+    const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64').length : 0;
+    let webhook: Webhook | undefined;
     try {
-      return { index, webhook: new Webhook(secret) };
+      webhook = new Webhook(secret);
     } catch {
+      webhook = undefined;
+    }
+    if (!webhook || !secret.startsWith('whsec_') || bytes === 0) {
       throw new AutopilotError('CONFIG_INVALID', {
-        message: `WEBHOOK_SECRETS entry ${index} is not a Standard Webhooks secret (whsec_ followed by base64).`,
+        message: `WEBHOOK_SECRETS entry ${index} is not a Standard Webhooks secret (whsec_ followed by base64); make one with \`npx autopilot secret\`.`,
+        field: 'WEBHOOK_SECRETS',
       });
     }
+    if (bytes < SECRET_BYTES.min || bytes > SECRET_BYTES.max) {
+      throw new AutopilotError('CONFIG_INVALID', {
+        message: `WEBHOOK_SECRETS entry ${index} decodes to ${bytes} bytes; a Standard Webhooks secret has ${SECRET_BYTES.min}-${SECRET_BYTES.max}. Make one with \`npx autopilot secret\`.`,
+        field: 'WEBHOOK_SECRETS',
+      });
+    }
+    return { fingerprint: sha256(secret).toString('hex').slice(0, 8), webhook };
   });
 }
 
@@ -96,10 +116,23 @@ export function parseTokens(value: string | undefined): Token[] {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : '';
     const token = eq > 0 ? entry.slice(eq + 1) : '';
+    const refuse = (why: string) =>
+      new AutopilotError('CONFIG_INVALID', {
+        message: `WEBHOOK_TOKENS entry ${index} ${why}; make a token with \`npx autopilot token [name]\`.`,
+        field: 'WEBHOOK_TOKENS',
+      });
+    // `name=`: an unset shell variable at deploy time left a name without a token. (A text of token
+    // length before one `=` is a base64 token with its padding, as `openssl rand -base64 32` prints.)
+    if (eq > 0 && TOKEN_NAME.test(name) && token === '' && name.length < MIN_TOKEN_LENGTH) {
+      throw refuse('has a name but no token');
+    }
     // base64 padding (`abc==`) is a token, not a name: only `name=<something but padding>` names one.
-    if (TOKEN_NAME.test(name) && token !== '' && !/^=*$/.test(token))
-      return { who: name, digest: sha256(token) };
-    return { who: `token:${index}`, digest: sha256(entry) };
+    const named = TOKEN_NAME.test(name) && token !== '' && !/^=*$/.test(token);
+    const value = named ? token : entry;
+    if (value.length < MIN_TOKEN_LENGTH) {
+      throw refuse(`is ${value.length} characters; a token has at least ${MIN_TOKEN_LENGTH}`);
+    }
+    return { who: named ? name : `token:${index}`, digest: sha256(value) };
   });
 }
 
@@ -168,7 +201,7 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
     }
     // The id is claimed in the shared store by the app (idempotency), only after this verification,
     // so unsigned traffic cannot burn a legitimate sender's ids.
-    return { ok: true, caller: { who: `webhook:${matched.index}`, via: 'signature', webhookId: id } };
+    return { ok: true, caller: { who: `webhook:${matched.fingerprint}`, via: 'signature', webhookId: id } };
   }
 
   function verifyBearer(authorization: string): AuthResult {

@@ -104,8 +104,7 @@ describe('single-group routes, end to end against the emulator', () => {
     expect(emu.jobGroup('3')?.JobGroupName).toBe('城东-Renamed_3');
   });
 
-  it('GET /healthz answers without auth, config or upstream call', async () => {
-    applyEnv({ WEBHOOK_SECRETS: undefined, WEBHOOK_TOKENS: undefined, CITYVISUAL_ENDPOINT: 'not a url' });
+  it('GET /healthz answers without auth or upstream call', async () => {
     const before = auditLines(logs.lines).length;
 
     const { result, requests } = await upstreamDuring(emu, () => invoke(handler, httpEvent('healthz')));
@@ -114,6 +113,17 @@ describe('single-group routes, end to end against the emulator', () => {
     expect(result.json).toEqual({ status: 'ok' });
     expect(requests).toBe(0);
     expect(auditLines(logs.lines)).toHaveLength(before);
+  });
+
+  it('GET /healthz answers 503 CONFIG_INVALID naming the variable while the function could not serve', async () => {
+    applyEnv({ WEBHOOK_SECRETS: undefined, WEBHOOK_TOKENS: undefined, CITYVISUAL_ENDPOINT: 'not a url' });
+
+    const { result, requests } = await upstreamDuring(emu, () => invoke(handler, httpEvent('healthz')));
+
+    expect(result.status).toBe(503);
+    expect(result.json).toMatchObject({ status: 'unavailable', error: { code: 'CONFIG_INVALID' } });
+    expect(result.json.error?.message).toContain('CITYVISUAL_ENDPOINT');
+    expect(requests).toBe(0);
   });
 
   it('HEAD /healthz answers like GET, without a body (health checks that probe with HEAD)', async () => {

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/webhook/index.js';
 import { captureLogs, type LogLine } from '../../support/logs.js';
 
-const TOKEN = 'tok-for-app-tests';
+const TOKEN = 'tok-for-app-tests-0123456789abcdef';
 const registry = Object.fromEntries(
   ['1', '2', '3', '4', '5', '6', '7', '8', 'slow', 'fail'].map((id) => [
     id,

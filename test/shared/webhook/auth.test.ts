@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AutopilotError } from '../../../shared/errors.js';
@@ -33,6 +34,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+const fingerprint = (secret: string) =>
+  `webhook:${createHash('sha256').update(secret).digest('hex').slice(0, 8)}`;
+
 describe('Standard Webhooks verification', () => {
   it('accepts the published test vector at its own time', () => {
     vi.useFakeTimers({ now: VECTOR.timestamp * 1000 + 10_000 });
@@ -40,18 +44,21 @@ describe('Standard Webhooks verification', () => {
 
     expect(auth.authenticate(request(vectorHeaders()))).toEqual({
       ok: true,
-      caller: { who: 'webhook:0', via: 'signature', webhookId: VECTOR.id },
+      caller: { who: fingerprint(VECTOR.secret), via: 'signature', webhookId: VECTOR.id },
     });
   });
 
-  it('names the matching secret by its position during a rotation', () => {
+  it('names the matching secret by its fingerprint, not its position, during a rotation', () => {
     vi.useFakeTimers({ now: VECTOR.timestamp * 1000 });
     const other = `whsec_${Buffer.from('another secret of enough length').toString('base64')}`;
     const auth = createAuthenticator({ secrets: ` ${other} , ${VECTOR.secret} ` });
 
     const result = auth.authenticate(request(vectorHeaders()));
 
-    expect(result).toMatchObject({ ok: true, caller: { who: 'webhook:1' } });
+    expect(result).toMatchObject({ ok: true, caller: { who: fingerprint(VECTOR.secret) } });
+    // Rotating the other secret out does not rename this caller.
+    const alone = createAuthenticator({ secrets: VECTOR.secret }).authenticate(request(vectorHeaders()));
+    expect(alone).toMatchObject({ ok: true, caller: { who: fingerprint(VECTOR.secret) } });
   });
 
   it.each([
@@ -123,12 +130,15 @@ describe('Standard Webhooks verification', () => {
 });
 
 describe('bearer tokens', () => {
-  const auth = createAuthenticator({ tokens: 'ci=s3cr3t-ci, plain-token-1 ,grafana=g-token' });
+  const auth = createAuthenticator({
+    tokens:
+      'ci=s3cr3t-ci-0123456789abcdef0123456789, plain-token-1-0123456789abcdef012345 ,grafana=g-token-0123456789abcdef0123456789ab',
+  });
 
   it.each([
-    ['Bearer s3cr3t-ci', 'ci'],
-    ['bearer plain-token-1', 'token:1'],
-    ['Bearer   g-token  ', 'grafana'],
+    ['Bearer s3cr3t-ci-0123456789abcdef0123456789', 'ci'],
+    ['bearer plain-token-1-0123456789abcdef012345', 'token:1'],
+    ['Bearer   g-token-0123456789abcdef0123456789ab  ', 'grafana'],
   ])('%s → %s', (header, who) => {
     expect(auth.authenticate(request({ authorization: header }))).toEqual({
       ok: true,
@@ -140,10 +150,10 @@ describe('bearer tokens', () => {
     'Bearer',
     'Bearer ',
     'Bearer s3cr3t',
-    'Bearer s3cr3t-ci2',
-    'Token s3cr3t-ci',
-    's3cr3t-ci',
-    'Bearer ci=s3cr3t-ci',
+    'Bearer s3cr3t-ci-0123456789abcdef01234567892',
+    'Token s3cr3t-ci-0123456789abcdef0123456789',
+    's3cr3t-ci-0123456789abcdef0123456789',
+    'Bearer ci=s3cr3t-ci-0123456789abcdef0123456789',
   ])('refuses %j', (header) => {
     expect(auth.authenticate(request({ authorization: header }))).toMatchObject({
       ok: false,
@@ -152,13 +162,32 @@ describe('bearer tokens', () => {
   });
 
   it.each([
-    ['ci=abc', 'ci'],
-    ['abc', 'token:0'],
-    ['abc==', 'token:0'],
-    ['abc=', 'token:0'],
-    ['bad name=abc', 'token:0'],
+    ['ci=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'ci'],
+    ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'token:0'],
+    ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==', 'token:0'],
+    ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=', 'token:0'],
+    ['bad name=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'token:0'],
   ])('parses %s as %s', (entry, who) => {
     expect(parseTokens(entry)[0]?.who).toBe(who);
+  });
+
+  it.each([
+    ['grafana=', 1, 'has a name but no token'],
+    ['=', 1, 'is 1 characters'],
+    ['a', 1, 'is 1 characters'],
+    ['ci=short-token', 1, 'is 11 characters'],
+  ])('refuses %j at entry %i (%s), never echoing it', (entry, index, why) => {
+    const refused = (() => {
+      try {
+        parseTokens(`ok=${'y'.repeat(32)},${entry}`);
+      } catch (error) {
+        return error as AutopilotError;
+      }
+      return undefined;
+    })();
+    expect(refused).toMatchObject({ code: 'CONFIG_INVALID', field: 'WEBHOOK_TOKENS' });
+    expect(refused?.message).toContain(`WEBHOOK_TOKENS entry ${index} ${why}`);
+    if (entry.length > 1) expect(JSON.stringify(refused?.toPublic())).not.toContain(entry);
   });
 });
 
@@ -171,6 +200,25 @@ describe('configuration', () => {
       ok: false,
       reason: 'not-configured',
     });
+  });
+
+  it.each([
+    ['one byte', 'whsec_AA=='],
+    ['23 bytes', `whsec_${Buffer.alloc(23, 1).toString('base64')}`],
+    ['65 bytes', `whsec_${Buffer.alloc(65, 1).toString('base64')}`],
+    ['no whsec_ prefix', Buffer.alloc(32, 1).toString('base64')],
+  ])('refuses a secret of %s naming its entry', (_case, secret) => {
+    expect(() => parseSecrets(`${VECTOR.secret},${secret}`)).toThrowError(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('WEBHOOK_SECRETS entry 1'),
+      }),
+    );
+  });
+
+  it('accepts secrets of 24 and 64 bytes', () => {
+    const sized = (n: number) => `whsec_${Buffer.alloc(n, 7).toString('base64')}`;
+    expect(parseSecrets(`${sized(24)},${sized(64)}`)).toHaveLength(2);
   });
 
   it('reports a bad secret by position, never by value', () => {
