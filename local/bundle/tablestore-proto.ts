@@ -3,24 +3,20 @@
  * is the static protobufjs module generated for every Tablestore API. The bundles carry only the messages
  * the product's calls reach: their closure is read from the SDK's own `.proto` files with protobufjs (which
  * the SDK depends on), and the generated code of exactly those messages is cut out of the SDK's file, so
- * what runs is the SDK's code, unchanged. Enums stay (the SDK reads them while loading). Of each kept
+ * what runs is the SDK's code, unchanged. An enum stays when a kept message uses it or the SDK's own files
+ * name it (they read several while loading). Of each kept
  * message only `create`, `encode` and `decode` stay: the SDK never calls `verify`, `fromObject`,
  * `toObject`, `toJSON` or the delimited forms (a test loads the built bundle against the emulator).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-/** The requests and responses of the operations the adapter and `store init` call. */
-export const TABLESTORE_OPERATIONS = [
-  'CreateTable',
-  'DescribeTable',
-  'GetRow',
-  'PutRow',
-  'UpdateRow',
-  'DeleteRow',
-  'GetRange',
-] as const;
+/**
+ * The requests and responses of the operations the functions call. CreateTable and DescribeTable are
+ * `store init`'s, which runs from a terminal with the whole SDK, never from a bundle.
+ */
+export const TABLESTORE_OPERATIONS = ['GetRow', 'PutRow', 'UpdateRow', 'DeleteRow', 'GetRange'] as const;
 
 interface ReflectionObject {
   name: string;
@@ -93,6 +89,15 @@ export function slimTablestoreProto(root: string): { contents: string; kept: Rec
   };
 
   const source = readFileSync(path.join(protocol, 'tablestore_compiled_proto.js'), 'utf8').split('\n');
+  // Every `<something>Protos.Name` / `proto.Name` the SDK's other files mention (enums read at load time).
+  const lib = path.dirname(protocol);
+  const sdkText = readdirSync(lib, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js') && !file.endsWith('tablestore_compiled_proto.js'))
+    .map((file) => readFileSync(path.join(lib, file), 'utf8'))
+    .join('\n');
+  const namedBySdk = new Set(
+    [...sdkText.matchAll(/(?:Protos|proto)\.([A-Z]\w*)/g)].map((m) => m[1] as string),
+  );
   const out: string[] = [];
   const kept: Record<string, string[]> = { main: [], filter: [], search: [] };
   let pkg: string | undefined;
@@ -104,9 +109,10 @@ export function slimTablestoreProto(root: string): { contents: string; kept: Rec
       block.lines.push(line);
       if (line === '        })();') {
         const isEnum = block.lines.some((l) => l.includes('valuesById = {}'));
-        if (pkg !== 'search' && (isEnum || keep[pkg ?? '']?.has(block.name))) {
+        const wanted = keep[pkg ?? '']?.has(block.name) || (isEnum && namedBySdk.has(block.name));
+        if (pkg !== 'search' && wanted) {
           out.push(...(isEnum ? block.lines : withoutUnusedMethods(block.lines)));
-          if (!isEnum) kept[pkg ?? '']?.push(block.name);
+          kept[pkg ?? '']?.push(block.name);
         }
         block = undefined;
       }
