@@ -230,8 +230,8 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     async create(key, value, write): Promise<CreateResult> {
       checkKey(key);
       const [ts] = await sdkAndClient();
-      // Two rounds: a create that finds an expired row replaces it at that row's version; if another
-      // writer got there first, the second round answers what it wrote.
+      // A create that finds an expired row replaces it, conditional on that row's version and expiry;
+      // if another writer got there first, the next round answers what it wrote. Three rounds at most.
       for (let round = 0; round < 3; round++) {
         try {
           await put(
