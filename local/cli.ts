@@ -4,6 +4,7 @@
  *   autopilot validate [FILE | --config F] [--strict]
  *   autopilot plan --from ISO --to ISO [--config F] [--json]
  *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
+ *   autopilot store init [--ttl-days N]
  *
  * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
  */
@@ -11,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resolveCredentials } from '../shared/cityvisual/credentials.js';
+import { parseEnv } from '../shared/config/env.js';
 import { type ConfigFile, checkConfig, readConfigDocument } from '../shared/config/file.js';
 import { lintConfig } from '../shared/config/lint.js';
 import { AutopilotError } from '../shared/errors.js';
@@ -23,6 +26,8 @@ import {
   type Schedule,
   type Transition,
 } from '../shared/schedule/index.js';
+import { tablestoreEndpoint } from '../shared/state/select.js';
+import { DEFAULT_TIME_TO_LIVE_SECONDS, ensureTable } from '../shared/state/tablestore.js';
 import { authHeaders, DEFAULT_WEBHOOK_URL } from './call.js';
 
 export const USAGE = `Usage:
@@ -36,6 +41,11 @@ export const USAGE = `Usage:
       then group.
       TIME is ISO-8601: with Z or an offset (2026-06-01T00:00:00Z), or local to the config's timezone
       when it has none (2026-06-01, 2026-06-01T08:00). At most 400 days.
+  autopilot store init [--ttl-days DAYS]
+      Create the state store's Tablestore table (one STRING primary key "pk"), or find it there. Reads
+      TABLESTORE_INSTANCE, TABLESTORE_TABLE, TABLESTORE_ENDPOINT, CITYVISUAL_REGION and the
+      ALIBABA_CLOUD_* credentials. Rows are kept DAYS after their last write (default 31, at least 1;
+      0 keeps them forever).
 
   autopilot history [--group ID] [--since 24h] [--limit N] [--json] [--url URL]
       What the product did (every applied change, newest first, kept 30 days), read from the shared
@@ -334,6 +344,34 @@ async function history(
   return 0;
 }
 
+/** `store init`: the table with the product's layout and TTL, created once; a second run finds it. */
+async function storeInit(values: { 'ttl-days'?: string | undefined }, io: CliIo): Promise<number> {
+  const days =
+    values['ttl-days'] === undefined ? DEFAULT_TIME_TO_LIVE_SECONDS / 86_400 : Number(values['ttl-days']);
+  if (!Number.isInteger(days) || days < 0)
+    throw new UsageError('--ttl-days is a whole number of days (0: forever)');
+  try {
+    const env = parseEnv({ ...io.env, STATE_STORE: 'tablestore' });
+    const endpoint = tablestoreEndpoint(env);
+    const result = await ensureTable({
+      endpoint,
+      instance: env.TABLESTORE_INSTANCE as string,
+      table: env.TABLESTORE_TABLE,
+      credentials: resolveCredentials(undefined, io.env),
+      timeToLiveSeconds: days === 0 ? -1 : days * 86_400,
+    });
+    const ttl = result.timeToLive === -1 ? 'forever' : `${result.timeToLive / 86_400} days`;
+    io.stdout(
+      `${result.created ? 'created' : 'exists'}: table ${env.TABLESTORE_TABLE} on ${env.TABLESTORE_INSTANCE} (${endpoint}), rows kept ${ttl}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof AutopilotError)) throw error;
+    io.stderr(`autopilot store init: ${error.code}: ${error.message}\n`);
+    return 1;
+  }
+}
+
 /** Runs one command; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -404,6 +442,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         allowPositionals: false,
       });
       return history(values, io);
+    }
+    if (command === 'store') {
+      const [sub, ...args] = rest;
+      if (sub !== 'init') throw new UsageError('store takes one subcommand: init');
+      const { values } = parseArgs({
+        args,
+        options: { 'ttl-days': { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      });
+      return await storeInit(values, io);
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {

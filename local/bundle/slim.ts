@@ -17,12 +17,20 @@
  * | `node:stream/promises`, `node:stream/web` (middy) | AWS Lambda response streaming | `stubs/lazy-streams.ts`: required on first use, which FC never makes |
  * | `assert` (pop-core) | checks of the client's constructor config | `stubs/lazy-assert.cts`: node:assert is required only when a check fails |
  * | `zlib` (httpx) | inflating a gzip/deflate-encoded response | `stubs/lazy-zlib.cts`: node:zlib is required on the first encoded response |
+ * | most of the `tablestore` SDK's `tablestore_compiled_proto.js` (~630 KB) | the static protobuf code of every Tablestore API | `tablestore-proto.ts`: the SDK's own generated code of only the messages our calls reach (their closure, read from its .proto files) |
+ * | the SDK's `sql.js`, `sql_generated.js` and `flatbuffers` | decoding SQLQuery answers | empty modules: SQLQuery is never called |
+ *
+ * One fix, not a removal: the SDK assigns undeclared loop variables (`for (pro in …)`, `size += …`,
+ * `cell_type = …`), which throws ReferenceError in the bundle (strict: it starts with "use strict"). Each
+ * of its files gets a `var` line declaring exactly those names (`sloppy-globals.ts`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { undeclaredAssignments } from './sloppy-globals.js';
+import { slimTablestoreProto } from './tablestore-proto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const stubs = path.join(here, 'stubs');
@@ -164,6 +172,12 @@ async function throwingStub(original: string, factories: readonly string[]): Pro
   return lines.join('\n');
 }
 
+/** `contents` with one `var` line declaring each name it assigns without declaring (the SDK's sloppy globals). */
+export function declareSloppyGlobals(contents: string, fileName?: string): string {
+  const names = undeclaredAssignments(contents, fileName);
+  return names.length === 0 ? contents : `var ${names.join(', ')};\n${contents}`;
+}
+
 /** The esbuild plugin; `root` is the repository (sources under functions/ and shared/ are rewritten). */
 export function slimBundle(root: string): Plugin {
   const require = createRequire(path.join(root, 'package.json'));
@@ -176,6 +190,7 @@ export function slimBundle(root: string): Plugin {
   const zodRewritten = new RegExp(
     `^${escapeRegExp(zodRoot)}/(${[...new Set(ZOD_REWRITES.map(([file]) => file))].map(escapeRegExp).join('|')})$`,
   );
+  let tablestoreProto: string | undefined;
   const stubbedPackages = new RegExp(`^(${Object.keys(PACKAGE_STUBS).map(escapeRegExp).join('|')})$`);
 
   return {
@@ -207,6 +222,27 @@ export function slimBundle(root: string): Plugin {
         }
         return { contents, loader: 'ts' };
       });
+
+      build.onLoad(
+        { filter: /[\\/]tablestore[\\/]lib[\\/]protocol[\\/]tablestore_compiled_proto\.js$/ },
+        () => {
+          tablestoreProto ??= slimTablestoreProto(root).contents;
+          return { contents: tablestoreProto, loader: 'js' };
+        },
+      );
+      build.onLoad({ filter: /[\\/]tablestore[\\/]lib[\\/](sql|protocol[\\/]sql_generated)\.js$/ }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /[\\/]node_modules[\\/]flatbuffers[\\/].*\.js$/ }, () => ({
+        contents: 'exports.flatbuffers = {};',
+        loader: 'js',
+      }));
+
+      build.onLoad({ filter: /[\\/]node_modules[\\/]tablestore[\\/]lib[\\/].*\.js$/ }, (args) => ({
+        contents: declareSloppyGlobals(readFileSync(args.path, 'utf8'), args.path),
+        loader: 'js',
+      }));
 
       build.onLoad({ filter: /[\\/]@alicloud[\\/]pop-core[\\/]package\.json$/ }, (args) => {
         const { name, version } = JSON.parse(readFileSync(args.path, 'utf8')) as Record<string, unknown>;

@@ -1,8 +1,10 @@
+import { resolveCredentials } from '../cityvisual/credentials.js';
 import type { Env } from '../config/env.js';
 import type { Invocation } from '../fc/context.js';
 import { logger } from '../log.js';
 import { createMemoryStore } from './memory.js';
 import type { StateStore } from './store.js';
+import { createTablestoreStore } from './tablestore.js';
 
 let memory: StateStore | undefined;
 let warned = false;
@@ -22,7 +24,15 @@ export function useMemoryStore(store: StateStore | undefined): void {
  */
 export function stateStoreFor(env: Env, invocation: Invocation): StateStore {
   if (env.STATE_STORE === 'tablestore') {
-    throw new Error('tablestore adapter not wired yet');
+    // parseEnv requires TABLESTORE_INSTANCE with `tablestore`; the adapter loads the SDK on first use.
+    const instance = env.TABLESTORE_INSTANCE as string;
+    return createTablestoreStore({
+      endpoint: tablestoreEndpoint(env),
+      instance,
+      table: env.TABLESTORE_TABLE,
+      credentials: resolveCredentials(invocation.credentials),
+      deadline: invocation.deadline,
+    });
   }
   // FC's context always names the account; local runs call it `local` or leave it out.
   const onFc = invocation.accountId !== undefined && invocation.accountId !== 'local';
@@ -34,4 +44,13 @@ export function stateStoreFor(env: Env, invocation: Invocation): StateStore {
   }
   memory ??= createMemoryStore();
   return memory;
+}
+
+/** TABLESTORE_ENDPOINT, else the instance's public endpoint in CITYVISUAL_REGION (reached without a VPC). */
+export function tablestoreEndpoint(
+  env: Pick<Env, 'TABLESTORE_ENDPOINT' | 'TABLESTORE_INSTANCE' | 'CITYVISUAL_REGION'>,
+): string {
+  return (
+    env.TABLESTORE_ENDPOINT ?? `https://${env.TABLESTORE_INSTANCE}.${env.CITYVISUAL_REGION}.ots.aliyuncs.com`
+  );
 }

@@ -276,4 +276,19 @@ describe('deploy/ram-policy-<function>.json', () => {
     }
     expect(allowedBy(policyOf('webhook'), 'mns:SendMessage')).toEqual([]);
   });
+
+  it.each(FUNCTIONS)(
+    '%s: may read and write rows of the state table s.yaml names, and nothing else of Tablestore',
+    (name) => {
+      const policy = policyOf(name);
+      const env = (resources[name] as Resource).props.environmentVariables;
+      const table = `acs:ots:$region:$account:instance/${env.TABLESTORE_INSTANCE}/table/${env.TABLESTORE_TABLE}`;
+      const rowActions = ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow', 'ots:DeleteRow', 'ots:GetRange'];
+      for (const action of rowActions) expect(allowedBy(policy, action)).toEqual([table]);
+      // Creating or describing the table is `npx autopilot store init`, run by a person, not a function.
+      expect(policy.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('ots:'))).toEqual(
+        rowActions,
+      );
+    },
+  );
 });

@@ -1,0 +1,82 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleOptions } from '../../build.js';
+import { startTablestoreEmulator, type TablestoreEmulator } from '../../local/tablestore/server.js';
+import type * as Adapter from '../../shared/state/tablestore.js';
+import { ensureTable } from '../../shared/state/tablestore.js';
+import { REPO, TEST_BUILD } from './helpers.js';
+
+const credentials = { accessKeyId: 'bundle-ak', accessKeySecret: 'bundle-sk' };
+const outdir = path.join(TEST_BUILD, 'state-entry');
+let emulator: TablestoreEmulator;
+let inputs: Record<string, { bytesInOutput: number }>;
+let bytes = 0;
+let adapter: typeof Adapter;
+let loadMs = 0;
+
+beforeAll(async () => {
+  emulator = await startTablestoreEmulator({ ...credentials, instance: 'bundled' });
+  const result = await build(
+    bundleOptions(path.join(REPO, 'test', 'deploy', 'fixtures', 'state-entry.ts'), outdir),
+  );
+  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('index.js'))?.[1];
+  inputs = output?.inputs ?? {};
+  bytes = output?.bytes ?? 0;
+  const load = createRequire(import.meta.url);
+  const started = performance.now();
+  adapter = load(path.join(outdir, 'index.js')) as typeof Adapter;
+  loadMs = performance.now() - started;
+}, 60_000);
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe('the tablestore adapter, bundled', () => {
+  it('carries only the protobuf messages of the calls the product makes, and no SQL decoding', () => {
+    const sdk = Object.entries(inputs).filter(([file]) => file.includes('node_modules/tablestore/'));
+    const proto = sdk.find(([file]) => file.endsWith('tablestore_compiled_proto.js'))?.[1].bytesInOutput ?? 0;
+    // Naively ~630 KB; the messages of the 5 row operations and the enums they and the SDK use are far less.
+    expect(proto).toBeLessThan(60_000);
+    const flatbuffers = Object.entries(inputs).filter(([file]) => file.includes('node_modules/flatbuffers/'));
+    expect(flatbuffers.reduce((sum, [, input]) => sum + input.bytesInOutput, 0)).toBeLessThan(100);
+    // A regression guard on the whole adapter bundle (SDK, protobufjs runtime, our adapter, errors, zod).
+    expect(bytes).toBeLessThan(240_000);
+  });
+
+  it('talks to the emulator: create-only, compare-and-set, list, delete', async () => {
+    const table = 'bundled_state';
+    const where = { endpoint: emulator.url, instance: 'bundled', table, credentials };
+    // `store init` runs from a terminal with the whole SDK; the bundles carry only the row calls.
+    expect((await ensureTable(where)).created).toBe(true);
+    const store = adapter.createTablestoreStore(where);
+    expect((await store.create('b/1', { n: 1 }, { expiresAt: Date.now() + 60_000 })).ok).toBe(true);
+    expect((await store.create('b/1', { n: 2 }, { expiresAt: undefined })).ok).toBe(false);
+    expect((await store.update('b/1', { n: 3 }, { expectedVersion: 1, expiresAt: undefined })).ok).toBe(true);
+    expect((await store.update('b/1', { n: 4 }, { expectedVersion: 1, expiresAt: undefined })).ok).toBe(
+      false,
+    );
+    expect(await store.list('b/')).toEqual([{ key: 'b/1', value: { n: 3 }, version: 2 }]);
+    expect(await store.delete('b/1', { expectedVersion: 2 })).toBe(true);
+    expect(await store.get('b/1')).toBeUndefined();
+  });
+
+  it('fails closed through the bundled SDK too, with one request (its retries are off)', async () => {
+    const store = adapter.createTablestoreStore({
+      endpoint: emulator.url,
+      instance: 'bundled',
+      table: 'bundled_state',
+      credentials,
+    });
+    const before = emulator.requests.GetRow ?? 0;
+    emulator.inject('unavailable');
+    await expect(store.get('b/2')).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+    expect((emulator.requests.GetRow ?? 0) - before).toBe(1);
+  });
+
+  it('reports its size and load time', () => {
+    console.log(`state-entry bundle: ${(bytes / 1024).toFixed(1)} KB, require ${loadMs.toFixed(1)} ms`);
+    expect(loadMs).toBeGreaterThan(0);
+  });
+});
