@@ -8,6 +8,7 @@ import { createTablestoreStore } from './tablestore.js';
 
 let memory: StateStore | undefined;
 let warned = false;
+const perInvocation = new WeakMap<Invocation, StateStore>();
 
 /**
  * The embedded store of this process: every function running here shares it (`npm start` runs all of
@@ -24,15 +25,20 @@ export function useMemoryStore(store: StateStore | undefined): void {
  */
 export function stateStoreFor(env: Env, invocation: Invocation): StateStore {
   if (env.STATE_STORE === 'tablestore') {
-    // parseEnv requires TABLESTORE_INSTANCE with `tablestore`; the adapter loads the SDK on first use.
-    const instance = env.TABLESTORE_INSTANCE as string;
-    return createTablestoreStore({
-      endpoint: tablestoreEndpoint(env),
-      instance,
-      table: env.TABLESTORE_TABLE,
-      credentials: resolveCredentials(invocation.credentials),
-      deadline: invocation.deadline,
-    });
+    // One client per invocation (its credentials and deadline); every use in it shares that one.
+    let store = perInvocation.get(invocation);
+    if (!store) {
+      // parseEnv requires TABLESTORE_INSTANCE with `tablestore`; the adapter loads the SDK on first use.
+      store = createTablestoreStore({
+        endpoint: tablestoreEndpoint(env),
+        instance: env.TABLESTORE_INSTANCE as string,
+        table: env.TABLESTORE_TABLE,
+        credentials: resolveCredentials(invocation.credentials),
+        deadline: invocation.deadline,
+      });
+      perInvocation.set(invocation, store);
+    }
+    return store;
   }
   // FC's context always names the account; local runs call it `local` or leave it out.
   const onFc = invocation.accountId !== undefined && invocation.accountId !== 'local';
