@@ -21,6 +21,7 @@ import { groupHistoryRoute, historyRoute } from './history-routes.js';
 import { createHoldRoute, listHoldsRoute, releaseHoldRoute, withTimeLeft } from './hold-routes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, RouteResult, WebhookRoute } from './router.js';
+import { groupReadRoute, groupStatusRoute } from './status-routes.js';
 
 /** A route that changes one group: path id validated first (400, nothing sent), then the body. */
 function singleGroupRoute(
@@ -144,6 +145,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   createHoldRoute,
   listHoldsRoute,
   releaseHoldRoute,
+  groupStatusRoute,
+  groupReadRoute,
 ];
 
 const registered: WebhookRoute[] = [];

@@ -170,6 +170,59 @@ describe('holds: pin', () => {
   });
 });
 
+describe('status', () => {
+  it('says what is in force and why: pin over schedule, time left, next changes, drift, history', async () => {
+    await tick();
+    const created = await hold('3', {
+      kind: 'pin',
+      set: { planedJobCount: 25 },
+      for: '4h',
+      reason: 'festival',
+    });
+    const holdId = (created.json.hold as { id: string }).id;
+    at('2026-06-01T03:00:00Z');
+
+    const status = await send('GET', '/v1/job-groups/3/status');
+    const read = await send('GET', '/v1/job-groups/3');
+
+    expect(status.status).toBe(200);
+    expect(read.json).toEqual(status.json);
+    expect(status.json).toMatchObject({
+      jobGroupId: '3',
+      schedule: 'east',
+      desired: {
+        target: { planedJobCount: 25, status: 'Running' },
+        decidedBy: {
+          planedJobCount: { by: 'hold', holdId, kind: 'pin' },
+          status: { by: 'schedule', schedule: 'east', window: 'peak' },
+        },
+        paused: false,
+      },
+      holds: [{ id: holdId, secondsLeft: 3 * 3600 }],
+      next: [
+        { at: '2026-06-01T06:00:00.000Z', target: { planedJobCount: 20, status: 'Running' } },
+        { at: '2026-06-01T13:00:00.000Z', target: { planedJobCount: 2 } },
+        { at: '2026-06-01T23:30:00.000Z', target: { planedJobCount: 20, status: 'Running' } },
+      ],
+      live: { planedJobCount: 25 },
+      drift: {},
+    });
+    const routes = (status.json.history as Array<{ source: { kind: string; route?: string } }>).map(
+      (entry) => entry.source.route ?? entry.source.kind,
+    );
+    expect(routes.sort()).toEqual(['POST /v1/job-groups/:jobGroupId/holds', 'schedule']);
+  });
+
+  it('shows drift when the live group differs from the desired state', async () => {
+    await tick();
+    await send('POST', '/v1/job-groups/4/scale', { planedJobCount: 3 });
+
+    const status = await send('GET', '/v1/job-groups/4/status');
+
+    expect(status.json.drift).toEqual({ planedJobCount: { live: 3, desired: 10 } });
+  });
+});
+
 describe('holds: pause', () => {
   it('stops schedules and rules but never a direct webhook change, which says the hold is there', async () => {
     await tick();

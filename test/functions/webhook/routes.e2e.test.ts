@@ -384,8 +384,8 @@ describe('HTTP errors', () => {
 
   it.each([
     ['GET', '/v1/batch', 'POST'],
-    ['PUT', '/v1/job-groups/3', 'PATCH'],
-    ['DELETE', '/v1/job-groups/3', 'PATCH'],
+    ['PUT', '/v1/job-groups/3', 'PATCH, GET, HEAD'],
+    ['DELETE', '/v1/job-groups/3', 'PATCH, GET, HEAD'],
     ['GET', '/v1/job-groups/3/scale', 'POST'],
     ['PATCH', '/v1/job-groups/3/stop', 'POST'],
     ['POST', '/healthz', 'GET, HEAD'],

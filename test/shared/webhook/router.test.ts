@@ -31,7 +31,7 @@ describe('webhook router', () => {
 
   it.each([
     ['GET', '/v1/batch', ['POST']],
-    ['DELETE', '/v1/job-groups/3', ['PATCH']],
+    ['DELETE', '/v1/job-groups/3', ['PATCH', 'GET', 'HEAD']],
     ['POST', '/healthz', ['GET', 'HEAD']],
     ['HEAD', '/v1/batch', ['POST']],
   ])('%s %s is a wrong method; allowed: %o', (method, path, allow) => {
