@@ -53,6 +53,12 @@ export const USAGE = `Usage:
       WEBHOOK_TOKENS; nothing set: npm start's local secret). URL defaults to $WEBHOOK_URL, else
       http://127.0.0.1:9000.
 
+  autopilot hold ID (--pin FIELD=VALUE… | --pause | --skip WINDOW --date YYYY-MM-DD [--schedule S])
+                 (--for 4h | --until INSTANT) [--reason TEXT] [--dry-run] [--url URL]
+      A hold that ends on its own (README, Holds): e.g. hold 3 --pin planedJobCount=30 --for 4h.
+  autopilot holds [ID] | release HOLD_ID | status ID   [--json] [--url URL]
+      The holds in force, release one, or what is in force for a group and why.
+      Like history, these are signed calls to the webhook (WEBHOOK_URL).
   autopilot secret
       Prints a fresh Standard Webhooks secret (whsec_ and 32 random bytes) for WEBHOOK_SECRETS.
   autopilot token [NAME]
@@ -292,6 +298,94 @@ function describeSource(source: HistoryRecord['source']): string {
   return `scheduler ${source.action} (${source.trigger})`;
 }
 
+/**
+ * One signed call to the webhook (like `npm run call`): the answer's JSON, or undefined after printing
+ * why not (no answer, not JSON, an error status with its code and message).
+ */
+async function webhookCall<T>(
+  method: string,
+  pathAndQuery: string,
+  payload: unknown,
+  url: string | undefined,
+  io: CliIo,
+): Promise<(T & { error?: { code: string; message: string } }) | undefined> {
+  const base = (url ?? io.env.WEBHOOK_URL ?? DEFAULT_WEBHOOK_URL).replace(/\/+$/, '');
+  const text = payload === undefined ? '' : JSON.stringify(payload);
+  let response: Response;
+  try {
+    response = await fetch(`${base}${pathAndQuery}`, {
+      method,
+      headers: { ...authHeaders(text, io.env), ...(text !== '' && { 'content-type': 'application/json' }) },
+      ...(text !== '' && { body: text }),
+    });
+  } catch {
+    io.stderr(`autopilot: no answer from ${base} (is the webhook running? npm start, or --url)\n`);
+    return undefined;
+  }
+  const answer = await response.text();
+  let body: T & { error?: { code: string; message: string } };
+  try {
+    body = JSON.parse(answer) as typeof body;
+  } catch {
+    io.stderr(`autopilot: ${base} answered HTTP ${response.status} with something that is not JSON\n`);
+    return undefined;
+  }
+  if (!response.ok) {
+    io.stderr(
+      `autopilot: HTTP ${response.status} ${body.error?.code ?? ''}: ${body.error?.message ?? answer}\n`,
+    );
+    return undefined;
+  }
+  return body;
+}
+
+/** `autopilot hold ID --pin f=v… | --pause | --skip WINDOW --date D`, `--for`/`--until`, `--reason`. */
+async function holdCommand(
+  positionals: string[],
+  values: Record<string, string | boolean | string[] | undefined>,
+  io: CliIo,
+): Promise<number> {
+  const [jobGroupId, ...extra] = positionals;
+  if (jobGroupId === undefined || extra.length > 0) throw new UsageError('hold takes one job group id');
+  const kinds = [values.pin !== undefined, values.pause === true, values.skip !== undefined].filter(Boolean);
+  if (kinds.length !== 1) throw new UsageError('hold takes exactly one of --pin, --pause, --skip');
+  const body: Record<string, unknown> = {};
+  if (values.pin !== undefined) {
+    body.kind = 'pin';
+    const set: Record<string, unknown> = {};
+    for (const pair of values.pin as string[]) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0)
+        throw new UsageError(`--pin takes field=value (planedJobCount=30, status=Running), not "${pair}"`);
+      const value = pair.slice(eq + 1);
+      set[pair.slice(0, eq)] = /^\d+$/.test(value) ? Number(value) : value;
+    }
+    body.set = set;
+  } else if (values.pause) body.kind = 'pause';
+  else {
+    body.kind = 'skip';
+    body.window = values.skip;
+    if (values.schedule !== undefined) body.schedule = values.schedule;
+    if (values.date === undefined)
+      throw new UsageError('--skip needs --date YYYY-MM-DD (the local start date)');
+    body.date = values.date;
+  }
+  if (values.for !== undefined) body.for = values.for;
+  if (values.until !== undefined) body.until = values.until;
+  if (values.reason !== undefined) body.reason = values.reason;
+  const path = `/v1/job-groups/${encodeURIComponent(jobGroupId)}/holds${values['dry-run'] ? '?dryRun=true' : ''}`;
+  const answer = await webhookCall<{ hold?: Record<string, unknown> }>(
+    'POST',
+    path,
+    body,
+    values.url as string | undefined,
+    io,
+  );
+  if (!answer?.hold) return 1;
+  io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
+  return 0;
+}
+
 /** `autopilot history`: a signed GET /v1/history to the webhook, printed as lines or JSON. */
 async function history(
   values: { group?: string; since?: string; limit?: string; json?: boolean; url?: string },
@@ -301,29 +395,15 @@ async function history(
   if (values.group !== undefined) query.set('jobGroupId', values.group);
   if (values.since !== undefined) query.set('since', values.since);
   if (values.limit !== undefined) query.set('limit', values.limit);
-  const base = (values.url ?? io.env.WEBHOOK_URL ?? DEFAULT_WEBHOOK_URL).replace(/\/+$/, '');
   const qs = query.toString();
-  let response: Response;
-  try {
-    response = await fetch(`${base}/v1/history${qs ? `?${qs}` : ''}`, { headers: authHeaders('', io.env) });
-  } catch {
-    io.stderr(`autopilot: no answer from ${base} (is the webhook running? npm start, or --url)\n`);
-    return 1;
-  }
-  const text = await response.text();
-  let body: { records?: HistoryRecord[]; error?: { code: string; message: string } };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    io.stderr(`autopilot: ${base} answered HTTP ${response.status} with something that is not JSON\n`);
-    return 1;
-  }
-  if (!response.ok || !body.records) {
-    io.stderr(
-      `autopilot: HTTP ${response.status} ${body.error?.code ?? ''}: ${body.error?.message ?? text}\n`,
-    );
-    return 1;
-  }
+  const body = await webhookCall<{ records?: HistoryRecord[] }>(
+    'GET',
+    `/v1/history${qs ? `?${qs}` : ''}`,
+    undefined,
+    values.url,
+    io,
+  );
+  if (!body?.records) return 1;
   if (values.json) {
     io.stdout(`${JSON.stringify(body.records, null, 2)}\n`);
     return 0;
@@ -426,6 +506,56 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ? `whsec_${bytes.toString('base64')}\n`
           : `${name}=${bytes.toString('base64url')}\n`,
       );
+      return 0;
+    }
+    if (command === 'hold') {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        options: {
+          pin: { type: 'string', multiple: true },
+          pause: { type: 'boolean' },
+          skip: { type: 'string' },
+          schedule: { type: 'string' },
+          date: { type: 'string' },
+          for: { type: 'string' },
+          until: { type: 'string' },
+          reason: { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          url: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: true,
+      });
+      return await holdCommand(positionals, values, io);
+    }
+    if (command === 'holds' || command === 'release' || command === 'status') {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        options: { json: { type: 'boolean' }, url: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      const [id, ...extra] = positionals;
+      if (extra.length > 0 || (command !== 'holds' && id === undefined)) {
+        throw new UsageError(
+          `${command} takes ${command === 'release' ? 'one hold id' : 'one job group id'}`,
+        );
+      }
+      const call =
+        command === 'holds'
+          ? ['GET', `/v1/holds${id === undefined ? '' : `?jobGroupId=${encodeURIComponent(id)}`}`]
+          : command === 'release'
+            ? ['DELETE', `/v1/holds/${encodeURIComponent(id as string)}`]
+            : ['GET', `/v1/job-groups/${encodeURIComponent(id as string)}/status`];
+      const answer = await webhookCall<Record<string, unknown>>(
+        call[0] as string,
+        call[1] as string,
+        undefined,
+        values.url,
+        io,
+      );
+      if (!answer) return 1;
+      io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
       return 0;
     }
     if (command === 'history') {

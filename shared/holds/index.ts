@@ -40,7 +40,8 @@ export const HoldBodySchema = lazySchema(() =>
     }),
     z.strictObject({
       kind: z.literal('skip'),
-      schedule: z.string().min(1).max(128),
+      /** Optional when exactly one schedule of the group has a window of that name. */
+      schedule: z.string().min(1).max(128).optional(),
       window: z.string().min(1).max(128),
       date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD'),
       reason: z.string().min(1).max(200).optional(),
@@ -144,13 +145,21 @@ export function buildHold(
       until: new Date(until).toISOString(),
     };
   }
-  const schedule = config.schedules.find(
-    (s) => s.name === body.schedule && s.jobGroupIds.includes(jobGroupId),
-  );
+  const covering = config.schedules.filter((s) => s.jobGroupIds.includes(jobGroupId));
+  const named =
+    body.schedule === undefined
+      ? covering.filter((s) => compileSchedule(s).windows.some((w) => w.name === body.window))
+      : covering.filter((s) => s.name === body.schedule);
+  const schedule = named.length === 1 ? named[0] : undefined;
   if (!schedule) {
     throw new AutopilotError('INVALID_INPUT', {
-      message: `schedule: no schedule named "${body.schedule}" covers job group ${jobGroupId}.`,
-      field: 'schedule',
+      message:
+        body.schedule !== undefined
+          ? `schedule: no schedule named "${body.schedule}" covers job group ${jobGroupId}.`
+          : named.length > 1
+            ? `schedule: several schedules of job group ${jobGroupId} have a window "${body.window}"; name one.`
+            : `window: no schedule of job group ${jobGroupId} has a window named "${body.window}".`,
+      field: body.schedule === undefined && named.length === 0 ? 'window' : 'schedule',
     });
   }
   const compiled = compileSchedule(schedule);

@@ -235,6 +235,45 @@ describe('npm start path: real HTTP → the webhook handler → the emulator', (
     expect(out.join('')).toContain('HTTP 401 UNAUTHORIZED');
   });
 
+  it('`npx autopilot hold`, `holds`, `status` and `release` drive holds through the webhook', async () => {
+    const out: string[] = [];
+    const io = {
+      stdout: (text: string) => out.push(text),
+      stderr: (text: string) => out.push(`ERR ${text}`),
+      env: env(),
+      cwd: process.cwd(),
+    };
+    const take = () => {
+      const text = out.join('');
+      out.length = 0;
+      return text;
+    };
+
+    const held = await cli(
+      ['hold', '6', '--pin', 'planedJobCount=30', '--for', '4h', '--reason', 'festival'],
+      io,
+    );
+    const { hold } = JSON.parse(take()) as { hold: { id: string } };
+    const listed = await cli(['holds', '6'], io);
+    const holds = JSON.parse(take()) as { holds: Array<{ id: string; reason: string }> };
+    const status = await cli(['status', '6'], io);
+    const state = JSON.parse(take()) as { desired: { target: { planedJobCount: number } } };
+    const released = await cli(['release', hold.id], io);
+    take();
+    const again = await cli(['release', hold.id], io);
+    const refused = await cli(['hold', '6', '--pause', '--for', '9d'], io);
+    const both = await cli(['hold', '6', '--pause', '--pin', 'status=Running', '--for', '1h'], io);
+
+    expect([held, listed, status, released]).toEqual([0, 0, 0, 0]);
+    expect(emu.jobGroup('6')?.PlanedJobCount).toBe(30);
+    expect(holds.holds).toMatchObject([{ id: hold.id, reason: 'festival' }]);
+    expect(state.desired.target.planedJobCount).toBe(30);
+    expect(again).toBe(1);
+    expect(refused).toBe(1);
+    expect(take()).toContain('HTTP 400 INVALID_INPUT');
+    expect(both).toBe(2);
+  });
+
   it('`--dry-run` plans without writing', async () => {
     const { status, body } = await call(['scale', '4', '30', '--dry-run'], env());
 
