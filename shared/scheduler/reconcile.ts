@@ -291,6 +291,16 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
         const group = due[index] as DueGroup;
         if (outcome.status === 'failed' || group.why === 'transition') return undefined;
         const schedule = schedules.get(group.schedule) as Schedule;
+        // An enforced group re-asserted to what its record already says needs no write to the store.
+        const last = records.get(group.jobGroupId)?.value as unknown as ScheduledRecord | undefined;
+        if (
+          last &&
+          sameTarget(last.set, group.change.intent.target) &&
+          last.schedule === group.schedule &&
+          last.configDigest === scheduleDigest(schedule)
+        ) {
+          return undefined;
+        }
         return writeScheduled(
           store,
           group.jobGroupId,
