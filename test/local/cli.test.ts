@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSecrets, parseTokens } from '../../shared/webhook/auth.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'autopilot.mjs');
@@ -273,5 +274,34 @@ describe('npx autopilot', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('config/autopilot.yaml: OK');
+  });
+});
+
+describe('autopilot secret and token', () => {
+  it('secret prints a fresh whsec_ secret of 32 random bytes that WEBHOOK_SECRETS accepts', async () => {
+    const [a, b] = await Promise.all([autopilot(['secret']), autopilot(['secret'])]);
+
+    expect(a.code).toBe(0);
+    const secret = a.stdout.trim();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+    expect(parseSecrets(secret)).toHaveLength(1);
+    expect(b.stdout.trim()).not.toBe(secret);
+  });
+
+  it('token NAME prints NAME=<32-byte base64url token> that WEBHOOK_TOKENS accepts under that name', async () => {
+    const [named, plain, bad] = await Promise.all([
+      autopilot(['token', 'grafana']),
+      autopilot(['token']),
+      autopilot(['token', 'bad name']),
+    ]);
+
+    expect(named.code).toBe(0);
+    const entry = named.stdout.trim();
+    expect(entry).toMatch(/^grafana=[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(entry.slice('grafana='.length), 'base64url')).toHaveLength(32);
+    expect(parseTokens(entry).map((t) => t.who)).toEqual(['grafana']);
+    expect(plain.stdout.trim()).toMatch(/^caller=[A-Za-z0-9_-]{43}$/);
+    expect(bad.code).toBe(2);
   });
 });

@@ -299,3 +299,37 @@ describe('extending the route table', () => {
     expect(() => registerRoutes(customHookRoute)).toThrow(/already compiled/);
   });
 });
+
+describe('refused credentials fail closed', () => {
+  it.each([
+    [{ WEBHOOK_TOKENS: `ops=${TOKEN},grafana=` }, 'WEBHOOK_TOKENS entry 1'],
+    [{ WEBHOOK_TOKENS: 'a' }, 'WEBHOOK_TOKENS entry 0'],
+    [{ WEBHOOK_TOKENS: `ops=${TOKEN}`, WEBHOOK_SECRETS: 'whsec_AA==' }, 'WEBHOOK_SECRETS entry 0'],
+    [{ WEBHOOK_TOKENS: `ops=${TOKEN}`, WEBHOOK_SECRETS: 'whsec_@@not-base64@@' }, 'WEBHOOK_SECRETS entry 0'],
+  ])('with %j every mutating route answers 500 and /healthz 503, naming %s', async (env, named) => {
+    const { call, fake } = build(WEBHOOK_ROUTES, runtime(env));
+
+    const scale = await call(event('POST', '/v1/job-groups/1/scale', '{"planedJobCount":1}'));
+    const stop = await call(event('POST', '/v1/job-groups/1/stop'));
+    const health = await call(event('GET', '/healthz'));
+
+    expect(scale.status).toBe(500);
+    expect(stop.status).toBe(500);
+    expect(scale.json.error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining(named),
+    });
+    expect(health).toEqual({ status: 503, json: { status: 'unavailable', error: scale.json.error } });
+    expect(fake.state.built).toBe(0);
+    const logged = lines.filter((line) => JSON.stringify(line).includes('webhook credentials are invalid'));
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain('not-base64');
+    expect(JSON.stringify(scale.json)).not.toContain('not-base64');
+  });
+
+  it('keeps /healthz ok when the credentials are valid', async () => {
+    const { call } = build(WEBHOOK_ROUTES);
+
+    expect(await call(event('GET', '/healthz'))).toEqual({ status: 200, json: { status: 'ok' } });
+  });
+});
