@@ -104,10 +104,11 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
       expect(has('rules')).toBe(false);
       expect(schedule).toContain('shared/schedule/schema.ts');
     } else if (name === 'webhook') {
-      // Rules for the alert hooks, schedules for holds (a skip names a window).
+      // Rules for the alert hooks; schedules for holds (a skip names a window) and for the status
+      // route's next changes (transitions).
       expect(has('rules')).toBe(true);
       expect(schedule).toContain('shared/schedule/schema.ts');
-      expect(schedule).not.toContain('shared/schedule/transitions.ts');
+      expect(schedule).toContain('shared/schedule/transitions.ts');
     } else {
       expect(has('rules')).toBe(true);
       // The time zone and the local dates of holds only: no schedule schema, days grammar or transitions.
