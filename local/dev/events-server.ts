@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FcContext } from '../../shared/fc/context.js';
-import { assertLoopback, checkLocalRequest, writeRefusal } from './local-guard.js';
+import { assertLoopback, checkLocalRequest, listenLocal, writeRefusal } from './local-guard.js';
 import type { FcEventHandler } from './webhook-server.js';
 
 export interface EventsServerOptions {
@@ -93,22 +93,5 @@ export async function startEventsServer(options: EventsServerOptions): Promise<E
       res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'The events function threw.' } }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shown}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocal(server, options.port ?? 0, host);
 }

@@ -6,7 +6,8 @@
  * where asked, the local bearer token.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -106,4 +107,30 @@ export function writeRefusal(
       ...headers,
     })
     .end(JSON.stringify({ error: { code: refusal.code, message: refusal.message } }));
+}
+
+/** Listens on `host:port` (loopback, checked by the caller) and answers the URL and a close that ends every connection. */
+export async function listenLocal(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shown}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { FcContext } from '../../shared/fc/context.js';
 import { resetRuntime } from '../../shared/runtime.js';
-import { assertLoopback, checkLocalRequest, writeRefusal } from './local-guard.js';
+import { assertLoopback, checkLocalRequest, listenLocal, writeRefusal } from './local-guard.js';
 
 /** An FC handler as the nodejs20 runtime calls it (source or built bundle). */
 export type FcEventHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
@@ -219,24 +219,7 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
       writeError(res, 502, 'INTERNAL', 'The function threw instead of answering; see its log.'),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shown}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocal(server, options.port ?? 0, host);
 }
 
 /**
