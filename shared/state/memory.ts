@@ -29,10 +29,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
   const now = options.now ?? Date.now;
   const maxRecords = options.maxRecords ?? 100_000;
   const records = new Map<string, StoredRecord>();
+  // Keys by concern (the part up to the first '/'): a prefix read scans its concern, not every record
+  // (a hold lookup on each webhook request must not grow with the history).
+  const concerns = new Map<string, Set<string>>();
+  const concernOf = (key: string) => key.slice(0, key.indexOf('/') + 1);
+  const put = (record: StoredRecord) => {
+    records.set(record.key, record);
+    const concern = concernOf(record.key);
+    const keys = concerns.get(concern) ?? new Set<string>();
+    keys.add(record.key);
+    concerns.set(concern, keys);
+  };
+  const drop = (key: string) => {
+    records.delete(key);
+    concerns.get(concernOf(key))?.delete(key);
+  };
   if (options.file) {
     try {
       const saved = JSON.parse(readFileSync(options.file, 'utf8')) as StoredRecord[];
-      for (const record of saved) records.set(record.key, record);
+      for (const record of saved) put(record);
     } catch {
       // No file yet, or one this process cannot read: start empty.
     }
@@ -41,7 +56,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     const record = records.get(key);
     if (record === undefined) return undefined;
     if (record.expiresAt !== undefined && record.expiresAt <= now()) {
-      records.delete(key);
+      drop(key);
       return undefined;
     }
     return record;
@@ -63,7 +78,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
   const sweep = () => {
     const t = now();
     for (const [key, record] of records)
-      if (record.expiresAt !== undefined && record.expiresAt <= t) records.delete(key);
+      if (record.expiresAt !== undefined && record.expiresAt <= t) drop(key);
   };
 
   return {
@@ -84,7 +99,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
         });
       }
       const record = make(key, value, 1, write);
-      records.set(key, record);
+      put(record);
       persist();
       return { ok: true, record };
     },
@@ -93,7 +108,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       const current = live(key);
       if (current?.version !== write.expectedVersion) return { ok: false, current };
       const record = make(key, value, current.version + 1, write);
-      records.set(key, record);
+      put(record);
       persist();
       return { ok: true, record };
     },
@@ -103,14 +118,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       if (!current) return false;
       if (deleteOptions.expectedVersion !== undefined && current.version !== deleteOptions.expectedVersion)
         return false;
-      records.delete(key);
+      drop(key);
       persist();
       return true;
     },
     async list(prefix, listOptions = {}) {
       const limit = listOptions.limit ?? 1_000;
       const out: StoredRecord[] = [];
-      for (const key of [...records.keys()].filter((k) => k.startsWith(prefix)).sort()) {
+      const concern = prefix.includes('/') ? concerns.get(concernOf(prefix)) : undefined;
+      const candidates = prefix.includes('/') ? [...(concern ?? [])] : [...records.keys()];
+      for (const key of candidates.filter((k) => k.startsWith(prefix)).sort()) {
         const record = live(key);
         if (record) out.push(record);
         if (out.length >= limit) break;
