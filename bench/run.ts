@@ -3,9 +3,10 @@
  * machine, and prints ratios and the budgets they answer to:
  *
  * 1. cold start — per bundle, `node -e "require(bundle)"` vs a bare `node -e 0`, spawned alternately N
- *    times (median): overhead ≤ 20 ms, bundle ≤ 150 KB; then, for information (no budget), load plus
- *    one real first request (webhook: a signed scale; scheduler: a timer action; events: an
- *    EventBridge scale event) against the emulator, so cost moved from load to the first call shows;
+ *    times (median): overhead ≤ 20 ms, bundle ≤ 200 KB; then load plus one real first request
+ *    (webhook: a signed scale; scheduler: a timer action; events: an EventBridge scale event) against
+ *    the emulators with STATE_STORE=tablestore, as a ratio to a fresh node that loads pop-core alone
+ *    and makes one signed call (bench/cold-baseline.ts): ≤ 1.35×;
  * 2. warm overhead — a signed webhook request through the whole built handler (Standard Webhooks auth,
  *    parse, plan, sign, HTTP to the emulator, translate) vs a bare pop-core ModifyJobGroup call to the
  *    same emulator (median): ≤ 1.15×; beside them, for reference, `bench/floor.ts` (the same required
