@@ -18,6 +18,9 @@ import {
   worseOutcome,
 } from './outcomes.js';
 
+/** How far an event's `time` may be ahead of this clock and still order events (clock skew). */
+export const MAX_EVENT_TIME_AHEAD_MS = 5 * 60_000;
+
 /** Changes to different job groups run this many at a time; changes to one group run in delivery order. */
 export const EVENTS_CONCURRENCY = 4;
 
@@ -171,7 +174,16 @@ function evaluate(
   work: Work[],
 ): Draft {
   const { event } = entry;
-  const time = event.time === undefined ? Number.NaN : Date.parse(event.time);
+  const parsed = event.time === undefined ? Number.NaN : Date.parse(event.time);
+  // A time ahead of the clock (beyond skew) would make every later event look stale for this group:
+  // such an event is not ordered (it still applies), and the log says so.
+  const time = parsed > Date.now() + MAX_EVENT_TIME_AHEAD_MS ? Number.NaN : parsed;
+  if (Number.isFinite(parsed) && !Number.isFinite(time)) {
+    logger.warn('event time is in the future; not used for ordering', {
+      eventId: event.id,
+      time: event.time,
+    });
+  }
   const draft: Draft = {
     index: entry.index,
     id: event.id,
@@ -330,7 +342,10 @@ async function applyGroup(
   });
   const gate = await orderGate(queue, options);
   if ('error' in gate) return (item) => report(item, gate.error);
-  const { fresh, stale, effect } = gate;
+  // In time order (delivery order among equal times; an event without a time counts as oldest): the
+  // newest event wins the merge, as it does against the order record.
+  const fresh = [...gate.fresh].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
+  const { stale, effect } = gate;
   if (fresh.length === 0) return (item) => report(item, stale.get(item) as Applied);
   if (effect?.paused) {
     const held: Applied = {

@@ -28,19 +28,28 @@ export const createHoldRoute: WebhookRoute = {
     const jobGroupId = parseJobGroupIdParam(ctx.params.jobGroupId);
     ctx.audit.jobGroupIds.push(jobGroupId);
     const hold = buildHold(jobGroupId, ctx.body, ctx.runtime.config, ctx.caller?.who ?? 'unknown');
-    const applied = hold.set
-      ? await applyChange(
-          { action: 'modify', jobGroupId, ...hold.set },
-          {
-            deps: ctx.deps,
-            dryRun: ctx.dryRun,
-            deadline: ctx.invocation.deadline,
-            audit: ctx.audit,
-            source: webhookSource(ctx, 'POST /v1/job-groups/:jobGroupId/holds'),
-          },
-        )
-      : undefined;
+    // Stored before the pin's set is sent: a store failure then sends nothing, and a tick can never
+    // revert a pin whose hold was not saved.
     if (!ctx.dryRun) await saveHold(storeOf(ctx), hold);
+    let applied: Awaited<ReturnType<typeof applyChange>> | undefined;
+    try {
+      applied = hold.set
+        ? await applyChange(
+            { action: 'modify', jobGroupId, ...hold.set },
+            {
+              deps: ctx.deps,
+              dryRun: ctx.dryRun,
+              deadline: ctx.invocation.deadline,
+              audit: ctx.audit,
+              source: webhookSource(ctx, 'POST /v1/job-groups/:jobGroupId/holds'),
+            },
+          )
+        : undefined;
+    } catch (error) {
+      // The pin's set was not applied: a hold without it must not stand.
+      if (!ctx.dryRun) await releaseHold(storeOf(ctx), hold.id).catch(() => undefined);
+      throw error;
+    }
     ctx.audit.outcome = ctx.dryRun ? 'planned' : applied ? outcomeOf(applied) : 'ok';
     return {
       status: ctx.dryRun ? 200 : 201,

@@ -40,6 +40,10 @@ function singleGroupRoute(
       const jobGroupId = parseJobGroupIdParam(ctx.params.jobGroupId);
       ctx.audit.jobGroupIds.push(jobGroupId);
       const change = toChange(jobGroupId, ctx.body);
+      // Informational, read beside the change: it must never turn a sent change into an error.
+      const holdsRead = listHolds(stateStoreFor(ctx.runtime.env, ctx.invocation), jobGroupId).catch(
+        () => [] as Awaited<ReturnType<typeof listHolds>>,
+      );
       const result = await applyChange(change, {
         deps: ctx.deps,
         dryRun: ctx.dryRun,
@@ -49,7 +53,7 @@ function singleGroupRoute(
       });
       ctx.audit.outcome = outcomeOf(result);
       // A person acting by hand wins over every hold, and is told which are in force.
-      const holds = await listHolds(stateStoreFor(ctx.runtime.env, ctx.invocation), jobGroupId);
+      const holds = await holdsRead;
       return {
         status: 200,
         body: {

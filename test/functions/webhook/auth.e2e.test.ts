@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
 import { AutopilotError } from '../../../shared/errors.js';
+import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
 import {
   type Answer,
@@ -205,6 +206,22 @@ describe('auth matrix', () => {
     expect(answer.status).toBe(400);
     expect(answer.json.error).toMatchObject({ code: 'INVALID_INPUT', field: 'Idempotency-Key' });
     expect(requests).toBe(0);
+  });
+
+  it('a change that was sent is answered 200 even when the informational holds read fails', async () => {
+    const memory = createMemoryStore();
+    useMemoryStore({
+      ...memory,
+      list: async () => {
+        throw new AutopilotError('STATE_UNAVAILABLE');
+      },
+    });
+
+    const { answer, requests } = await send(signed(httpEvent('scale')));
+
+    expect(answer.status).toBe(200);
+    expect(answer.json.changed).toBe(true);
+    expect(requests).toBeGreaterThan(0);
   });
 
   it('answers 503 STATE_UNAVAILABLE with Retry-After and sends nothing when the store is down', async () => {

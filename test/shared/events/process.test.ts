@@ -443,6 +443,38 @@ describe('processEvents', () => {
     });
   });
 
+  it('merges one delivery in time order: an older ALERT after the newer OK does not win', async () => {
+    const client = new FakeCityVisual();
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    await processEvents(
+      entries(
+        { ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' },
+        { ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' },
+      ),
+      options,
+    );
+    const [redelivered] = await processEvents(
+      entries({ ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' }),
+      options,
+    );
+
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+    expect(redelivered?.outcome).toBe('unchanged');
+  });
+
+  it('does not let an event stamped in the future block the group: it is applied, not used to order', async () => {
+    const client = new FakeCityVisual();
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    await processEvents(entries({ ...scaleEvent('future', '3', 9), time: '2099-01-01T00:00:00Z' }), options);
+    await processEvents(entries({ ...scaleEvent('now', '3', 4), time: new Date().toISOString() }), options);
+
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([9, 4]);
+  });
+
   it('fails the group retryably and sends nothing when the store cannot be read', async () => {
     const client = new FakeCityVisual();
     const down = async () => {
