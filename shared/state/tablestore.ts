@@ -1,3 +1,4 @@
+import https from 'node:https';
 import type { Client, ColumnCondition, SdkRow } from 'tablestore';
 import type { Credentials } from '../cityvisual/credentials.js';
 import { AutopilotError } from '../errors.js';
@@ -146,7 +147,11 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
       endpoint: options.endpoint,
       instancename: options.instance,
       maxRetries: 0,
-      httpOptions: { timeout: Math.ceil(timeout) },
+      // One keep-alive agent for every client: the SDK's own TLS agent opens a connection per call.
+      httpOptions: {
+        timeout: Math.ceil(timeout),
+        ...(endpointIsHttps(options.endpoint) && { agent: keepAliveAgent() }),
+      },
     });
     return [TableStore, client];
   };
@@ -353,7 +358,12 @@ class ConditionFailed extends Error {
 }
 
 /** 31 days: a 30-day history fits, and Tablestore's minimum (86,400 s) is far below. */
-export const DEFAULT_TIME_TO_LIVE_SECONDS = 31 * 86_400;
+/**
+ * The table TTL only collects rows (expiry is decided by `expiresAt` on every read and condition), and
+ * it counts from a row's last write: it must outlast the longest-lived record, the scheduler's
+ * per-group record (366 days, rewritten only when the desired state changes), and every hold (≤ 90 d).
+ */
+export const DEFAULT_TIME_TO_LIVE_SECONDS = 400 * 86_400;
 
 export interface EnsureTableOptions extends Omit<TablestoreStoreOptions, 'now' | 'deadline'> {
   /** Seconds a row is kept after its last write (`time_to_live`); ≥ 86,400, or -1 to keep forever. */
@@ -421,3 +431,12 @@ export async function ensureTable(
   }
   return { created, timeToLive: described.tableOptions?.timeToLive ?? timeToLive };
 }
+
+let agent: import('node:https').Agent | undefined;
+/** A process-wide keep-alive HTTPS agent (FC instances serve many invocations; TLS set-up is not free). */
+function keepAliveAgent(): import('node:https').Agent {
+  agent ??= new https.Agent({ keepAlive: true, maxSockets: 16 });
+  return agent;
+}
+
+const endpointIsHttps = (endpoint: string) => endpoint.startsWith('https:');

@@ -191,11 +191,16 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       });
       writeAudit({ route, request, invocation, caller, dryRun, facts, status: result.status });
       const response = jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
-      if (store && claim) {
+      // Only a final success is kept for a repeat; a 207 may hold retryable failures, and a returned
+      // 5xx (an alert hook's 503) must run again when the sender retries: the id is freed instead.
+      const final = response.statusCode < 300 && response.statusCode !== 207;
+      if (store && claim && !final) {
+        await releaseRequest(store, claim).catch(() => undefined);
+      } else if (store && claim) {
         await completeRequest(store, claim, {
           status: response.statusCode,
           body: response.body,
-          headers: result.headers ? { ...result.headers } : {},
+          headers: { ...response.headers },
         }).catch((thrown: unknown) => {
           // The change happened and is answered; only a later replay of this id will run again.
           logger.warn('idempotency record not completed', { code: toAutopilotError(thrown).code });

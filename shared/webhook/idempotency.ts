@@ -43,7 +43,8 @@ export type ClaimOutcome =
  * authenticated, so one caller's ids cannot collide with another's.
  */
 export function idempotencyKeyOf(request: HttpRequest, caller: Caller): string | undefined {
-  if (caller.via === 'signature') return caller.webhookId && KEYS.idempotency('sig', caller.webhookId);
+  if (caller.via === 'signature')
+    return caller.webhookId && KEYS.idempotency('sig', keyPart(caller.webhookId));
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
@@ -52,7 +53,14 @@ export function idempotencyKeyOf(request: HttpRequest, caller: Caller): string |
       field: 'Idempotency-Key',
     });
   }
-  return KEYS.idempotency(`bearer-${caller.who.replace(/[^A-Za-z0-9_.:@-]/g, '_')}`, key);
+  return KEYS.idempotency(`bearer-${caller.who.replace(/[^A-Za-z0-9_.:@-]/g, '_')}`, keyPart(key));
+}
+
+/** An id as a key part: as sent when short and plain, else its SHA-256 (a store key is at most 512 bytes). */
+function keyPart(id: string): string {
+  return /^[A-Za-z0-9_.:@-]{1,128}$/.test(id)
+    ? id
+    : `sha256-${crypto.createHash('sha256').update(id).digest('hex')}`;
 }
 
 function fingerprintOf(request: HttpRequest): string {

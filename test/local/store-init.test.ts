@@ -37,14 +37,14 @@ async function run(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('autopilot store init', () => {
-  it('creates the table with one STRING primary key pk and a 31-day TTL, then finds it on a second run', async () => {
+  it('creates the table with one STRING primary key pk and a 400-day TTL, then finds it on a second run', async () => {
     const first = await run(['store', 'init']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toContain('created: table autopilot_state on autopilot1');
     expect(emulator.tables()).toContainEqual({
       name: 'autopilot_state',
       primaryKey: [{ name: 'pk', type: 2 }],
-      timeToLive: 31 * 86_400,
+      timeToLive: 400 * 86_400,
       maxVersions: 1,
     });
     const second = await run(['store', 'init']);

@@ -168,6 +168,7 @@ describe('auth matrix', () => {
     expect([first.answer.status, second.answer.status]).toEqual([200, 200]);
     expect(second.answer.body).toBe(first.answer.body);
     expect(second.answer.headers['Idempotent-Replayed']).toBe('true');
+    expect(second.answer.headers['Content-Type']).toBe(first.answer.headers['Content-Type']);
     expect(first.answer.headers['Idempotent-Replayed']).toBeUndefined();
     expect(second.requests).toBe(0);
     expect(second.audit).toMatchObject({ replayed: true, status: 200 });
@@ -197,6 +198,15 @@ describe('auth matrix', () => {
     expect(repeat.requests).toBe(0);
     expect(first.requests).toBeGreaterThan(0);
     expect(plain.map((p) => p.answer.headers['Idempotent-Replayed'])).toEqual([undefined, undefined]);
+  });
+
+  it('takes an Idempotency-Key of 256 characters that URL-encoding would make too long for a store key', async () => {
+    const key = '"'.repeat(256);
+    const first = await send(bearer(httpEvent('scale', { headers: { 'Idempotency-Key': key } }), CI_TOKEN));
+    const repeat = await send(bearer(httpEvent('scale', { headers: { 'Idempotency-Key': key } }), CI_TOKEN));
+
+    expect(first.answer.status).toBe(200);
+    expect(repeat.answer.headers['Idempotent-Replayed']).toBe('true');
   });
 
   it('refuses a malformed Idempotency-Key naming the header', async () => {
