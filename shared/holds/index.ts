@@ -203,7 +203,9 @@ const holdKey = (hold: { jobGroupId: string; id: string }) => KEYS.hold(hold.job
  */
 export async function saveHold(store: StateStore, hold: Hold): Promise<void> {
   await store.create(holdKey(hold), { ...hold }, { expiresAt: Date.parse(hold.until) });
-  await store.delete(KEYS.scheduled(hold.jobGroupId));
+  // A skip needs no such reset: its occurrence changes the desired state when it comes, and again when
+  // it ends, and a skip for next week must not re-assert the schedule now.
+  if (hold.kind !== 'skip') await store.delete(KEYS.scheduled(hold.jobGroupId));
 }
 
 /** Releases a hold; the group's desired state is then applied (the schedule record is forgotten). */

@@ -61,13 +61,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     }
     return record;
   };
-  const persist = () => {
+  const flush = () => {
     if (!options.file) return;
+    pending = undefined;
     mkdirSync(path.dirname(options.file), { recursive: true });
     const temp = `${options.file}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify([...records.values()]));
     renameSync(temp, options.file);
   };
+  // Written at most every 200 ms (and at exit), not on every change: a whole-file rewrite per change
+  // made a fleet tick of npm start quadratic in its record count.
+  let pending: NodeJS.Timeout | undefined;
+  const persist = () => {
+    if (!options.file || pending) return;
+    pending = setTimeout(flush, 200);
+    pending.unref();
+  };
+  if (options.file) process.once('exit', () => pending && flush());
   const make = (key: string, value: StoredValue, version: number, write: WriteOptions): StoredRecord => ({
     key,
     // A copy: what is stored cannot change with the caller's object, as in a real store.

@@ -16,6 +16,8 @@ describe('memory store', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'state-')), 'state', 'store.json');
     const first = createMemoryStore({ file });
     await first.create('hold/3/a', { kind: 'pin' }, { expiresAt: Date.now() + 60_000 });
+    // Writes are coalesced: at most every 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const second = createMemoryStore({ file });
     expect((await second.get('hold/3/a'))?.value).toEqual({ kind: 'pin' });
   });
