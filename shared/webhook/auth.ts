@@ -13,6 +13,8 @@ export interface Caller {
   readonly via: 'signature' | 'bearer';
   /** The Standard Webhooks message id (signed requests only). */
   readonly webhookId?: string;
+  /** Bearer only: the first 8 hex digits of the token's SHA-256, stable when the token list is reordered. */
+  readonly tokenFingerprint?: string;
 }
 
 /** Why a request was refused; logged in the audit line, not shown to the caller beyond the message. */
@@ -211,7 +213,16 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
     let matched: Token | undefined;
     // Every token is compared (no early exit), so timing does not tell which one came close.
     for (const token of tokens) if (crypto.timingSafeEqual(digest, token.digest) && !matched) matched = token;
-    return matched ? { ok: true, caller: { who: matched.who, via: 'bearer' } } : refuse('bad-token');
+    return matched
+      ? {
+          ok: true,
+          caller: {
+            who: matched.who,
+            via: 'bearer',
+            tokenFingerprint: matched.digest.toString('hex').slice(0, 8),
+          },
+        }
+      : refuse('bad-token');
   }
 
   return {

@@ -53,7 +53,11 @@ export function idempotencyKeyOf(request: HttpRequest, caller: Caller): string |
       field: 'Idempotency-Key',
     });
   }
-  return KEYS.idempotency(`bearer-${caller.who.replace(/[^A-Za-z0-9_.:@-]/g, '_')}`, keyPart(key));
+  // Scoped by the token itself, not its name or position: reordering WEBHOOK_TOKENS moves no id.
+  return KEYS.idempotency(
+    `bearer-${caller.tokenFingerprint ?? caller.who.replace(/[^A-Za-z0-9_.:@-]/g, '_')}`,
+    keyPart(key),
+  );
 }
 
 /** An id as a key part: as sent when short and plain, else its SHA-256 (a store key is at most 512 bytes). */

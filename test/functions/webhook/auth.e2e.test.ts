@@ -209,6 +209,18 @@ describe('auth matrix', () => {
     expect(repeat.answer.headers['Idempotent-Replayed']).toBe('true');
   });
 
+  it("scopes a bearer caller's Idempotency-Key by the token, so reordering WEBHOOK_TOKENS moves no id", async () => {
+    const keyed = () =>
+      bearer(httpEvent('scale', { headers: { 'Idempotency-Key': 'reorder-1' } }), PLAIN_TOKEN);
+    await send(keyed());
+    applyEnv({ WEBHOOK_TOKENS: `${PLAIN_TOKEN},ci=${CI_TOKEN}` }); // the unnamed token is now entry 0
+
+    const repeat = await send(keyed());
+
+    expect(repeat.answer.headers['Idempotent-Replayed']).toBe('true');
+    expect(repeat.requests).toBe(0);
+  });
+
   it('refuses a malformed Idempotency-Key naming the header', async () => {
     const { answer, requests } = await send(
       bearer(httpEvent('scale', { headers: { 'Idempotency-Key': 'has space' } }), CI_TOKEN),

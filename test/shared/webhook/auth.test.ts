@@ -142,7 +142,7 @@ describe('bearer tokens', () => {
   ])('%s → %s', (header, who) => {
     expect(auth.authenticate(request({ authorization: header }))).toEqual({
       ok: true,
-      caller: { who, via: 'bearer' },
+      caller: { who, via: 'bearer', tokenFingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) },
     });
   });
 
