@@ -3,10 +3,10 @@
  * array) is the event Buffer FC delivers to the events function. Guarded like every local port, and
  * it needs the local bearer token: a CloudEvent here changes job groups.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FcContext } from '../../shared/fc/context.js';
-import { assertLoopback, checkLocalRequest, listenLocal, writeRefusal } from './local-guard.js';
+import { assertLoopback, checkLocalRequest, listenLocal, readBody, writeRefusal } from './local-guard.js';
 import type { FcEventHandler } from './webhook-server.js';
 
 export interface EventsServerOptions {
@@ -28,17 +28,6 @@ export interface EventsServer {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**

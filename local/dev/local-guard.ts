@@ -134,3 +134,15 @@ export async function listenLocal(
       }),
   };
 }
+
+/** The request body, or undefined once it passes `limit` bytes (the caller answers 413). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { FcContext } from '../../shared/fc/context.js';
 import { resetRuntime } from '../../shared/runtime.js';
-import { assertLoopback, checkLocalRequest, listenLocal, writeRefusal } from './local-guard.js';
+import { assertLoopback, checkLocalRequest, listenLocal, readBody, writeRefusal } from './local-guard.js';
 
 /** An FC handler as the nodejs20 runtime calls it (source or built bundle). */
 export type FcEventHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
@@ -157,17 +157,6 @@ function writeError(res: ServerResponse, status: number, code: string, message: 
   res
     .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
     .end(JSON.stringify({ error: { code, message } }));
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**

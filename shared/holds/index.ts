@@ -195,6 +195,12 @@ export function buildHold(
   };
 }
 
+/** A hold with the seconds it has left (never negative: an ended hold is never shown as live). */
+export const withTimeLeft = (hold: Hold, now = Date.now()): Hold & { readonly secondsLeft: number } => ({
+  ...hold,
+  secondsLeft: Math.max(0, Math.round((Date.parse(hold.until) - now) / 1000)),
+});
+
 const holdKey = (hold: { jobGroupId: string; id: string }) => KEYS.hold(hold.jobGroupId, hold.id);
 
 /**

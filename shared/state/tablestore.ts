@@ -138,21 +138,7 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     TableStore = await loadSdk();
     const left = options.deadline !== undefined ? options.deadline - now() : Number.POSITIVE_INFINITY;
     const timeout = Math.max(1, Math.min(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, left));
-    client = new TableStore.Client({
-      accessKeyId: options.credentials.accessKeyId,
-      accessKeySecret: options.credentials.accessKeySecret,
-      ...(options.credentials.securityToken !== undefined && {
-        securityToken: options.credentials.securityToken,
-      }),
-      endpoint: options.endpoint,
-      instancename: options.instance,
-      maxRetries: 0,
-      // One keep-alive agent for every client: the SDK's own TLS agent opens a connection per call.
-      httpOptions: {
-        timeout: Math.ceil(timeout),
-        ...(endpointIsHttps(options.endpoint) && { agent: keepAliveAgent() }),
-      },
-    });
+    client = newClient(TableStore, options, Math.ceil(timeout));
     return [TableStore, client];
   };
 
@@ -385,17 +371,7 @@ export async function ensureTable(
     });
   }
   const TableStore = await loadSdk();
-  const client = new TableStore.Client({
-    accessKeyId: options.credentials.accessKeyId,
-    accessKeySecret: options.credentials.accessKeySecret,
-    ...(options.credentials.securityToken !== undefined && {
-      securityToken: options.credentials.securityToken,
-    }),
-    endpoint: options.endpoint,
-    instancename: options.instance,
-    maxRetries: 0,
-    httpOptions: { timeout: options.requestTimeoutMs ?? 10_000 },
-  });
+  const client = newClient(TableStore, options, options.requestTimeoutMs ?? 10_000);
   let created = true;
   try {
     await client.createTable({
@@ -440,3 +416,30 @@ function keepAliveAgent(): import('node:https').Agent {
 }
 
 const endpointIsHttps = (endpoint: string) => endpoint.startsWith('https:');
+
+/** The SDK client: this store's credentials and instance, no SDK retries, one keep-alive agent. */
+function newClient(
+  TableStore: Sdk,
+  options: {
+    readonly endpoint: string;
+    readonly instance: string;
+    readonly credentials: Credentials;
+  },
+  timeoutMs: number,
+): Client {
+  return new TableStore.Client({
+    accessKeyId: options.credentials.accessKeyId,
+    accessKeySecret: options.credentials.accessKeySecret,
+    ...(options.credentials.securityToken !== undefined && {
+      securityToken: options.credentials.securityToken,
+    }),
+    endpoint: options.endpoint,
+    instancename: options.instance,
+    maxRetries: 0,
+    // The SDK's own TLS agent opens a connection per call.
+    httpOptions: {
+      timeout: timeoutMs,
+      ...(endpointIsHttps(options.endpoint) && { agent: keepAliveAgent() }),
+    },
+  });
+}

@@ -2,7 +2,7 @@ import type { CityVisualClient } from '../cityvisual/client.js';
 import type { LiveJobGroup } from '../cityvisual/contract.js';
 import type { ConfigFile } from '../config/core.js';
 import { type HistoryEntry, readHistory } from '../history/index.js';
-import { type Hold, holdEffect, listHolds } from '../holds/index.js';
+import { type Hold, holdEffect, listHolds, withTimeLeft } from '../holds/index.js';
 import { paramValue } from '../jobgroup/plan.js';
 import type { Params, Target } from '../jobgroup/target.js';
 import { desiredAt, planTransitions, type Schedule, sameTarget } from '../schedule/index.js';
@@ -147,10 +147,7 @@ export async function groupStatus(input: StatusInput): Promise<GroupStatus> {
     at: now.toISOString(),
     schedule: schedule?.name ?? null,
     desired,
-    holds: holds.map((hold) => ({
-      ...hold,
-      secondsLeft: Math.max(0, Math.round((Date.parse(hold.until) - now.getTime()) / 1000)),
-    })),
+    holds: holds.map((hold) => withTimeLeft(hold, now.getTime())),
     next: nextChanges(schedule, holds, now, input.config.timezone),
     live: live ?? null,
     drift: live ? driftOf(desired.target, live) : null,

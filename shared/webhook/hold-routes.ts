@@ -1,17 +1,11 @@
 import { AutopilotError } from '../errors.js';
-import { buildHold, type Hold, listHolds, parseHoldId, releaseHold, saveHold } from '../holds/index.js';
+import { buildHold, listHolds, parseHoldId, releaseHold, saveHold, withTimeLeft } from '../holds/index.js';
 import { stateStoreFor } from '../state/select.js';
 import { applyChange, outcomeOf, toSuccess, webhookSource } from './changes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, WebhookRoute } from './router.js';
 
 const storeOf = (ctx: RouteContext) => stateStoreFor(ctx.runtime.env, ctx.invocation);
-
-/** Time left of a hold, seconds (never negative: an expired hold is never shown as live). */
-export const withTimeLeft = (hold: Hold, now = Date.now()) => ({
-  ...hold,
-  secondsLeft: Math.max(0, Math.round((Date.parse(hold.until) - now) / 1000)),
-});
 
 /**
  * `POST /v1/job-groups/{id}/holds`: a pin (applied now, then automation keeps off its fields), a pause

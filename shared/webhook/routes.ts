@@ -1,4 +1,4 @@
-import { listHolds } from '../holds/index.js';
+import { listHolds, withTimeLeft } from '../holds/index.js';
 import {
   BatchSchema,
   type Change,
@@ -18,7 +18,7 @@ import {
   webhookSource,
 } from './changes.js';
 import { groupHistoryRoute, historyRoute } from './history-routes.js';
-import { createHoldRoute, listHoldsRoute, releaseHoldRoute, withTimeLeft } from './hold-routes.js';
+import { createHoldRoute, listHoldsRoute, releaseHoldRoute } from './hold-routes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, RouteResult, WebhookRoute } from './router.js';
 import { groupReadRoute, groupStatusRoute } from './status-routes.js';

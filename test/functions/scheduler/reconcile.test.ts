@@ -4,6 +4,7 @@ import { createSchedulerHandler } from '../../../functions/scheduler/handler.js'
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { ConfigFileSchema } from '../../../shared/config/file.js';
+import { AutopilotError } from '../../../shared/errors.js';
 import { readHistory } from '../../../shared/history/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
@@ -151,8 +152,6 @@ describe('reconcile: what is due', () => {
   });
 
   it('fails the tick retryably and sends nothing when the state store cannot be read', async () => {
-    const { useMemoryStore } = await import('../../../shared/state/select.js');
-    const { AutopilotError } = await import('../../../shared/errors.js');
     const down = async () => {
       throw new AutopilotError('STATE_UNAVAILABLE');
     };
