@@ -2,7 +2,7 @@
  * `npx autopilot …`: check the config file and see what the schedules will do, from a terminal.
  *
  *   autopilot validate [FILE | --config F] [--strict]
- *   autopilot plan --from ISO --to ISO [--config F] [--json]
+ *   autopilot plan --from ISO --to ISO [--config F] [--json] [--url URL]
  *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
  *   autopilot store init [--ttl-days N]
  *
@@ -17,6 +17,7 @@ import { parseEnv } from '../shared/config/env.js';
 import { type ConfigFile, checkConfig, readConfigDocument } from '../shared/config/file.js';
 import { lintConfig } from '../shared/config/lint.js';
 import { AutopilotError } from '../shared/errors.js';
+import type { Hold } from '../shared/holds/index.js';
 import type { Target } from '../shared/jobgroup/target.js';
 import {
   desiredAt,
@@ -28,6 +29,7 @@ import {
 } from '../shared/schedule/index.js';
 import { tablestoreEndpoint } from '../shared/state/select.js';
 import { DEFAULT_TIME_TO_LIVE_SECONDS, ensureTable } from '../shared/state/tablestore.js';
+import { type PlanRow, planWithHolds } from '../shared/status/plan.js';
 import { authHeaders, DEFAULT_WEBHOOK_URL } from './call.js';
 
 export const USAGE = `Usage:
@@ -35,10 +37,12 @@ export const USAGE = `Usage:
       Check the config file; prints every problem with its path. Exit 1 when there is any.
       Warnings (a group both in an enforce schedule and targeted by a rule) keep exit 0; --strict
       makes them errors.
-  autopilot plan --from TIME --to TIME [--config FILE] [--json]
+  autopilot plan --from TIME --to TIME [--config FILE] [--json] [--url URL]
       The transitions the schedules make in (from, to], per schedule and group, in local time, with the
-      window that causes each. --json prints one array of {at, jobGroupId, set, window} sorted by time
-      then group.
+      window that causes each. --json prints one array of {at, jobGroupId, schedule, window, set}
+      sorted by time then group. With --url, the holds in force are read from the webhook (signed
+      GET /v1/holds) and the plan marks what they change: "skipped" (a skip's occurrence), "held"
+      (a pin or pause: what is sent instead) and each hold's end.
       TIME is ISO-8601: with Z or an offset (2026-06-01T00:00:00Z), or local to the config's timezone
       when it has none (2026-06-01, 2026-06-01T08:00). At most 400 days.
   autopilot store init [--ttl-days DAYS]
@@ -48,7 +52,8 @@ export const USAGE = `Usage:
       0 keeps them forever).
 
   autopilot history [--group ID] [--since 24h] [--limit N] [--json] [--url URL]
-      What the product did (every applied change, newest first, kept 30 days), read from the shared
+      What the product did (every applied change and every hold made, extended, released or ended,
+      newest first, kept 30 days), read from the shared
       store through the webhook's GET /v1/history, signed like \`npm run call\` (WEBHOOK_SECRETS or
       WEBHOOK_TOKENS; nothing set: npm start's local secret). URL defaults to $WEBHOOK_URL, else
       http://127.0.0.1:9000.
@@ -243,15 +248,47 @@ function scheduleView(
   return lines;
 }
 
-function plan(
+/** The holds section of `plan --url`: each hold, then each change it removes or alters, per group. */
+function holdsView(config: ConfigFile, holds: readonly Hold[], rows: readonly PlanRow[]): string {
+  const zone = config.timezone;
+  const lines = ['', `Holds in force (read from the webhook): ${plural(holds.length, 'hold')}`];
+  for (const hold of holds) {
+    const what =
+      hold.kind === 'pin'
+        ? `pin ${describeTarget(hold.set ?? {})}`
+        : hold.kind === 'pause'
+          ? 'pause (no automated write)'
+          : `skip ${hold.schedule}/${hold.window} on ${hold.date}`;
+    lines.push(
+      `  group ${hold.jobGroupId}  ${what}  until ${localText(new Date(hold.until), zone)} ${zone}${hold.reason ? `  "${hold.reason}"` : ''}  [${hold.id}]`,
+    );
+  }
+  const marked = rows.filter((row) => row.skipped || row.held || row.holdEnds);
+  if (marked.length > 0) lines.push('', 'What the holds change in this range:');
+  for (const row of marked) {
+    const when = `${localText(new Date(row.at), zone)} ${zone}`;
+    const note = row.holdEnds
+      ? `${row.holdEnds.kind} ${row.holdEnds.holdId} ends; automation applies ${describeTarget(row.set)}${row.held?.paused ? ' once no pause holds it' : ''}`
+      : row.skipped
+        ? `SKIPPED [${row.window}] ${describeTarget(row.set)} (hold ${row.skipped.holdId})`
+        : row.held?.paused
+          ? `not applied, paused (hold ${row.held.holdIds.join(', ')}): [${row.window}] ${describeTarget(row.set)}`
+          : `sends ${describeTarget(row.held?.effective ?? {})} instead of [${row.window}] ${describeTarget(row.set)} (hold ${row.held?.holdIds.join(', ')})`;
+    lines.push(`  ${when}  group ${row.jobGroupId}  ${note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function plan(
   values: {
     config?: string | undefined;
     from?: string | undefined;
     to?: string | undefined;
     json?: boolean | undefined;
+    url?: string | undefined;
   },
   io: CliIo,
-): number {
+): Promise<number> {
   if (values.from === undefined || values.to === undefined)
     throw new UsageError('plan needs --from and --to');
   // Syntax first (a usage error), then the config, then the instants in its time zone.
@@ -266,17 +303,20 @@ function plan(
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
     throw new UsageError(`the range is limited to ${MAX_RANGE_DAYS} days`);
   }
-  const transitions = planTransitions(config.schedules, config.timezone, from, to);
+  let holds: Hold[] = [];
+  if (values.url !== undefined) {
+    // The holds in force, from the store behind the webhook: the plan then shows what they change.
+    const answer = await webhookCall<{ holds?: Hold[] }>('GET', '/v1/holds', undefined, values.url, io);
+    if (!answer?.holds) return 1;
+    holds = answer.holds;
+  }
+  const rows = planWithHolds(config, holds, from, to);
   if (values.json) {
-    const rows = transitions.map((t) => ({
-      at: t.at.toISOString(),
-      jobGroupId: t.jobGroupId,
-      set: t.set,
-      window: t.window,
-    }));
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
+    const transitions = planTransitions(config.schedules, config.timezone, from, to);
     io.stdout(weekView(config, transitions, from, to));
+    if (values.url !== undefined) io.stdout(holdsView(config, holds, rows));
   }
   return 0;
 }
@@ -286,8 +326,10 @@ interface HistoryRecord {
   readonly jobGroupId: string;
   readonly source: Record<string, unknown> & { kind: string };
   readonly sent: Record<string, string>;
+  readonly set?: Target;
   readonly previous?: Record<string, unknown>;
   readonly requestId: string;
+  readonly hold?: { event: string; id: string; kind: string; until: string; reason: string };
 }
 
 function describeSource(source: HistoryRecord['source']): string {
@@ -410,6 +452,14 @@ async function history(
   }
   if (body.records.length === 0) io.stdout('no changes recorded\n');
   for (const record of body.records) {
+    if (record.hold) {
+      const { hold } = record;
+      const what = hold.kind === 'pin' ? ` ${describeTarget(record.set ?? {})}` : '';
+      io.stdout(
+        `${record.at}  group ${record.jobGroupId}  hold ${hold.event}: ${hold.kind}${what} until ${hold.until}${hold.reason ? ` "${hold.reason}"` : ''}  by ${describeSource(record.source)}  [${hold.id}]\n`,
+      );
+      continue;
+    }
     const fields = Object.entries(record.sent)
       .filter(
         ([key]) =>
@@ -481,11 +531,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           from: { type: 'string' },
           to: { type: 'string' },
           json: { type: 'boolean' },
+          url: { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
       });
-      return plan(values, io);
+      return await plan(values, io);
     }
     if (command === 'secret' || command === 'token') {
       const { positionals } = parseArgs({

@@ -96,6 +96,7 @@ export async function handleAlertWebhook(
       commandSources: runtime.config.events?.commandSources ?? [],
       deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
       deadline: invocation.deadline,
+      requestId: invocation.requestId,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     },
   );

@@ -36,6 +36,7 @@ export async function handleEventDelivery(
     commandSources: runtime.config.events?.commandSources ?? [],
     deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
     deadline: invocation.deadline,
+    requestId: invocation.requestId,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
   });
   const summary: EventsSummary = { events: reports, counts: countOutcomes(reports) };

@@ -1,10 +1,19 @@
-import { AutopilotError } from '../errors.js';
+import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
-import { type HoldEffect, holdEffect, listHolds, withoutPinned } from '../holds/index.js';
+import {
+  type Hold,
+  type HoldEffect,
+  holdEffect,
+  listHolds,
+  recordHold,
+  ruleHoldOwner,
+  upsertRuleHold,
+  withoutPinned,
+} from '../holds/index.js';
 import { type Change, type Intent, toIntent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
-import { logger } from '../log.js';
+import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
 import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
@@ -39,6 +48,8 @@ export interface ProcessOptions {
   readonly deadline: number;
   readonly concurrency?: number;
   readonly now?: () => number;
+  /** The FC request id, named by the history records of the pins `holdFor` makes. */
+  readonly requestId?: string;
 }
 
 /**
@@ -96,6 +107,8 @@ interface Work {
   readonly rule: string;
   readonly changeIndex?: number;
   readonly change: Change;
+  /** The rule's `then.holdFor`, in ms: pin what this change sets once it applied. */
+  readonly holdForMs?: number;
 }
 
 /**
@@ -227,7 +240,14 @@ function evaluate(
     }
     draft.rules.push({ rule, ...at, ok: true, changes: result.changes.length });
     for (const change of result.changes) {
-      work.push({ draft, slot: draft.changes.length, rule, ...at, change });
+      work.push({
+        draft,
+        slot: draft.changes.length,
+        rule,
+        ...at,
+        change,
+        ...(result.holdForMs !== undefined && { holdForMs: result.holdForMs }),
+      });
       draft.changes.push(undefined);
     }
   }
@@ -258,8 +278,8 @@ async function runWork(work: readonly Work[], options: ProcessOptions): Promise<
  * wins per field; params merge by key) and applied once: one read and at most one write per group, so a
  * redelivered batch is free and the group never passes through the intermediate values.
  */
-function mergedIntent(queue: readonly Work[]): Intent {
-  const [first, ...rest] = queue.map((item) => toIntent(item.change)) as [Intent, ...Intent[]];
+function mergedIntent(intents: readonly Intent[]): Intent {
+  const [first, ...rest] = intents as [Intent, ...Intent[]];
   if (rest.length === 0) return first;
   let target: Target = first.target;
   let identity: Identity = first.identity;
@@ -274,6 +294,25 @@ function mergedIntent(queue: readonly Work[]): Intent {
 
 type Applied = Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
 
+/**
+ * The holds that keep `rule` off a group: every hold in force but the rule's own `holdFor` pin (a
+ * repeat of the alert that made it must still apply, and extends it).
+ */
+function effectFor(rule: string, effect: HoldEffect | undefined): HoldEffect | undefined {
+  if (!effect) return undefined;
+  const owner = ruleHoldOwner(rule);
+  return effect.holds.some((hold) => hold.who === owner)
+    ? holdEffect(effect.holds.filter((hold) => hold.who !== owner))
+    : effect;
+}
+
+/** The intent of one change, without the fields a pin (other than its rule's own) keeps rules off. */
+function heldIntent(item: Work, effect: HoldEffect | undefined): Intent {
+  const intent = toIntent(item.change);
+  const mine = effectFor(item.rule, effect);
+  return mine && mine.pinned.size > 0 ? { ...intent, target: withoutPinned(intent.target, mine) } : intent;
+}
+
 /** Applies `items` (changes to one group) as one merged intent; never throws. */
 async function applyMerged(
   items: readonly Work[],
@@ -284,17 +323,14 @@ async function applyMerged(
   try {
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
-    let intent = mergedIntent(items);
-    if (effect && effect.pinned.size > 0) {
-      // A pin keeps rules off its fields; what is left of the change still applies.
-      intent = { ...intent, target: withoutPinned(intent.target, effect) };
-      if (Object.keys(intent.target).length === 0 && Object.keys(intent.identity).length === 0) {
-        return {
-          outcome: 'unchanged',
-          requestId: null,
-          message: `Held: a pin on job group ${intent.jobGroupId} keeps rules off these fields until it ends; not applied.`,
-        };
-      }
+    // A pin keeps rules off its fields; what is left of the change still applies.
+    const intent = mergedIntent(items.map((item) => heldIntent(item, effect)));
+    if (Object.keys(intent.target).length === 0 && Object.keys(intent.identity).length === 0) {
+      return {
+        outcome: 'unchanged',
+        requestId: null,
+        message: `Held: a pin on job group ${intent.jobGroupId} keeps rules off these fields until it ends; not applied.`,
+      };
     }
     const result = await applyIntent(intent, options.deps(), {
       deadline: options.deadline,
@@ -346,7 +382,6 @@ async function applyGroup(
   // newest event wins the merge, as it does against the order record.
   const fresh = [...gate.fresh].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
   const { stale, effect } = gate;
-  if (fresh.length === 0) return (item) => report(item, stale.get(item) as Applied);
   if (effect?.paused) {
     const held: Applied = {
       outcome: 'unchanged',
@@ -355,8 +390,16 @@ async function applyGroup(
     };
     return (item) => report(item, stale.get(item) ?? held);
   }
+  if (fresh.length === 0) {
+    // A repeat of an alert already applied sends nothing, and extends the pin its rule asked for.
+    await pinRuleHolds(gate.redelivered, options, effect);
+    return (item) => report(item, stale.get(item) as Applied);
+  }
   const merged = await applyMerged(fresh, options, effect);
-  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') await gate.advance(fresh);
+  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
+    await gate.advance(fresh);
+    await pinRuleHolds([...fresh, ...gate.redelivered], options, effect);
+  }
   if (
     fresh.length === 1 ||
     merged.outcome === 'applied' ||
@@ -368,10 +411,76 @@ async function applyGroup(
   const reports = new Map<Work, Applied>(stale);
   for (const item of fresh) {
     const applied = await applyMerged([item], options, effect);
-    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') await gate.advance([item]);
+    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
+      await gate.advance([item]);
+      await pinRuleHolds([item], options, effect);
+    }
     reports.set(item, applied);
   }
   return (item) => report(item, reports.get(item) as Applied);
+}
+
+/**
+ * After the changes applied: the pins their rules' `holdFor` ask for, on the fields each change set
+ * (not those another pin holds), made or extended — a repeat of the same alert (a redelivery the
+ * order gate acknowledged) extends its pin too. One audit line and one history record each. The change
+ * already happened: a store failure is logged and does not turn it into an error.
+ */
+async function pinRuleHolds(
+  items: readonly Work[],
+  options: ProcessOptions,
+  effect: HoldEffect | undefined,
+): Promise<void> {
+  const wanted = new Map<string, { item: Work; set: Target; ms: number }>();
+  for (const item of items) {
+    if (item.holdForMs === undefined) continue;
+    const { target } = heldIntent(item, effect);
+    if (Object.keys(target).length === 0) continue;
+    // Several changes of one rule to one group in a delivery: one pin, later fields win.
+    const previous = wanted.get(item.rule);
+    const set = previous ? { ...previous.set, ...target } : target;
+    wanted.set(item.rule, { item, set, ms: Math.max(item.holdForMs, previous?.ms ?? 0) });
+  }
+  if (wanted.size === 0) return;
+  let store: ReturnType<ProcessOptions['deps']>['store'];
+  try {
+    store = options.deps().store;
+  } catch {
+    return;
+  }
+  if (!store) return;
+  const now = (options.now ?? Date.now)();
+  for (const [rule, { item, set, ms }] of wanted) {
+    const jobGroupId = item.change.jobGroupId;
+    let made: { hold: Hold; event: 'created' | 'extended' };
+    try {
+      made = await upsertRuleHold(store, { jobGroupId, rule, set, ms }, now);
+    } catch (thrown) {
+      logger.warn('rule pin (holdFor) not saved; the change itself applied', {
+        jobGroupId,
+        rule,
+        code: toAutopilotError(thrown).code,
+      });
+      continue;
+    }
+    const eventIds = [item.draft.id ?? '(no id)'];
+    audit(made.event === 'created' ? 'hold created' : 'hold extended', {
+      ...(options.requestId !== undefined && { requestId: options.requestId }),
+      who: made.hold.who,
+      action: `hold-${made.event}`,
+      jobGroupIds: [jobGroupId],
+      eventIds,
+      hold: { id: made.hold.id, kind: 'pin', set, until: made.hold.until },
+    });
+    await recordHold(
+      store,
+      made.event,
+      made.hold,
+      { kind: 'rule', rules: [rule], eventIds },
+      options.requestId ?? '',
+      now,
+    );
+  }
 }
 
 type Gate =
@@ -379,6 +488,8 @@ type Gate =
   | {
       readonly fresh: readonly Work[];
       readonly stale: ReadonlyMap<Work, Applied>;
+      /** Copies of an event already applied (a repeated alert): not applied again; their pins extend. */
+      readonly redelivered: readonly Work[];
       /** The group's holds in force (pause > pin > rules). */
       readonly effect?: HoldEffect;
       /** Records that these changes were applied (the newest event time among them). */
@@ -419,11 +530,19 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
       },
     };
   }
-  if (!store || !timed)
-    return { fresh: queue, stale: new Map(), advance: async () => {}, ...(effect && { effect }) };
+  if (!store || !timed) {
+    return {
+      fresh: queue,
+      stale: new Map(),
+      redelivered: [],
+      advance: async () => {},
+      ...(effect && { effect }),
+    };
+  }
   const order = orderOf(record);
   const fresh: Work[] = [];
   const stale = new Map<Work, Applied>();
+  const redelivered: Work[] = [];
   for (const item of queue) {
     const time = item.draft.time;
     const key = eventKey(item.draft.source, item.draft.id);
@@ -447,12 +566,14 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
         requestId: null,
         message: `Already applied: this event (same source, id and time) was applied to job group ${jobGroupId} before; not applied again.`,
       });
+      redelivered.push(item);
     } else fresh.push(item);
   }
   const target = store;
   return {
     fresh,
     stale,
+    redelivered,
     ...(effect && { effect }),
     advance: async (applied) => {
       const timed = applied.filter((item) => item.draft.time !== undefined);

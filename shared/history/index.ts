@@ -16,7 +16,23 @@ export type ChangeSource =
   | { readonly kind: 'rule'; readonly rules: readonly string[]; readonly eventIds: readonly string[] }
   | { readonly kind: 'scheduler'; readonly action: string; readonly trigger: string };
 
-/** One applied change: what the product did to a group. */
+/** A hold's part of a history record: one per create, extension, release and expiry. */
+export interface HoldEvent {
+  readonly event: 'created' | 'extended' | 'released' | 'expired';
+  readonly id: string;
+  readonly kind: 'pin' | 'pause' | 'skip';
+  readonly until: string;
+  readonly reason: string;
+  readonly who: string;
+  readonly schedule?: string;
+  readonly window?: string;
+  readonly date?: string;
+}
+
+/**
+ * One record of what happened to a group: an applied change (`sent` holds what was sent), or, with
+ * `hold`, a hold made, extended, released or ended (`sent` is then empty; `set` is a pin's fields).
+ */
 export interface HistoryEntry {
   readonly at: string;
   readonly jobGroupId: string;
@@ -26,7 +42,9 @@ export interface HistoryEntry {
   readonly set: Target;
   /** With live reads: the fields' values before the change. */
   readonly previous?: Readonly<Record<string, unknown>>;
+  /** CityVisual's RequestId of the write; for a hold record, the FC request id of the invocation. */
   readonly requestId: string;
+  readonly hold?: HoldEvent;
 }
 
 /**

@@ -1,16 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ConfigFile } from '../config/core.js';
-import { AutopilotError } from '../errors.js';
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import { appendHistory, type ChangeSource, type HoldEvent } from '../history/index.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { type Target, TargetSchema } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
+import { audit, logger } from '../log.js';
 import { compileSchedule, occurrenceBounds, startsOn } from '../schedule/compile.js';
 import type { SkippedOccurrence } from '../schedule/evaluate.js';
 import { parseIsoDate, toDayNumber } from '../schedule/local-date.js';
 import { parseDuration } from '../state/duration.js';
 import { KEYS } from '../state/keys.js';
-import type { StateStore } from '../state/store.js';
+import type { StateStore, StoredRecord } from '../state/store.js';
 import { parseOrThrow } from '../validation.js';
 
 /**
@@ -204,31 +206,186 @@ export const withTimeLeft = (hold: Hold, now = Date.now()): Hold & { readonly se
 const holdKey = (hold: { jobGroupId: string; id: string }) => KEYS.hold(hold.jobGroupId, hold.id);
 
 /**
+ * How long an ended hold's record stays, so the scheduler's next tick can record its expiry (history and
+ * an audit line) and apply the group's desired state; no reader treats it as in force after `until`.
+ */
+export const ENDED_HOLD_KEPT_MS = 86_400_000;
+const keptUntil = (hold: Hold) => Date.parse(hold.until) + ENDED_HOLD_KEPT_MS;
+
+/**
  * Stores a hold (it expires at its end) and forgets what the scheduler last applied to the group, so
  * the schedule's desired state is applied again once the hold ends, with or without `enforce`.
  */
 export async function saveHold(store: StateStore, hold: Hold): Promise<void> {
-  await store.create(holdKey(hold), { ...hold }, { expiresAt: Date.parse(hold.until) });
+  await store.create(holdKey(hold), { ...hold }, { expiresAt: keptUntil(hold) });
   // A skip needs no such reset: its occurrence changes the desired state when it comes, and again when
   // it ends, and a skip for next week must not re-assert the schedule now.
   if (hold.kind !== 'skip') await store.delete(KEYS.scheduled(hold.jobGroupId));
 }
 
 /** Releases a hold; the group's desired state is then applied (the schedule record is forgotten). */
-export async function releaseHold(store: StateStore, holdId: string): Promise<Hold | undefined> {
+export async function releaseHold(
+  store: StateStore,
+  holdId: string,
+  now = Date.now(),
+): Promise<Hold | undefined> {
   const { jobGroupId, id } = parseHoldId(holdId);
   const key = holdKey({ jobGroupId, id });
   const record = await store.get(key);
-  if (!record) return undefined;
-  await store.delete(key, { expectedVersion: record.version });
+  if (!record || Date.parse((record.value as unknown as Hold).until) <= now) return undefined;
+  // Another release (or the expiry reaper) that got there first wins: this one found nothing to release.
+  if (!(await store.delete(key, { expectedVersion: record.version }))) return undefined;
   await store.delete(KEYS.scheduled(jobGroupId));
   return record.value as unknown as Hold;
 }
 
-/** Holds in force, per group (one prefix read; expired ones do not exist). */
-export async function listHolds(store: StateStore, jobGroupId?: string): Promise<Hold[]> {
-  const records = await store.list(KEYS.holdPrefix(jobGroupId), { limit: 100_000 });
-  return records.map((record) => record.value as unknown as Hold);
+/** Stored hold records, ended ones included until they are reaped (one prefix read). */
+export async function listHoldRecords(store: StateStore, jobGroupId?: string): Promise<StoredRecord[]> {
+  return store.list(KEYS.holdPrefix(jobGroupId), { limit: 100_000 });
+}
+
+const inForce = (hold: Hold, now: number) => Date.parse(hold.until) > now;
+
+/** Holds in force, per group (one prefix read; ended ones are left out). */
+export async function listHolds(store: StateStore, jobGroupId?: string, now = Date.now()): Promise<Hold[]> {
+  return (await listHoldRecords(store, jobGroupId))
+    .map((record) => record.value as unknown as Hold)
+    .filter((hold) => inForce(hold, now));
+}
+
+/** A hold as its history record and audit line name it. */
+function holdEvent(event: HoldEvent['event'], hold: Hold): HoldEvent {
+  return {
+    event,
+    id: hold.id,
+    kind: hold.kind,
+    until: hold.until,
+    reason: hold.reason,
+    who: hold.who,
+    ...(hold.schedule !== undefined && { schedule: hold.schedule }),
+    ...(hold.window !== undefined && { window: hold.window }),
+    ...(hold.date !== undefined && { date: hold.date }),
+  };
+}
+
+/**
+ * One history record for a hold made, extended, released or ended. Like every history write it never
+ * fails the action it records (appendHistory logs a store failure).
+ */
+export async function recordHold(
+  store: StateStore,
+  event: HoldEvent['event'],
+  hold: Hold,
+  source: ChangeSource,
+  requestId: string,
+  now = Date.now(),
+): Promise<void> {
+  await appendHistory(
+    store,
+    {
+      at: new Date(now).toISOString(),
+      jobGroupId: hold.jobGroupId,
+      source,
+      sent: {},
+      set: hold.set ?? {},
+      requestId,
+      hold: holdEvent(event, hold),
+    },
+    now,
+  );
+}
+
+/**
+ * Records the end of every hold in `records` whose `until` has passed: one audit line and one history
+ * record each, then the record is deleted (compare-and-delete, so of several ticks or shards seeing it
+ * only one records it). Returns the ended holds it recorded. A store failure is logged and left for
+ * the next tick; it never fails the tick.
+ */
+export async function reapEndedHolds(
+  store: StateStore,
+  records: readonly StoredRecord[],
+  context: { readonly requestId: string; readonly trigger: string },
+  now = Date.now(),
+): Promise<Hold[]> {
+  const ended: Hold[] = [];
+  for (const record of records) {
+    const hold = record.value as unknown as Hold;
+    if (inForce(hold, now)) continue;
+    try {
+      if (!(await store.delete(record.key, { expectedVersion: record.version }))) continue;
+    } catch (thrown) {
+      logger.warn('ended hold not recorded; the next tick tries again', {
+        holdId: hold.id,
+        code: toAutopilotError(thrown).code,
+      });
+      continue;
+    }
+    ended.push(hold);
+    audit('hold ended', {
+      requestId: context.requestId,
+      who: 'scheduler',
+      action: 'hold-expired',
+      jobGroupIds: [hold.jobGroupId],
+      hold: holdEvent('expired', hold),
+    });
+    await recordHold(
+      store,
+      'expired',
+      hold,
+      { kind: 'scheduler', action: 'hold-expired', trigger: context.trigger },
+      context.requestId,
+      now,
+    );
+  }
+  return ended;
+}
+
+/** The id of the pin a rule's `holdFor` makes on a group: one per rule and group, so a repeat finds it. */
+export function ruleHoldId(jobGroupId: string, rule: string): string {
+  return `${jobGroupId}~${createHash('sha256').update(rule).digest('hex').slice(0, 12)}`;
+}
+
+/** Who a rule's pin names: automation excludes a rule's own pin from what holds that rule off. */
+export const ruleHoldOwner = (rule: string): string => `rule:${rule}`;
+
+/**
+ * Makes or extends the pin of a rule's `holdFor`: `set` pinned until `now + ms`, or until the pin's
+ * current end when that is later (a repeat never shortens it). Compare-and-set, retried on a concurrent
+ * writer. Returns the pin and whether it was created or extended.
+ */
+export async function upsertRuleHold(
+  store: StateStore,
+  input: { readonly jobGroupId: string; readonly rule: string; readonly set: Target; readonly ms: number },
+  now = Date.now(),
+): Promise<{ hold: Hold; event: 'created' | 'extended' }> {
+  const id = ruleHoldId(input.jobGroupId, input.rule);
+  const key = holdKey({ jobGroupId: input.jobGroupId, id });
+  let current = await store.get(key);
+  for (let attempt = 0; ; attempt++) {
+    const previous = current?.value as unknown as Hold | undefined;
+    const live = previous && inForce(previous, now) ? previous : undefined;
+    const until = Math.max(now + input.ms, live ? Date.parse(live.until) : 0);
+    const hold: Hold = {
+      id,
+      jobGroupId: input.jobGroupId,
+      kind: 'pin',
+      set: input.set,
+      from: live?.from ?? new Date(now).toISOString(),
+      until: new Date(until).toISOString(),
+      reason: `holdFor of rule ${input.rule}`,
+      who: ruleHoldOwner(input.rule),
+    };
+    const result = current
+      ? await store.update(key, { ...hold }, { expectedVersion: current.version, expiresAt: keptUntil(hold) })
+      : await store.create(key, { ...hold }, { expiresAt: keptUntil(hold) });
+    if (result.ok) return { hold, event: live ? 'extended' : 'created' };
+    if (attempt >= 2) {
+      throw new AutopilotError('STATE_UNAVAILABLE', {
+        message: `The pin of rule ${input.rule} on job group ${input.jobGroupId} kept changing under concurrent writers; not saved.`,
+      });
+    }
+    current = 'existing' in result ? result.existing : result.current;
+  }
 }
 
 export function holdsByGroup(holds: readonly Hold[]): Map<string, Hold[]> {

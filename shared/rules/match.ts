@@ -7,9 +7,10 @@ import {
   MAX_BATCH,
   MultiChangeSchema,
 } from '../intent/index.js';
+import { parseDuration } from '../state/duration.js';
 import { displayKey } from '../validation.js';
 import { isPlainObject, readPath } from './json.js';
-import { isFromRef, isOperator, type Rule } from './schema.js';
+import { HOLD_FOR, isFromRef, isOperator, type Rule } from './schema.js';
 
 /** Why a matched rule produced no change for one event. Both are permanent: retrying cannot help. */
 export const RULE_ERROR_CODES = {
@@ -21,7 +22,11 @@ export const RULE_ERROR_CODES = {
 export type RuleErrorCode = (typeof RULE_ERROR_CODES)[keyof typeof RULE_ERROR_CODES];
 
 export type ResolveResult =
-  | { ok: true; changes: Change[] }
+  | {
+      ok: true;
+      changes: Change[] /** `then.holdFor` in ms: pin what the changes set for that long. */;
+      holdForMs?: number;
+    }
   | { ok: false; code: RuleErrorCode; message: string; field?: string };
 
 /** Count fields whose value may come from a decimal-integer string (alert labels are always strings). */
@@ -95,7 +100,10 @@ const anyElement = (value: unknown, test: (v: unknown) => boolean): boolean =>
 export function resolveThen(rule: Pick<Rule, 'name' | 'then'>, event: CloudEvent): ResolveResult {
   const entries: Array<[string, unknown]> = [];
   const sources = new Map<string, string>();
-  for (const [field, template] of Object.entries(rule.then)) {
+  const { [HOLD_FOR]: holdFor, ...then } = rule.then;
+  const holdForMs = typeof holdFor === 'string' ? parseDuration(holdFor) : undefined;
+  const held = holdForMs === undefined ? {} : { holdForMs };
+  for (const [field, template] of Object.entries(then)) {
     const resolved = resolveTemplate(template, event, 0);
     if (!resolved.ok) {
       return {
@@ -146,10 +154,10 @@ export function resolveThen(rule: Pick<Rule, 'name' | 'then'>, event: CloudEvent
       if (!checked.success) return invalid(checked.error);
       changes.push(checked.data);
     }
-    return { ok: true, changes };
+    return { ok: true, changes, ...held };
   }
   const single = ChangeSchema.safeParse(candidate);
-  return single.success ? { ok: true, changes: [single.data] } : invalid(single.error);
+  return single.success ? { ok: true, changes: [single.data], ...held } : invalid(single.error);
 }
 
 type TemplateResult = { ok: true; value: unknown } | { ok: false; missing: string };

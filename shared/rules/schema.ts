@@ -22,10 +22,15 @@
  * change vocabulary. Any value, at any depth, may be `{from: "dotted.path"}` into the event
  * (`data.jobGroupId`, `data.labels.group`, `subject`, `data.items.0.id`); see `resolveThen` for how
  * those are read and validated. Literal values are validated here, when the config loads.
+ *
+ * **then.holdFor** — optional `90m`, `2h`, `3d` (a literal, at most `holds.maxDuration`): after the
+ * change applies, a pin on the fields it sets keeps other automation off them for that long; the same
+ * rule firing again for the group (a repeated alert) extends the pin and is not held off by it.
  */
 import { z } from 'zod';
 import { ChangeSchema, MultiChangeSchema } from '../intent/index.js';
 import { lazySchema } from '../lazy-schema.js';
+import { parseDuration } from '../state/duration.js';
 import { formatPath, type Issue } from '../validation.js';
 import { ALERT_SOURCES } from './alerts.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './json.js';
@@ -146,12 +151,21 @@ export type Rule = z.infer<typeof RuleSchema>;
  * @example
  * validateRules([ruleA, ruleA]); // [{ path: 'rules[1].name', message: 'duplicate rule name "a" (also rules[0])' }]
  */
-export function validateRules(rules: readonly Rule[]): Issue[] {
+export function validateRules(rules: readonly Rule[], holds?: { readonly maxDuration: string }): Issue[] {
   const issues: Issue[] = [];
   const at = (path: Array<string | number>): string => formatPath(path, 'rules');
   const firstIndex = new Map<string, number>();
+  const maxHold = holds ? parseDuration(holds.maxDuration) : undefined;
   rules.forEach((rule, index) => {
     if (!isPlainObject(rule)) return;
+    const holdFor = isPlainObject(rule.then) ? rule.then[HOLD_FOR] : undefined;
+    const holdMs = typeof holdFor === 'string' ? parseDuration(holdFor) : undefined;
+    if (holds && maxHold !== undefined && holdMs !== undefined && holdMs > maxHold) {
+      issues.push({
+        path: at([index, 'then', HOLD_FOR]),
+        message: `holdFor ${holdFor} is longer than holds.maxDuration (${holds.maxDuration}); shorten it or raise holds.maxDuration`,
+      });
+    }
     if (typeof rule.name === 'string') {
       const first = firstIndex.get(rule.name);
       if (first === undefined) firstIndex.set(rule.name, index);
@@ -343,8 +357,20 @@ function changeOptions(): ChangeOptions {
   return changeOptionsBuilt;
 }
 
-function checkThen(then: Record<string, unknown>): RuleIssue[] {
+/** The `then` key that is not a change field: how long the change's fields stay pinned. */
+export const HOLD_FOR = 'holdFor';
+
+function checkThen(withHold: Record<string, unknown>): RuleIssue[] {
   const issues: RuleIssue[] = [];
+  const { [HOLD_FOR]: holdFor, ...then } = withHold;
+  if (Object.hasOwn(withHold, HOLD_FOR)) {
+    if (typeof holdFor !== 'string' || parseDuration(holdFor) === undefined) {
+      issues.push({
+        path: [HOLD_FOR],
+        message: 'holdFor must be a literal duration such as 90m, 2h or 3d (not taken from the event)',
+      });
+    }
+  }
   for (const [key, value] of Object.entries(then)) {
     if (FORBIDDEN_KEYS.has(key)) issues.push({ path: [key], message: `"${key}" is a reserved key` });
     else checkTemplate(value, [key], issues, 0);

@@ -5,5 +5,5 @@ import { type Rule, RuleSchema, validateRules } from './schema.js';
 export const rulesSection: ConfigSection = {
   key: 'rules',
   entry: RuleSchema,
-  validate: (entries) => validateRules(entries as Rule[]),
+  validate: (entries, config) => validateRules(entries as Rule[], config.holds),
 };

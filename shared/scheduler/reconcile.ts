@@ -1,6 +1,13 @@
 import type { ConfigFile } from '../config/file.js';
 import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
-import { type Hold, holdEffect, holdsByGroup, listHolds, withoutPinned } from '../holds/index.js';
+import {
+  type Hold,
+  holdEffect,
+  holdsByGroup,
+  listHoldRecords,
+  reapEndedHolds,
+  withoutPinned,
+} from '../holds/index.js';
 import type { Intent } from '../intent/index.js';
 import { sameTarget, type Target } from '../jobgroup/target.js';
 import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
@@ -165,6 +172,8 @@ export interface ReconcileInput {
   readonly now: number;
   /** A fan-out shard: reconcile only these groups, never fan out again. */
   readonly shard?: readonly string[];
+  /** The FC request id, named by the audit lines and history records of holds that ended. */
+  readonly requestId?: string;
 }
 
 export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'concurrency'> {
@@ -215,7 +224,11 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const store = deps.applyDeps.store;
   // The records schedules converge against; unreadable, the tick fails retryably and sends nothing.
   const records = store ? await readScheduled(store) : undefined;
-  const holds = store ? holdsByGroup(await listHolds(store)) : undefined;
+  // Ended holds stay stored for a day, so this tick can record their end; none of them is in force.
+  const holdRecords = store ? await listHoldRecords(store) : undefined;
+  const holds = holdRecords
+    ? holdsByGroup(holdRecords.map((record) => record.value as unknown as Hold))
+    : undefined;
   const applied = records
     ? new Map([...records].map(([id, record]) => [id, (record.value as unknown as ScheduledRecord).set]))
     : undefined;
@@ -228,6 +241,15 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     ...(holds && { holds }),
   });
   const dueIds = due.map((group) => group.jobGroupId);
+  // The tick (not a shard) records every hold that ended: one audit line and history record each.
+  if (store && holdRecords && !shard) {
+    await reapEndedHolds(
+      store,
+      holdRecords,
+      { requestId: input.requestId ?? '', trigger },
+      Math.max(tick.getTime(), input.now),
+    );
+  }
   const base = {
     action: 'reconcile',
     tick: tick.toISOString(),

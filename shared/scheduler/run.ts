@@ -72,6 +72,7 @@ export async function runScheduler(
         tick: tick.triggerTime,
         trigger: tick.triggerName,
         now: deps.now?.() ?? invocation.startedAt,
+        requestId: invocation.requestId,
         ...(payload.shard && { shard: payload.shard }),
       },
       { ...common, ...(fanout && { fanout }) },

@@ -1,6 +1,16 @@
-import { AutopilotError } from '../errors.js';
-import { buildHold, listHolds, parseHoldId, releaseHold, saveHold, withTimeLeft } from '../holds/index.js';
+import { AutopilotError, toAutopilotError } from '../errors.js';
+import {
+  buildHold,
+  type Hold,
+  listHolds,
+  parseHoldId,
+  recordHold,
+  releaseHold,
+  saveHold,
+  withTimeLeft,
+} from '../holds/index.js';
 import { stateStoreFor } from '../state/select.js';
+import { effectiveDesired } from '../status/index.js';
 import { applyChange, outcomeOf, toSuccess, webhookSource } from './changes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, WebhookRoute } from './router.js';
@@ -44,6 +54,15 @@ export const createHoldRoute: WebhookRoute = {
       if (!ctx.dryRun) await releaseHold(storeOf(ctx), hold.id).catch(() => undefined);
       throw error;
     }
+    if (!ctx.dryRun) {
+      await recordHold(
+        storeOf(ctx),
+        'created',
+        hold,
+        webhookSource(ctx, 'POST /v1/job-groups/:jobGroupId/holds'),
+        ctx.invocation.requestId,
+      );
+    }
     ctx.audit.outcome = ctx.dryRun ? 'planned' : applied ? outcomeOf(applied) : 'ok';
     return {
       status: ctx.dryRun ? 200 : 201,
@@ -70,8 +89,37 @@ export const listHoldsRoute: WebhookRoute = {
 };
 
 /**
- * `DELETE /v1/holds/{holdId}`: releases a hold. The group's schedule record is forgotten, so the next
- * tick applies its current desired state, with or without `enforce`.
+ * The group's desired state once `released` no longer counts, applied at once (the tick would otherwise
+ * wait for its next run): the schedule's state now with the holds still in force. Nothing is sent while
+ * another pause holds the group, or when nothing decides any field (no schedule, no other pin).
+ */
+async function applyAfterRelease(
+  ctx: Parameters<WebhookRoute['handle']>[0],
+  released: Hold,
+  remaining: readonly Hold[],
+) {
+  const schedule = ctx.runtime.config.schedules.find((s) => s.jobGroupIds.includes(released.jobGroupId));
+  const desired = effectiveDesired(schedule, remaining, new Date(), ctx.runtime.config.timezone);
+  if (desired.paused) return { applied: null, why: 'another pause holds the group; nothing was sent' };
+  if (Object.keys(desired.target).length === 0)
+    return { applied: null, why: 'no schedule or pin decides any field of the group; nothing was sent' };
+  const applied = await applyChange(
+    { action: 'modify', jobGroupId: released.jobGroupId, ...desired.target },
+    {
+      deps: ctx.deps,
+      dryRun: ctx.dryRun,
+      deadline: ctx.invocation.deadline,
+      audit: ctx.audit,
+      source: webhookSource(ctx, 'DELETE /v1/holds/:holdId'),
+    },
+  );
+  return { applied: toSuccess(applied), decidedBy: desired.decidedBy, outcome: outcomeOf(applied) };
+}
+
+/**
+ * `DELETE /v1/holds/{holdId}`: releases a hold and applies the group's current desired state at once
+ * (the schedule's, with the holds still in force), with or without `enforce`. The schedule record is
+ * forgotten too, so a failure to apply now is made good by the next tick.
  */
 export const releaseHoldRoute: WebhookRoute = {
   method: 'DELETE',
@@ -82,21 +130,45 @@ export const releaseHoldRoute: WebhookRoute = {
   async handle(ctx) {
     const { jobGroupId } = parseHoldId(ctx.params.holdId);
     ctx.audit.jobGroupIds.push(jobGroupId);
+    const store = storeOf(ctx);
+    const holds = await listHolds(store, jobGroupId);
+    const held = holds.find((hold) => hold.id === ctx.params.holdId);
+    if (!held) throw new AutopilotError('HOLD_NOT_FOUND');
+    const remaining = holds.filter((hold) => hold.id !== held.id);
     if (ctx.dryRun) {
-      const held = (await listHolds(storeOf(ctx), jobGroupId)).find((hold) => hold.id === ctx.params.holdId);
-      if (!held) throw new AutopilotError('HOLD_NOT_FOUND');
-      return { status: 200, body: { dryRun: true, released: withTimeLeft(held) } };
+      const after = await applyAfterRelease(ctx, held, remaining);
+      ctx.audit.outcome = 'planned';
+      return { status: 200, body: { dryRun: true, released: withTimeLeft(held), ...after } };
     }
-    const released = await releaseHold(storeOf(ctx), ctx.params.holdId as string);
+    const released = await releaseHold(store, held.id);
     if (!released) throw new AutopilotError('HOLD_NOT_FOUND');
-    ctx.audit.outcome = 'ok';
-    return {
-      status: 200,
-      body: {
-        dryRun: false,
-        released: { ...released, secondsLeft: 0 },
-        next: "the group's current desired state is applied at the next scheduler tick",
-      },
-    };
+    await recordHold(
+      store,
+      'released',
+      released,
+      webhookSource(ctx, 'DELETE /v1/holds/:holdId'),
+      ctx.invocation.requestId,
+    );
+    const shown = { ...released, secondsLeft: 0 };
+    try {
+      const { outcome, ...after } = await applyAfterRelease(ctx, released, remaining);
+      ctx.audit.outcome = outcome ?? 'ok';
+      return { status: 200, body: { dryRun: false, released: shown, ...after } };
+    } catch (thrown) {
+      // The release stands (it is in the store); applying now failed: say both, with the error's status.
+      const error = toAutopilotError(thrown);
+      ctx.audit.outcome = 'failed';
+      return {
+        status: error.status,
+        body: {
+          dryRun: false,
+          released: shown,
+          applied: null,
+          error: error.toPublic(),
+          next: "The hold is released; applying the group's desired state failed, and the next scheduler tick applies it.",
+        },
+        ...(error.retryable && { headers: { 'Retry-After': String(error.retryAfterSeconds ?? 30) } }),
+      };
+    }
   },
 };

@@ -181,22 +181,31 @@ describe('autopilot plan', () => {
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
-      { at: '2026-05-31T22:00:00.000Z', jobGroupId: '7', set: { status: 'Stopped' }, window: 'otherwise' },
+      {
+        at: '2026-05-31T22:00:00.000Z',
+        jobGroupId: '7',
+        schedule: 'parking-night-shift',
+        set: { status: 'Stopped' },
+        window: 'otherwise',
+      },
       ...['1', '2', '3'].map((jobGroupId) => ({
         at: '2026-05-31T23:30:00.000Z',
         jobGroupId,
+        schedule: 'downtown-crossroads',
         set: { planedJobCount: 10, status: 'Running' },
         window: 'weekday-peak',
       })),
       ...['1', '2', '3'].map((jobGroupId) => ({
         at: '2026-06-01T13:00:00.000Z',
         jobGroupId,
+        schedule: 'downtown-crossroads',
         set: { planedJobCount: 2 },
         window: 'otherwise',
       })),
       {
         at: '2026-06-01T14:00:00.000Z',
         jobGroupId: '7',
+        schedule: 'parking-night-shift',
         set: { planedJobCount: 3, status: 'Running' },
         window: 'night',
       },

@@ -63,12 +63,22 @@ const CONFIG = {
       ['match', { type: 'com.example.surge' }],
       ['then', { action: 'scale', planedJobCount: 30, jobGroupIds: ['3', '4'] }],
     ]),
+    Object.fromEntries([
+      ['name', 'surge-pin'],
+      ['match', { type: 'com.example.surge-pin' }],
+      ['then', { action: 'scale', planedJobCount: 40, jobGroupId: '3', holdFor: '1h' }],
+    ]),
+    Object.fromEntries([
+      ['name', 'calm'],
+      ['match', { type: 'com.example.calm' }],
+      ['then', { action: 'scale', planedJobCount: 5, jobGroupId: '3' }],
+    ]),
   ],
 };
 
 // The emulator reads the global Date, so the fake date of these tests reaches its timestamp check too.
 const emu = useEmulator({ clock: () => Date.now() });
-useLogCapture('file');
+const logs = useLogCapture('file');
 
 beforeEach(() => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'holds-config-')), 'autopilot.json');
@@ -109,15 +119,8 @@ const send = (method: string, pathName: string, body?: unknown, query: Record<st
 const hold = (jobGroupId: string, body: unknown, query: Record<string, string> = {}) =>
   send('POST', `/v1/job-groups/${jobGroupId}/holds`, body, query);
 
-async function surge(id: string): Promise<void> {
-  const event = {
-    id,
-    source: 'ops.test',
-    specversion: '1.0',
-    type: 'com.example.surge',
-    time: new Date().toISOString(),
-    data: {},
-  };
+async function surge(id: string, type = 'com.example.surge', time = new Date().toISOString()) {
+  const event = { id, source: 'ops.test', specversion: '1.0', type, time, data: {} };
   await eventsHandler(Buffer.from(JSON.stringify(event)), {
     ...fcContext(),
     function: { name: 'events', timeout: 60 },
@@ -207,10 +210,19 @@ describe('status', () => {
       live: { planedJobCount: 25 },
       drift: {},
     });
-    const routes = (status.json.history as Array<{ source: { kind: string; route?: string } }>).map(
-      (entry) => entry.source.route ?? entry.source.kind,
+    const history = status.json.history as Array<{
+      source: { kind: string; route?: string };
+      hold?: { event: string; id: string };
+    }>;
+    const routes = history.map(
+      (entry) => `${entry.source.route ?? entry.source.kind}${entry.hold ? ` hold ${entry.hold.event}` : ''}`,
     );
-    expect(routes.sort()).toEqual(['POST /v1/job-groups/:jobGroupId/holds', 'schedule']);
+    expect(routes.sort()).toEqual([
+      'POST /v1/job-groups/:jobGroupId/holds',
+      'POST /v1/job-groups/:jobGroupId/holds hold created',
+      'schedule',
+    ]);
+    expect(history.find((entry) => entry.hold)?.hold?.id).toBe(holdId);
   });
 
   it('shows drift when the live group differs from the desired state', async () => {
@@ -259,22 +271,88 @@ describe('holds: pause', () => {
     expect(planned('4')).toBe(10);
   });
 
-  it('release lets the next tick restore the schedule at once, and the hold is gone', async () => {
+  it('release restores the schedule at once, without a tick, and the hold is gone', async () => {
     await tick();
     const created = await hold('4', { kind: 'pin', set: { planedJobCount: 15 }, for: '3h' });
     const id = (created.json.hold as { id: string }).id;
 
     const listed = await send('GET', '/v1/holds', undefined, { jobGroupId: '4' });
+    const preview = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`, undefined, {
+      dryRun: 'true',
+    });
+    const afterPreview = planned('4');
     const released = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
     const again = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
-    at('2026-06-01T02:05:00Z');
-    await tick();
 
     expect((listed.json.holds as Array<{ id: string }>).map((h) => h.id)).toEqual([id]);
+    expect(preview.json).toMatchObject({
+      dryRun: true,
+      applied: { dryRun: true, applied: { PlanedJobCount: '10' } },
+    });
+    expect(afterPreview).toBe(15);
     expect(released.status).toBe(200);
+    expect(released.json).toMatchObject({
+      released: { id, secondsLeft: 0 },
+      applied: { changed: true, applied: { PlanedJobCount: '10' } },
+      decidedBy: { planedJobCount: { by: 'schedule', schedule: 'west', window: 'peak' } },
+    });
+    expect(planned('4')).toBe(10);
     expect(again.status).toBe(404);
     expect(again.json.error?.code).toBe('HOLD_NOT_FOUND');
-    expect(planned('4')).toBe(10);
+    expect((await send('GET', '/v1/holds')).json.holds).toEqual([]);
+    const history = (await send('GET', '/v1/job-groups/4/history')).json.records as Array<{
+      hold?: { event: string };
+      source: { route?: string };
+    }>;
+    expect(history.filter((entry) => entry.hold).map((entry) => entry.hold?.event)).toEqual([
+      'released',
+      'created',
+    ]);
+  });
+
+  it('a release while another pause holds the group sends nothing', async () => {
+    await tick();
+    const pin = await hold('4', { kind: 'pin', set: { planedJobCount: 15 }, for: '3h' });
+    await hold('4', { kind: 'pause', for: '2h' });
+    const writes = emu.calls.filter((c) => c.action === 'ModifyJobGroup').length;
+
+    const released = await send(
+      'DELETE',
+      `/v1/holds/${encodeURIComponent((pin.json.hold as { id: string }).id)}`,
+    );
+
+    expect(released.status).toBe(200);
+    expect(released.json).toMatchObject({ applied: null, why: expect.stringContaining('pause') });
+    expect(emu.calls.filter((c) => c.action === 'ModifyJobGroup').length).toBe(writes);
+  });
+
+  it('an ended hold is recorded once by the next tick: an audit line and a history record', async () => {
+    await tick();
+    const created = await hold('4', { kind: 'pause', for: '1h', reason: 'debugging' });
+    const id = (created.json.hold as { id: string }).id;
+
+    at('2026-06-01T03:00:01Z');
+    await tick();
+    await tick();
+
+    const lines = logs.lines.filter(
+      (line) => line.msg === 'hold ended' && (line.hold as { id?: string } | undefined)?.id === id,
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      audit: true,
+      jobGroupIds: ['4'],
+      hold: { id, event: 'expired', kind: 'pause' },
+    });
+    const history = (await send('GET', '/v1/job-groups/4/history')).json.records as Array<{
+      hold?: { event: string; id: string };
+      source: { kind: string };
+    }>;
+    expect(history.filter((entry) => entry.hold).map((entry) => entry.hold?.event)).toEqual([
+      'expired',
+      'created',
+    ]);
+    expect(history[0]?.source.kind).toBe('scheduler');
     expect((await send('GET', '/v1/holds')).json.holds).toEqual([]);
   });
 
@@ -289,6 +367,66 @@ describe('holds: pause', () => {
 
     expect((listed.json.holds as unknown[]).length).toBe(1);
     expect(summary.due).not.toContain('3');
+  });
+});
+
+describe('holds: holdFor in a rule', () => {
+  it('pins what the rule set: enforce and other rules keep off, a repeat extends it, then it ends', async () => {
+    await tick();
+    await surge('pin-1', 'com.example.surge-pin');
+    at('2026-06-01T02:30:00Z');
+    const during = await tick();
+
+    // The same alert again (same id and time): not applied again, but its pin now ends an hour later
+    at('2026-06-01T02:50:00Z');
+    await surge('pin-1', 'com.example.surge-pin', '2026-06-01T02:00:00.000Z');
+    at('2026-06-01T02:55:00Z');
+    await surge('calm-1', 'com.example.calm');
+    const heldAgainstCalm = planned('3');
+    at('2026-06-01T03:30:00Z'); // past the first hour, inside the extension
+    const extended = await tick();
+    const heldAfterHour = planned('3');
+    at('2026-06-01T03:51:00Z');
+    await tick();
+
+    expect(during.applied.map((a) => a.jobGroupId)).not.toContain('3');
+    expect(heldAgainstCalm).toBe(40);
+    expect(extended.applied.map((a) => a.jobGroupId)).not.toContain('3');
+    expect(heldAfterHour).toBe(40);
+    expect(planned('3')).toBe(20);
+    const events = (
+      (await send('GET', '/v1/job-groups/3/history')).json.records as Array<{
+        hold?: { event: string; who: string };
+      }>
+    )
+      .filter((entry) => entry.hold)
+      .map((entry) => `${entry.hold?.event} ${entry.hold?.who}`);
+    expect(events).toEqual(['expired rule:surge-pin', 'extended rule:surge-pin', 'created rule:surge-pin']);
+  });
+
+  it('a holdFor longer than holds.maxDuration is a config error naming the rule', async () => {
+    const { checkConfig } = await import('../../../shared/config/file.js');
+    const rule = Object.fromEntries([
+      ['name', 'long'],
+      ['match', { type: 'x' }],
+      ['then', { action: 'stop', jobGroupId: '3', holdFor: '9d' }],
+    ]);
+    const bad = Object.fromEntries([
+      ['name', 'bad'],
+      ['match', { type: 'x' }],
+      ['then', { action: 'stop', jobGroupId: '3', holdFor: { from: 'data.for' } }],
+    ]);
+
+    expect(checkConfig({ rules: [rule] }).issues).toEqual([
+      expect.objectContaining({
+        path: 'rules[0].then.holdFor',
+        message: expect.stringContaining('holds.maxDuration'),
+      }),
+    ]);
+    expect(checkConfig({ rules: [rule], holds: { maxDuration: '10d' } }).issues).toEqual([]);
+    expect(JSON.stringify(checkConfig({ rules: [bad] }).issues)).toMatch(
+      /rules\[0\]\.then\.holdFor.*literal duration/,
+    );
   });
 });
 
