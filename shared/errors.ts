@@ -55,6 +55,12 @@ export const ERROR_TABLE = {
     true,
     'A delivery held more than 1000 events; the rest were not processed: lower the trigger batch size.',
   ),
+  TOO_MANY_CHANGES: spec(
+    503,
+    true,
+    true,
+    'An alert notification led to changes to more job groups than one request applies (500); the first 500 groups were applied and the rest answered retryably, so the sender resends and the resend applies the next ones (groups already applied are not sent again). Split the alert routing (group_by) if it happens often.',
+  ),
   RULE_PATH_MISSING: spec(
     422,
     false,

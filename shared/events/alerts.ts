@@ -1,4 +1,5 @@
 import type { Invocation } from '../fc/context.js';
+import { MAX_BATCH } from '../intent/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type AlertTool, parseAlertWebhook } from '../rules/index.js';
@@ -22,6 +23,10 @@ export interface AlertWebhookBody {
   readonly counts: OutcomeCounts;
   /** True when some alert failed with a retryable error: sending the same notification again may help. */
   readonly retryable: boolean;
+  /** Alerts the tool left out of the notification (its `truncatedAlerts`): never seen here. */
+  readonly truncatedAlerts: number;
+  /** `?dryRun=true`: the changes are planned (`changes[].planned`), nothing was sent or stored. */
+  readonly dryRun: boolean;
 }
 
 /** The body of a 400 answer, in the webhook's error shape. */
@@ -55,6 +60,8 @@ export interface AlertWebhookOptions {
   /** The route's audit facts: groups touched, CityVisual RequestIds, `ok` / `partial` / `failed`. */
   readonly facts?: AlertAuditFacts;
   readonly concurrency?: number;
+  /** Plan only: the changes that would be applied, nothing sent to CityVisual or written to the store. */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -89,6 +96,14 @@ export async function handleAlertWebhook(
     if (options.facts) options.facts.outcome = 'failed';
     return { status: 400, body: { error: { code: parsed.code, message: parsed.message } } };
   }
+  if (parsed.truncatedAlerts > 0) {
+    logger.warn('alert notification truncated by the sender: some alerts were never sent', {
+      requestId: invocation.requestId,
+      tool,
+      truncatedAlerts: parsed.truncatedAlerts,
+      received: parsed.events.length,
+    });
+  }
   const reports = await processEvents(
     parsed.events.map((event, index) => ({ index, event })),
     {
@@ -97,28 +112,53 @@ export async function handleAlertWebhook(
       deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
       deadline: invocation.deadline,
       requestId: invocation.requestId,
+      firingWins: true,
+      maxGroups: MAX_BATCH,
+      ...(options.dryRun && { dryRun: true }),
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     },
   );
   const counts = countOutcomes(reports);
-  const ctx = { invocation, noun: 'alerts', ...(options.via !== undefined && { via: options.via }) } as const;
+  const ctx = {
+    invocation,
+    noun: 'alerts',
+    ...(options.via !== undefined && { via: options.via }),
+    ...(options.dryRun && { dryRun: true }),
+  } as const;
   logEventReports(reports, ctx);
   logSummary({ events: reports, counts }, ctx);
   const noisy = reports.filter((report) => !QUIET_OUTCOMES.has(report.outcome)).length;
-  if (options.facts) fillFacts(options.facts, reports, noisy);
+  if (options.facts) fillFacts(options.facts, reports, noisy, options.dryRun === true);
   return {
     status: noisy === 0 ? 200 : 207,
-    body: { tool, alerts: reports, counts, retryable: counts['failed-retryable'] > 0 },
+    body: {
+      tool,
+      dryRun: options.dryRun === true,
+      alerts: reports,
+      counts,
+      retryable: counts['failed-retryable'] > 0,
+      truncatedAlerts: parsed.truncatedAlerts,
+    },
   };
 }
 
-function fillFacts(facts: AlertAuditFacts, reports: readonly EventReport[], noisy: number): void {
+function fillFacts(
+  facts: AlertAuditFacts,
+  reports: readonly EventReport[],
+  noisy: number,
+  dryRun: boolean,
+): void {
   for (const report of reports) {
     for (const change of report.changes) {
       if (!facts.jobGroupIds.includes(change.jobGroupId)) facts.jobGroupIds.push(change.jobGroupId);
-      if (change.outcome === 'applied' && change.requestId !== null)
+      // Changes merged into one write share its RequestId: list it once.
+      if (
+        change.outcome === 'applied' &&
+        change.requestId !== null &&
+        !facts.cityVisualRequestIds.includes(change.requestId)
+      )
         facts.cityVisualRequestIds.push(change.requestId);
     }
   }
-  facts.outcome = noisy === 0 ? 'ok' : noisy === reports.length ? 'failed' : 'partial';
+  facts.outcome = dryRun ? 'planned' : noisy === 0 ? 'ok' : noisy === reports.length ? 'failed' : 'partial';
 }

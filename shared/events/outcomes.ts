@@ -76,6 +76,10 @@ export interface ChangeReport {
   readonly message?: string;
   /** A change of an event older than the newest one applied to the group: acknowledged, not applied. */
   readonly stale?: { readonly eventTime: string; readonly newestApplied: string };
+  /** A resolved alert's change a firing alert for the same group outweighed in the same notification. */
+  readonly superseded?: true;
+  /** Dry run: the ModifyJobGroup parameters that would be sent (nothing was). */
+  readonly planned?: Readonly<Record<string, string>>;
 }
 
 /** One entry of a delivery (or one alert of a webhook) and everything that happened to it. */

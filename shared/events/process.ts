@@ -15,6 +15,7 @@ import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
 import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
+import { mergeTargets } from '../schedule/index.js';
 import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
   type ChangeReport,
@@ -50,6 +51,20 @@ export interface ProcessOptions {
   readonly now?: () => number;
   /** The FC request id, named by the history records of the pins `holdFor` makes. */
   readonly requestId?: string;
+  /** Plan only: no write to CityVisual and none to the store (order records, pins); reads still happen. */
+  readonly dryRun?: boolean;
+  /**
+   * Alert notifications: per group, a firing alert's change wins over a resolved alert's, and the
+   * changes of several firing alerts merge capacity-safe (largest count, Running over Stopped), because
+   * a notification orders its alerts by labels, not by time.
+   */
+  readonly firingWins?: boolean;
+  /**
+   * At most this many groups get a change applied in this invocation (the webhook's batch limit); the
+   * changes to the groups after it fail retryably (TOO_MANY_CHANGES), so the sender's retry applies them
+   * — the groups already applied are then redeliveries and free.
+   */
+  readonly maxGroups?: number;
 }
 
 /**
@@ -94,6 +109,8 @@ interface Draft {
   readonly type: string | null;
   /** The event's `time`, epoch ms; undefined when it has none (it cannot be ordered). */
   readonly time?: number;
+  /** Alert events: true for a firing alert, false for a resolved one. */
+  readonly firing?: boolean;
   readonly rules: RuleReport[];
   readonly changes: Array<ChangeReport | undefined>;
   outcome: EventOutcome;
@@ -203,6 +220,8 @@ function evaluate(
     source: event.source,
     type: event.type,
     ...(Number.isFinite(time) && { time }),
+    ...(event.type.endsWith('.alert.firing') && { firing: true }),
+    ...(event.type.endsWith('.alert.resolved') && { firing: false }),
     rules: [],
     changes: [],
     outcome: 'unmatched',
@@ -263,9 +282,10 @@ async function runWork(work: readonly Work[], options: ProcessOptions): Promise<
   }
   const queues = [...byGroup.values()];
   let next = 0;
+  const budget = { left: options.maxGroups ?? Number.POSITIVE_INFINITY };
   const worker = async () => {
     for (let queue = queues[next++]; queue !== undefined; queue = queues[next++]) {
-      const report = await applyGroup(queue, options);
+      const report = await applyGroup(queue, options, budget);
       for (const item of queue) item.draft.changes[item.slot] = report(item);
     }
   };
@@ -278,9 +298,19 @@ async function runWork(work: readonly Work[], options: ProcessOptions): Promise<
  * wins per field; params merge by key) and applied once: one read and at most one write per group, so a
  * redelivered batch is free and the group never passes through the intermediate values.
  */
-function mergedIntent(intents: readonly Intent[]): Intent {
+function mergedIntent(intents: readonly Intent[], capacitySafe = false): Intent {
   const [first, ...rest] = intents as [Intent, ...Intent[]];
   if (rest.length === 0) return first;
+  if (capacitySafe) {
+    const identity = Object.assign({}, ...intents.map((intent) => intent.identity)) as Identity;
+    // Capacity first: the largest count and Running over Stopped, whatever the order of the alerts.
+    return {
+      jobGroupId: first.jobGroupId,
+      action: 'modify',
+      target: mergeTargets(intents.map((intent) => intent.target)),
+      identity,
+    };
+  }
   let target: Target = first.target;
   let identity: Identity = first.identity;
   for (const next of rest) {
@@ -324,7 +354,10 @@ async function applyMerged(
     // Out of time: do not start what cannot finish; the retry will.
     if (now() + DEADLINE_SLACK_MS >= options.deadline) throw new AutopilotError('DEADLINE_EXCEEDED');
     // A pin keeps rules off its fields; what is left of the change still applies.
-    const intent = mergedIntent(items.map((item) => heldIntent(item, effect)));
+    const intent = mergedIntent(
+      items.map((item) => heldIntent(item, effect)),
+      options.firingWins === true,
+    );
     if (Object.keys(intent.target).length === 0 && Object.keys(intent.identity).length === 0) {
       return {
         outcome: 'unchanged',
@@ -334,6 +367,7 @@ async function applyMerged(
     }
     const result = await applyIntent(intent, options.deps(), {
       deadline: options.deadline,
+      ...(options.dryRun && { dryRun: true }),
       source: {
         kind: 'rule',
         rules: [...new Set(items.map((item) => item.rule))],
@@ -343,8 +377,11 @@ async function applyMerged(
     return {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
+      ...(options.dryRun && result.changed && { planned: result.applied }),
       ...(items.length > 1 && {
-        message: `Applied as one change with the ${items.length - 1} other change(s) to this group in this delivery (later ones win per field).`,
+        message: options.firingWins
+          ? `Applied as one change with the ${items.length - 1} other firing alert change(s) to this group in this notification, merged capacity-safe (the largest count, Running over Stopped).`
+          : `Applied as one change with the ${items.length - 1} other change(s) to this group in this delivery (later ones win per field).`,
       }),
     };
   } catch (error) {
@@ -368,6 +405,7 @@ async function applyMerged(
 async function applyGroup(
   queue: readonly Work[],
   options: ProcessOptions,
+  budget: { left: number },
 ): Promise<(item: Work) => ChangeReport> {
   const report = (item: Work, applied: Applied): ChangeReport => ({
     rule: item.rule,
@@ -380,26 +418,54 @@ async function applyGroup(
   if ('error' in gate) return (item) => report(item, gate.error);
   // In time order (delivery order among equal times; an event without a time counts as oldest): the
   // newest event wins the merge, as it does against the order record.
-  const fresh = [...gate.fresh].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
-  const { stale, effect } = gate;
+  let fresh = [...gate.fresh].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
+  const stale = new Map(gate.stale);
+  const { effect } = gate;
+  const jobGroupId = queue[0]?.change.jobGroupId as string;
+  if (options.firingWins && queue.some((item) => item.draft.firing === true)) {
+    // A firing alert for this group in the notification, even one already applied: a resolved alert's
+    // change must not scale the group down while it still fires.
+    for (const item of fresh.filter((candidate) => candidate.draft.firing === false)) {
+      stale.set(item, {
+        outcome: 'unchanged',
+        requestId: null,
+        superseded: true,
+        message: `Superseded: a firing alert in this notification also targets job group ${jobGroupId}; firing wins over resolved, so this resolved alert's change is not applied.`,
+      });
+    }
+    fresh = fresh.filter((item) => item.draft.firing !== false);
+  }
   if (effect?.paused) {
     const held: Applied = {
       outcome: 'unchanged',
       requestId: null,
-      message: `Held: job group ${fresh[0]?.change.jobGroupId} is paused until ${effect.holds.find((h) => h.kind === 'pause')?.until}; rules send nothing to it.`,
+      message: `Held: job group ${jobGroupId} is paused until ${effect.holds.find((h) => h.kind === 'pause')?.until}; rules send nothing to it.`,
     };
     return (item) => report(item, stale.get(item) ?? held);
   }
   if (fresh.length === 0) {
     // A repeat of an alert already applied sends nothing, and extends the pin its rule asked for.
-    await pinRuleHolds(gate.redelivered, options, effect);
+    if (!options.dryRun) await pinRuleHolds(gate.redelivered, options, effect);
     return (item) => report(item, stale.get(item) as Applied);
   }
-  const merged = await applyMerged(fresh, options, effect);
-  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
-    await gate.advance(fresh);
-    await pinRuleHolds([...fresh, ...gate.redelivered], options, effect);
+  if (budget.left <= 0) {
+    const deferred: Applied = {
+      outcome: 'failed-retryable',
+      requestId: null,
+      code: 'TOO_MANY_CHANGES',
+      message: `Not applied yet: this request leads to changes to more than ${options.maxGroups} job groups, the most one request applies; resend it (the groups already applied are not sent again).`,
+    };
+    return (item) => report(item, stale.get(item) ?? deferred);
   }
+  budget.left--;
+  const after = async (applied: readonly Work[], pins: readonly Work[]) => {
+    if (options.dryRun) return;
+    await gate.advance(applied);
+    await pinRuleHolds(pins, options, effect);
+  };
+  const merged = await applyMerged(fresh, options, effect);
+  if (merged.outcome === 'applied' || merged.outcome === 'unchanged')
+    await after(fresh, [...fresh, ...gate.redelivered]);
   if (
     fresh.length === 1 ||
     merged.outcome === 'applied' ||
@@ -411,10 +477,7 @@ async function applyGroup(
   const reports = new Map<Work, Applied>(stale);
   for (const item of fresh) {
     const applied = await applyMerged([item], options, effect);
-    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
-      await gate.advance([item]);
-      await pinRuleHolds([item], options, effect);
-    }
+    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') await after([item], [item]);
     reports.set(item, applied);
   }
   return (item) => report(item, reports.get(item) as Applied);

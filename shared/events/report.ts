@@ -11,6 +11,8 @@ export interface ReportContext {
   readonly noun: 'events' | 'alerts';
   /** Who delivered it, when known beyond the event itself (the webhook caller of an alert). */
   readonly via?: string;
+  /** A dry run: the audit lines say `planned`, as nothing was sent. */
+  readonly dryRun?: boolean;
 }
 
 /** `event:<source>/<id>`: who asked for a change, in audit lines. */
@@ -64,7 +66,8 @@ export function logEventReports(reports: readonly EventReport[], ctx: ReportCont
         eventType: report.type,
         jobGroupId: change.jobGroupId,
         action: change.action,
-        outcome: change.outcome,
+        outcome: ctx.dryRun && change.outcome === 'applied' ? 'planned' : change.outcome,
+        ...(ctx.dryRun && { dryRun: true }),
         cityVisualRequestId: change.requestId,
         ...(change.code !== undefined && { code: change.code }),
         ...(change.reason !== undefined && { reason: change.reason }),

@@ -11,12 +11,13 @@
  * none), so a repeated notification of the same alert state has the same id and dedupes. `subject` is the
  * `alertname` label; `time` is `startsAt` (firing) or `endsAt` (resolved). `data` holds the alert
  * (`status`, `labels`, `annotations`, `startsAt`, `endsAt`, `generatorURL`, `fingerprint`, and for
- * Grafana `values`, `silenceURL`, `dashboardURL`, `panelURL`) plus `receiver`, `groupKey`, `externalURL`.
+ * Grafana `ruleUID`, `values`, `valueString`, `silenceURL`, `dashboardURL`, `panelURL`, with the
+ * notification's `orgId`, `title`, `state`, `message`) plus `receiver`, `groupKey`, `externalURL`.
  * Labels and annotations are always strings: match `"3"`, not `3`.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type CloudEvent, MAX_EVENTS_PER_INVOCATION } from '../fc/eventbridge.js';
+import type { CloudEvent } from '../fc/eventbridge.js';
 import { compact } from '../intent/index.js';
 import { lazySchema } from '../lazy-schema.js';
 import { formatPath } from '../validation.js';
@@ -62,7 +63,9 @@ export const AlertmanagerPayloadSchema = lazySchema(() =>
   z.looseObject({
     version: z.literal('4', { error: 'only Alertmanager webhook version "4" is understood' }),
     ...groupFields(),
-    alerts: z.array(z.looseObject(alertFields())).max(MAX_EVENTS_PER_INVOCATION),
+    // No bound on the number of alerts (a big incident is exactly when they matter): the body limit
+    // bounds the payload, and the hook bounds the distinct changes they lead to.
+    alerts: z.array(z.looseObject(alertFields())),
   }),
 );
 export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
@@ -80,17 +83,17 @@ export const GrafanaPayloadSchema = lazySchema(() =>
     title: z.string().optional(),
     state: z.string().optional(),
     message: z.string().optional(),
-    alerts: z
-      .array(
-        z.looseObject({
-          ...alertFields(),
-          values: z.record(z.string(), z.json()).nullable().optional(),
-          silenceURL: z.string().optional(),
-          dashboardURL: z.string().optional(),
-          panelURL: z.string().optional(),
-        }),
-      )
-      .max(MAX_EVENTS_PER_INVOCATION),
+    alerts: z.array(
+      z.looseObject({
+        ...alertFields(),
+        values: z.record(z.string(), z.json()).nullable().optional(),
+        valueString: z.string().optional(),
+        silenceURL: z.string().optional(),
+        dashboardURL: z.string().optional(),
+        panelURL: z.string().optional(),
+        ruleUID: z.string().optional(),
+      }),
+    ),
   }),
 );
 export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
@@ -103,11 +106,21 @@ export function alertmanagerToEvents(payload: AlertmanagerPayload): CloudEvent[]
   return payload.alerts.map((alert) => toEvent('alertmanager', payload, alert, {}));
 }
 
-/** One CloudEvent per alert of a Grafana payload, in payload order. */
+/**
+ * One CloudEvent per alert of a Grafana payload, in payload order. Besides the common fields, `data`
+ * carries the notification's `orgId`, `title`, `state` and `message` and the alert's `ruleUID` (or the
+ * `__alert_rule_uid__` label), `values`, `valueString`, `silenceURL`, `dashboardURL` and `panelURL`.
+ */
 export function grafanaToEvents(payload: GrafanaPayload): CloudEvent[] {
   return payload.alerts.map((alert: AnyAlert) =>
     toEvent('grafana', payload, alert, {
+      orgId: payload.orgId,
+      title: payload.title,
+      state: payload.state,
+      message: payload.message,
+      ruleUID: alert.ruleUID ?? alert.labels.__alert_rule_uid__,
       values: alert.values ?? undefined,
+      valueString: alert.valueString,
       silenceURL: alert.silenceURL,
       dashboardURL: alert.dashboardURL,
       panelURL: alert.panelURL,
@@ -116,7 +129,12 @@ export function grafanaToEvents(payload: GrafanaPayload): CloudEvent[] {
 }
 
 export type AlertWebhookResult =
-  | { ok: true; events: CloudEvent[] }
+  | {
+      ok: true;
+      events: CloudEvent[];
+      /** Alerts the tool left out of this notification (`truncatedAlerts`; 0 when none). */
+      truncatedAlerts: number;
+    }
   | { ok: false; code: 'INVALID_JSON' | 'INVALID_INPUT'; message: string };
 
 /**
@@ -134,12 +152,16 @@ export function parseAlertWebhook(tool: AlertTool, body: unknown): AlertWebhookR
   if (tool === 'alertmanager') {
     const parsed = AlertmanagerPayloadSchema.safeParse(decoded.value);
     return parsed.success
-      ? { ok: true, events: alertmanagerToEvents(parsed.data) }
+      ? {
+          ok: true,
+          events: alertmanagerToEvents(parsed.data),
+          truncatedAlerts: parsed.data.truncatedAlerts ?? 0,
+        }
       : { ok: false, code: 'INVALID_INPUT', message: describe('Alertmanager', parsed.error) };
   }
   const parsed = GrafanaPayloadSchema.safeParse(decoded.value);
   return parsed.success
-    ? { ok: true, events: grafanaToEvents(parsed.data) }
+    ? { ok: true, events: grafanaToEvents(parsed.data), truncatedAlerts: parsed.data.truncatedAlerts ?? 0 }
     : { ok: false, code: 'INVALID_INPUT', message: describe('Grafana', parsed.error) };
 }
 

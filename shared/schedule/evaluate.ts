@@ -22,9 +22,18 @@ const larger = (a: number | undefined, b: number | undefined) =>
  * on a key, and should one slip through, the earlier window wins.
  */
 function mergeSets(windows: readonly CompiledWindow[]): Target {
+  return mergeTargets(windows.map((window) => window.set));
+}
+
+/**
+ * Targets merged erring towards capacity, as overlapping windows are: the largest count wins,
+ * `Running` beats `Stopped`, params merge by key (the earlier target wins a key). Also how the alert
+ * hooks merge the changes of several firing alerts for one group.
+ */
+export function mergeTargets(targets: readonly Target[]): Target {
   const merged: Target = {};
   let params: Params | undefined;
-  for (const { set } of windows) {
+  for (const set of targets) {
     merged.planedJobCount = larger(merged.planedJobCount, set.planedJobCount);
     merged.jobCount = larger(merged.jobCount, set.jobCount);
     merged.streamPerJob = larger(merged.streamPerJob, set.streamPerJob);

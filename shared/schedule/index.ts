@@ -3,7 +3,7 @@
  * code (no I/O): the scheduler function and the CLI's `validate` and `plan` build on it.
  */
 export { type DaySpec, type DaysInput, type DaysProblem, matchesDay, parseDays } from './days.js';
-export { canonicalTarget, type Desired, desiredAt, sameTarget } from './evaluate.js';
+export { canonicalTarget, type Desired, desiredAt, mergeTargets, sameTarget } from './evaluate.js';
 export { formatIsoDate, fromDayNumber, type LocalDate, toDayNumber } from './local-date.js';
 export {
   ClockTimeSchema,

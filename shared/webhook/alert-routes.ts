@@ -1,4 +1,3 @@
-import { AutopilotError } from '../errors.js';
 import { handleAlertWebhook } from '../events/alerts.js';
 import type { AlertTool } from '../rules/index.js';
 import type { WebhookRoute } from './router.js';
@@ -12,25 +11,21 @@ const RETRY_AFTER_SECONDS = 30;
  * was applied, unchanged or unmatched; 207 with per-alert outcomes when some failed for good; 503 with
  * Retry-After when some failed retryably — both tools resend only on 5xx, and resending is idempotent.
  */
-function alertRoute(tool: AlertTool): WebhookRoute {
+function alertRoute(tool: AlertTool, method: 'POST' | 'PUT' = 'POST'): WebhookRoute {
   return {
-    method: 'POST',
+    method,
     path: `/v1/hooks/${tool}`,
     action: tool,
     access: 'authenticated',
+    // Alertmanager's basic_auth and Grafana's basic auth: the password is a WEBHOOK_TOKENS token.
+    basicAuth: true,
     body: 'none',
     async handle(ctx) {
-      if (ctx.dryRun) {
-        throw new AutopilotError('INVALID_INPUT', {
-          message:
-            'dryRun is not supported on alert hooks; send the changes to /v1/batch?dryRun=true to preview them.',
-          field: 'dryRun',
-        });
-      }
       const result = await handleAlertWebhook(tool, ctx.request.body, ctx.invocation, ctx.runtime, {
         deps: ctx.deps,
         ...(ctx.caller && { via: ctx.caller.who }),
         facts: ctx.audit,
+        ...(ctx.dryRun && { dryRun: true }),
       });
       if (result.status !== 400 && result.body.retryable) {
         return { status: 503, body: result.body, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
@@ -42,3 +37,5 @@ function alertRoute(tool: AlertTool): WebhookRoute {
 
 export const alertmanagerRoute = alertRoute('alertmanager');
 export const grafanaRoute = alertRoute('grafana');
+/** Grafana's webhook contact point can be set to send PUT. */
+export const grafanaPutRoute = alertRoute('grafana', 'PUT');

@@ -141,7 +141,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     let store: ReturnType<typeof stateStoreFor> | undefined;
     try {
       const runtime = loadRuntime();
-      const auth = authenticatorFor(runtime.env).authenticate(request);
+      const auth = authenticatorFor(runtime.env).authenticate(request, { basic: route.basicAuth === true });
       if (!auth.ok) {
         authFailure = auth.reason;
         throw auth.error;

@@ -57,6 +57,7 @@ export function writeAudit(input: AuditInput): void {
     who: input.caller?.who ?? 'anonymous',
   };
   if (input.caller) line.via = input.caller.via;
+  if (input.caller?.account !== undefined) line.account = input.caller.account;
   if (input.caller?.webhookId !== undefined) line.webhookId = input.caller.webhookId;
   if (input.request.sourceIp !== undefined) line.sourceIp = input.request.sourceIp;
   line.method = input.route.method;

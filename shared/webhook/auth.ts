@@ -8,13 +8,18 @@ export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 /** Who sent an authenticated request, as the audit log names it (never a secret or token). */
 export interface Caller {
-  /** Token name (`name=token`), `token:<index>`, or `webhook:<first 8 hex digits of the secret's SHA-256>`. */
+  /**
+   * Token name (`name=token`), `token:<index>`, `webhook:<first 8 hex digits of the secret's SHA-256>`,
+   * or for Basic auth the user name the tool sends (the token's own name when it sends none).
+   */
   readonly who: string;
-  readonly via: 'signature' | 'bearer';
+  readonly via: 'signature' | 'bearer' | 'basic';
   /** The Standard Webhooks message id (signed requests only). */
   readonly webhookId?: string;
-  /** Bearer only: the first 8 hex digits of the token's SHA-256, stable when the token list is reordered. */
+  /** Bearer and Basic: the first 8 hex digits of the token's SHA-256, stable when the token list is reordered. */
   readonly tokenFingerprint?: string;
+  /** Basic only: the name of the token the password matched (the user name is the tool's claim). */
+  readonly account?: string;
 }
 
 /** Why a request was refused; logged in the audit line, not shown to the caller beyond the message. */
@@ -40,8 +45,11 @@ export interface AuthConfig {
 export interface Authenticator {
   /** False when neither secrets nor tokens are configured: every authenticated route then answers 401. */
   readonly configured: boolean;
-  /** Checks the request's Standard Webhooks signature or bearer token; never parses the body. */
-  authenticate(request: HttpRequest): AuthResult;
+  /**
+   * Checks the request's Standard Webhooks signature or bearer token — or, with `basic`, a Basic
+   * password that is a token; never parses the body.
+   */
+  authenticate(request: HttpRequest, options?: { readonly basic?: boolean }): AuthResult;
 }
 
 interface Verifier {
@@ -65,6 +73,7 @@ const TIMESTAMP = /^(?:0|[1-9]\d{0,11})$/;
 const MAX_SIGNATURE_HEADER = 4_096;
 const TOKEN_NAME = /^[A-Za-z0-9_.:@-]{1,64}$/;
 const BEARER = /^bearer[ \t]+(.*)$/i;
+const BASIC = /^basic[ \t]+([A-Za-z0-9+/=]{1,1024})[ \t]*$/i;
 
 // One-shot crypto.hash (Node >= 20.12) is about twice as fast as createHash; older 20.x falls back.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
@@ -206,13 +215,44 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
     return { ok: true, caller: { who: `webhook:${matched.fingerprint}`, via: 'signature', webhookId: id } };
   }
 
-  function verifyBearer(authorization: string): AuthResult {
-    const presented = BEARER.exec(authorization)?.[1]?.trim() ?? '';
-    if (presented === '' || tokens.length === 0) return refuse('bad-token');
+  function matchToken(presented: string): Token | undefined {
     const digest = sha256(presented);
     let matched: Token | undefined;
     // Every token is compared (no early exit), so timing does not tell which one came close.
     for (const token of tokens) if (crypto.timingSafeEqual(digest, token.digest) && !matched) matched = token;
+    return matched;
+  }
+
+  function verifyBasic(authorization: string, allowed: boolean): AuthResult {
+    if (!allowed) {
+      return refuse(
+        'bad-token',
+        'Basic auth is accepted only on the alert hooks (/v1/hooks/*); send Authorization: Bearer <token> or sign the request.',
+      );
+    }
+    const encoded = BASIC.exec(authorization)?.[1];
+    const decoded = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0 || tokens.length === 0) return refuse('bad-token');
+    const user = decoded.slice(0, colon);
+    const matched = matchToken(decoded.slice(colon + 1));
+    if (!matched) return refuse('bad-token');
+    return {
+      ok: true,
+      caller: {
+        // The tool's user name names the caller in the audit, when it is a name; else the token's.
+        who: TOKEN_NAME.test(user) ? user : matched.who,
+        via: 'basic',
+        tokenFingerprint: matched.digest.toString('hex').slice(0, 8),
+        account: matched.who,
+      },
+    };
+  }
+
+  function verifyBearer(authorization: string): AuthResult {
+    const presented = BEARER.exec(authorization)?.[1]?.trim() ?? '';
+    if (presented === '' || tokens.length === 0) return refuse('bad-token');
+    const matched = matchToken(presented);
     return matched
       ? {
           ok: true,
@@ -227,7 +267,7 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
 
   return {
     configured: verifiers.length > 0 || tokens.length > 0,
-    authenticate(request) {
+    authenticate(request, options = {}) {
       if (verifiers.length === 0 && tokens.length === 0) return refuse('not-configured');
       const h = request.headers;
       if (
@@ -236,7 +276,11 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
         h['webhook-timestamp'] !== undefined
       )
         return verifySignature(request);
-      if (h.authorization !== undefined) return verifyBearer(h.authorization);
+      if (h.authorization !== undefined) {
+        return /^basic[ \t]/i.test(h.authorization)
+          ? verifyBasic(h.authorization, options.basic === true)
+          : verifyBearer(h.authorization);
+      }
       return refuse('missing-credentials');
     },
   };

@@ -52,6 +52,11 @@ export interface WebhookRoute {
   readonly action: string;
   /** `public`: no auth, no audit, no query check (health). `authenticated`: signed or bearer, audited. */
   readonly access: 'public' | 'authenticated';
+  /**
+   * Also accept `Authorization: Basic` whose password is a configured token (the alert hooks: the
+   * tools offer basic auth); the user name names the caller. Everywhere else Basic is refused.
+   */
+  readonly basicAuth?: boolean;
   /** `json`: a non-empty body must be JSON (else 415) and is parsed before `handle`. */
   readonly body: 'none' | 'json';
   /** Query parameters this route reads besides `dryRun` (others are a 400). */

@@ -8,7 +8,7 @@ import {
 } from '../intent/index.js';
 import { stateStoreFor } from '../state/select.js';
 import { parseOrThrow } from '../validation.js';
-import { alertmanagerRoute, grafanaRoute } from './alert-routes.js';
+import { alertmanagerRoute, grafanaPutRoute, grafanaRoute } from './alert-routes.js';
 import {
   applyChange,
   applyChanges,
@@ -144,6 +144,7 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   batchRoute,
   alertmanagerRoute,
   grafanaRoute,
+  grafanaPutRoute,
   historyRoute,
   groupHistoryRoute,
   createHoldRoute,

@@ -65,15 +65,6 @@ describe('alert hooks on the webhook function', () => {
     expect(requests).toBe(0);
   });
 
-  it('refuses a dry run rather than writing', async () => {
-    const { result, requests } = await upstreamDuring(emu, () =>
-      invoke(handler, post('alertmanager', alerts('alertmanager-v4'), { dryRun: 'true' })),
-    );
-    expect(result.status).toBe(400);
-    expect(result.json.error?.field).toBe('dryRun');
-    expect(requests).toBe(0);
-  });
-
   it('answers 401 without a bearer token', async () => {
     const event = httpEvent('stop', { path: '/v1/hooks/grafana', body: alerts('grafana') });
     const { result, requests } = await upstreamDuring(emu, () => invoke(handler, event));

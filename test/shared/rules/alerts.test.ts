@@ -126,7 +126,12 @@ describe('Grafana webhook → CloudEvents', () => {
         endsAt: '0001-01-01T00:00:00Z',
         generatorURL: 'https://grafana.example.com/alerting/grafana/cdn3kq2w1ed4wc/view?orgId=1',
         fingerprint: '57c6d9296de2ad39',
+        orgId: 1,
+        title: '[FIRING:1, RESOLVED:1] Stream backlog (CityVisual)',
+        state: 'alerting',
+        message: expect.stringContaining('**Firing**'),
         values: { A: 1520, B: 1 },
+        valueString: "[ var='A' labels={jobgroup=3} value=1520 ], [ var='B' labels={jobgroup=3} value=1 ]",
         silenceURL: expect.stringContaining('/alerting/silence/new'),
         dashboardURL: 'https://grafana.example.com/d/cv-streams?orgId=1',
         panelURL: 'https://grafana.example.com/d/cv-streams?orgId=1&viewPanel=4',
@@ -137,6 +142,33 @@ describe('Grafana webhook → CloudEvents', () => {
     });
     expect(resolved).toMatchObject({ type: 'grafana.alert.resolved', time: '2024-05-20T01:14:30Z' });
     expect(resolved?.data).not.toHaveProperty('values');
+  });
+
+  it("carries the rule's UID: the alert's ruleUID, else its __alert_rule_uid__ label", () => {
+    const payload = JSON.parse(grafanaBody.toString('utf8')) as {
+      alerts: Array<Record<string, unknown> & { labels: Record<string, string> }>;
+    };
+    (payload.alerts[0] as Record<string, unknown>).ruleUID = 'cdn3kq2w1ed4wc';
+    (payload.alerts[1] as { labels: Record<string, string> }).labels.__alert_rule_uid__ = 'fe1x9b';
+
+    const [first, second] = eventsOf('grafana', JSON.stringify(payload));
+
+    expect((first?.data as { ruleUID?: string }).ruleUID).toBe('cdn3kq2w1ed4wc');
+    expect((second?.data as { ruleUID?: string }).ruleUID).toBe('fe1x9b');
+  });
+
+  it('accepts more than 1,000 alerts and reports what the sender truncated', () => {
+    const payload = JSON.parse(grafanaBody.toString('utf8')) as {
+      alerts: unknown[];
+      truncatedAlerts: number;
+    };
+    payload.alerts = Array.from({ length: 1_500 }, () => payload.alerts[0]);
+    payload.truncatedAlerts = 12;
+
+    const result = parseAlertWebhook('grafana', JSON.stringify(payload));
+
+    expect(result).toMatchObject({ ok: true, truncatedAlerts: 12 });
+    expect(result.ok && result.events).toHaveLength(1_500);
   });
 
   it('produces events CloudEventSchema accepts', () => {
