@@ -153,8 +153,8 @@ describe('Grafana webhook → CloudEvents', () => {
 
     const [first, second] = eventsOf('grafana', JSON.stringify(payload));
 
-    expect((first?.data as { ruleUID?: string }).ruleUID).toBe('cdn3kq2w1ed4wc');
-    expect((second?.data as { ruleUID?: string }).ruleUID).toBe('fe1x9b');
+    expect(first?.data).toHaveProperty('ruleUID', 'cdn3kq2w1ed4wc');
+    expect(second?.data).toHaveProperty('ruleUID', 'fe1x9b');
   });
 
   it('accepts more than 1,000 alerts and reports what the sender truncated', () => {
