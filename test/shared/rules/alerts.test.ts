@@ -274,4 +274,28 @@ describe('alerts through the rules', () => {
       ],
     ]);
   });
+
+  it("matches on Grafana's own fields: the notification's state and orgId, the alert's valueString", () => {
+    const grafanaRules = rulesFromYaml(`
+- name: grafana-state
+  match:
+    source: grafana
+    data: { state: alerting, orgId: 1, valueString: { prefix: "[ var='A'" } }
+  then: { action: scale, jobGroupId: { from: data.labels.jobgroup }, planedJobCount: 12, holdFor: 2h }
+`);
+
+    const [firing, resolved] = eventsOf('grafana', grafanaBody);
+
+    expect(evaluateEvent(grafanaRules, firing as never).matched).toEqual([
+      {
+        rule: 'grafana-state',
+        result: {
+          ok: true,
+          changes: [{ action: 'scale', jobGroupId: '3', planedJobCount: 12 }],
+          holdForMs: 7_200_000,
+        },
+      },
+    ]);
+    expect(evaluateEvent(grafanaRules, resolved as never).matched).toEqual([]);
+  });
 });
