@@ -8,6 +8,7 @@ import { AutopilotError } from '../errors.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Rule } from '../rules/schema.js';
+import { CalendarsSchema } from '../schedule/calendar.js';
 import type { Schedule } from '../schedule/schema.js';
 import { TimeZoneSchema } from '../schedule/timezone.js';
 import { parseDuration } from '../state/duration.js';
@@ -71,6 +72,7 @@ export function configHead() {
     $schema: z.string().optional(),
     timezone: TimeZoneSchema.default('UTC'),
     jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
+    calendars: CalendarsSchema.default({}),
   };
 }
 /** Holds (pin, pause, skip): every pin and pause ends, at most `maxDuration` after it starts. */
@@ -109,6 +111,17 @@ export interface ConfigSection {
   readonly entry: z.ZodType;
   /** Checks a schema cannot express (duplicates, references), each with its path. */
   readonly validate: (entries: readonly unknown[], config: BaseConfig) => Issue[];
+  /** After validation: entries linked to what they refer to elsewhere in the config (a calendar). */
+  readonly resolve?: (entries: readonly unknown[], config: BaseConfig) => unknown[];
+}
+
+/** Runs every section's `resolve` on a valid config (also a shipped one, which skips validation). */
+function resolveSections(config: ConfigFile, sections: readonly ConfigSection[]): ConfigFile {
+  for (const section of sections) {
+    if (section.resolve)
+      (config as Record<string, unknown>)[section.key] = section.resolve(config[section.key], config);
+  }
+  return config;
 }
 
 /** A section this function does not read: any value is accepted (the build validated it) and reads as []. */
@@ -146,7 +159,7 @@ export function checkConfigFor(
   if (!parsed.success) return { issues: zodIssues(parsed.error) };
   const config = parsed.data as ConfigFile;
   const issues = sections.flatMap((section) => section.validate(config[section.key], config));
-  return issues.length > 0 ? { issues } : { config, issues };
+  return issues.length > 0 ? { issues } : { config: resolveSections(config, sections), issues };
 }
 
 function readConfigText(file: string): string {
@@ -210,7 +223,7 @@ export function loadConfigFor(
     const shipped = JSON.parse(text) as ConfigFile;
     // As on the validating path: a section this function does not read reads as empty.
     for (const key of SECTION_KEYS) if (!sections.some((section) => section.key === key)) shipped[key] = [];
-    return shipped;
+    return resolveSections(shipped, sections);
   }
   const { config, issues } = checkConfigFor(parseConfigText(text, resolved), sections);
   if (config) return config;

@@ -1,5 +1,6 @@
 import type { Target } from '../jobgroup/target.js';
-import { type DaySpec, daySpecOf, matchesDay } from './days.js';
+import { type CompiledCalendar, compileCalendar } from './calendar.js';
+import { type DaySpec, dayFeaturesOf, daySpecOf, matchesDay, matchesFeatures } from './days.js';
 import { fromDayNumber, parseIsoDate, toDayNumber } from './local-date.js';
 import type { Schedule, Window } from './schema.js';
 import { localToEpochMs } from './tz.js';
@@ -19,9 +20,11 @@ export interface CompiledWindow {
 /** A schedule with its text parsed once. @internal */
 export interface CompiledSchedule {
   readonly windows: readonly CompiledWindow[];
-  /** Inclusive day-number ranges from `except`. */
+  /** Inclusive day-number ranges from `except` and the calendar's holidays. */
   readonly except: ReadonlyArray<readonly [number, number]>;
   readonly otherwise: Target | undefined;
+  /** The schedule's calendar, when it names one. */
+  readonly calendar?: CompiledCalendar;
 }
 
 /** The name a window goes by: its own, or `windows[i]` after its position. */
@@ -57,6 +60,8 @@ const cache = new WeakMap<Schedule, CompiledSchedule>();
 export function compileSchedule(schedule: Schedule): CompiledSchedule {
   let compiled = cache.get(schedule);
   if (!compiled) {
+    const spec = schedule.calendarSpec;
+    const calendar = spec ? compileCalendar(spec.name, spec) : undefined;
     compiled = {
       windows: schedule.windows.map((window, index) => {
         const fromMinute = clockMinutes(window.from);
@@ -71,12 +76,16 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
           set: window.set,
         };
       }),
-      except: schedule.except.flatMap((entry) => {
-        const parsed = parseExceptEntry(entry);
-        if ('problem' in parsed) throw new Error(`invalid except entry: ${parsed.problem}`);
-        return [parsed.range];
-      }),
+      except: [
+        ...schedule.except.flatMap((entry) => {
+          const parsed = parseExceptEntry(entry);
+          if ('problem' in parsed) throw new Error(`invalid except entry: ${parsed.problem}`);
+          return [parsed.range];
+        }),
+        ...(calendar?.holidays ?? []),
+      ],
       otherwise: schedule.otherwise,
+      ...(calendar && { calendar }),
     };
     cache.set(schedule, compiled);
   }
@@ -85,7 +94,14 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
 
 /** True when the window has an occurrence starting on this day number (days match, not excepted). @internal */
 export function startsOn(schedule: CompiledSchedule, window: CompiledWindow, dayNumber: number): boolean {
-  if (!matchesDay(window.spec, dayNumber)) return false;
+  const as = schedule.calendar?.workdays.get(dayNumber);
+  // A make-up workday counts as the weekday it names (its place in the month stays its own).
+  if (
+    as === undefined
+      ? !matchesDay(window.spec, dayNumber)
+      : !matchesFeatures(window.spec, { ...dayFeaturesOf(dayNumber), weekday: as })
+  )
+    return false;
   return !schedule.except.some(([first, last]) => dayNumber >= first && dayNumber <= last);
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { PARAM_KEYS, type Target, TargetSchema } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
+import type { Calendar } from './calendar.js';
 import { clockMinutes, parseExceptEntry, windowNameOf } from './compile.js';
 import { adjacentDayFeatures, type DaySpec, matchesFeatures, parseDays } from './days.js';
 import { TimeZoneSchema } from './timezone.js';
@@ -101,9 +102,19 @@ export const ScheduleSchema = lazySchema(() =>
       .array(ExceptEntrySchema)
       .default([])
       .meta({ description: 'Local start dates on which no window starts; only `otherwise` applies' }),
+    calendar: z.string().min(1).max(64).optional().meta({
+      description:
+        'A calendar of `calendars:`: its holidays act as except, its workdays as the weekday they name',
+    }),
   }),
 );
-export type Schedule = z.infer<typeof ScheduleSchema>;
+/**
+ * A schedule as the functions use it: the config entry, plus (once the config is loaded) the calendar it
+ * names, copied in so the schedule stands alone (and its digest changes when the calendar does).
+ */
+export type Schedule = z.infer<typeof ScheduleSchema> & {
+  readonly calendarSpec?: Calendar & { readonly name: string };
+};
 
 /** The config file's `schedules` list. */
 export const SchedulesSchema = lazySchema(() => z.array(ScheduleSchema));

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { lazySchema } from '../lazy-schema.js';
+import { parseIsoDate, toDayNumber } from './local-date.js';
+
+/**
+ * Named working calendars (`calendars:` at the top of the config), shared by schedules through
+ * `calendar: <name>`. China moves working days onto weekends around public holidays (调休): a
+ * calendar's `holidays` behave as a schedule's `except` (no window starts that local date), and each of
+ * its `workdays` counts as the weekday it names for `days` (a Saturday `as: fri` gets the `mon-fri`
+ * windows and not the weekend ones).
+ */
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekdayName = (typeof WEEKDAYS)[number];
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const RANGE = /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/;
+
+/** A local date or an inclusive range `YYYY-MM-DD..YYYY-MM-DD`, as an inclusive day-number range. */
+export function dayRangeOf(text: string): readonly [number, number] | { readonly problem: string } {
+  const [first, last, ...rest] = text.split('..');
+  if (first === undefined || rest.length > 0) return { problem: `"${text}" is not a date or a date range` };
+  const start = parseIsoDate(first);
+  if (!start) return { problem: `"${first}" is not a real date (YYYY-MM-DD)` };
+  if (last === undefined) return [toDayNumber(start), toDayNumber(start)];
+  const end = parseIsoDate(last);
+  if (!end) return { problem: `"${last}" is not a real date (YYYY-MM-DD)` };
+  if (toDayNumber(end) < toDayNumber(start)) return { problem: `range "${text}" ends before it starts` };
+  return [toDayNumber(start), toDayNumber(end)];
+}
+
+const HolidaySchema = lazySchema(() =>
+  z
+    .string()
+    .regex(RANGE, { message: 'must be a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD', abort: true })
+    .superRefine((text, ctx) => {
+      const range = dayRangeOf(text);
+      if ('problem' in range) ctx.addIssue({ code: 'custom', message: range.problem });
+    }),
+);
+
+const WorkdaySchema = lazySchema(() =>
+  z.strictObject({
+    date: z
+      .string()
+      .regex(DATE, { message: 'must be a date YYYY-MM-DD', abort: true })
+      .refine((text) => parseIsoDate(text) !== undefined, 'is not a real date (YYYY-MM-DD)'),
+    as: z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}: the weekday the date counts as` }),
+  }),
+);
+
+/** One calendar: public holidays (no window starts) and make-up working days (count as a weekday). */
+export const CalendarSchema = lazySchema(() =>
+  z
+    .strictObject({
+      holidays: z
+        .array(HolidaySchema)
+        .default([])
+        .meta({ description: 'Local dates or ranges: as `except`' }),
+      workdays: z
+        .array(WorkdaySchema)
+        .default([])
+        .meta({ description: 'Make-up working days: {date, as: mon..sun}, the weekday the date counts as' }),
+    })
+    .superRefine((calendar, ctx) => {
+      const ranges = calendar.holidays
+        .map(dayRangeOf)
+        .filter((r): r is readonly [number, number] => !('problem' in r));
+      const seen = new Map<string, number>();
+      calendar.workdays.forEach((workday, index) => {
+        const date = parseIsoDate(workday.date);
+        if (!date) return;
+        const day = toDayNumber(date);
+        const first = seen.get(workday.date);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workdays', index, 'date'],
+            message: `${workday.date} is also workdays[${first}]`,
+          });
+        }
+        seen.set(workday.date, index);
+        if (ranges.some(([a, b]) => day >= a && day <= b)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workdays', index, 'date'],
+            message: `${workday.date} is both a holiday and a workday of this calendar`,
+          });
+        }
+      });
+    }),
+);
+export type Calendar = z.infer<typeof CalendarSchema>;
+
+/** The config's `calendars:`: name → calendar. */
+export const CalendarsSchema = lazySchema(() =>
+  z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a calendar name is 1-64 letters, digits, _ . -'),
+      CalendarSchema,
+    )
+    .default({})
+    .meta({ description: 'Named working calendars (holidays, make-up workdays) schedules refer to' }),
+);
+
+/** A calendar parsed once: holiday day ranges and make-up workday → ISO weekday. */
+export interface CompiledCalendar {
+  readonly name: string;
+  readonly holidays: ReadonlyArray<readonly [number, number]>;
+  readonly workdays: ReadonlyMap<number, number>;
+}
+
+export function compileCalendar(name: string, calendar: Calendar): CompiledCalendar {
+  const holidays: Array<readonly [number, number]> = [];
+  for (const text of calendar.holidays) {
+    const range = dayRangeOf(text);
+    if ('problem' in range) throw new Error(`invalid holiday: ${range.problem}`);
+    holidays.push(range);
+  }
+  const workdays = new Map<number, number>();
+  for (const workday of calendar.workdays) {
+    const date = parseIsoDate(workday.date);
+    if (date) workdays.set(toDayNumber(date), WEEKDAYS.indexOf(workday.as) + 1);
+  }
+  return { name, holidays, workdays };
+}
+
+/** Whether a day is a holiday of the calendar. */
+export const isHoliday = (calendar: CompiledCalendar | undefined, day: number): boolean =>
+  calendar?.holidays.some(([first, last]) => day >= first && day <= last) ?? false;
