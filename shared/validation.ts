@@ -59,26 +59,29 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
   return out;
 }
 
+/** Edits between two strings, a swap of two neighbours counting as one (`form` → `from`, `qsp` → `qps`). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The known field an unknown key most likely meant, if it is close enough to be a typo. */
-export function suggestField(key: string): string | undefined {
+export function suggestField(key: string, candidates: readonly string[] = KNOWN_FIELDS): string | undefined {
   const normalise = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of KNOWN_FIELDS) {
+  for (const candidate of candidates) {
     const distance = editDistance(normalise(key), normalise(candidate));
     if (distance < bestDistance) {
       best = candidate;
@@ -95,18 +98,74 @@ export function issueCount(error: z.ZodError): number {
   return count;
 }
 
+interface SchemaDef {
+  readonly type: string;
+  readonly shape?: Record<string, unknown>;
+  readonly element?: unknown;
+  readonly valueType?: unknown;
+  readonly innerType?: unknown;
+  readonly in?: unknown;
+  readonly options?: readonly unknown[];
+  readonly getter?: () => unknown;
+}
+const defOf = (schema: unknown): SchemaDef | undefined =>
+  (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+
 /**
- * zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion. At most
+ * The field names of the object schema found at `path` inside `schema` (through arrays, records,
+ * optional/default wrappers, pipes, unions and lazies): what an unknown key there may have meant.
+ */
+export function keysAt(schema: unknown, path: readonly PropertyKey[], depth = 0): string[] | undefined {
+  const def = defOf(schema);
+  if (!def || depth > 64) return undefined;
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
+      return keysAt(def.innerType, path, depth + 1);
+    case 'pipe':
+      return keysAt(def.in, path, depth + 1);
+    case 'lazy':
+      return keysAt(def.getter?.(), path, depth + 1);
+    case 'union': {
+      const all = (def.options ?? []).flatMap((option) => keysAt(option, path, depth + 1) ?? []);
+      return all.length > 0 ? [...new Set(all)] : undefined;
+    }
+    default:
+      break;
+  }
+  if (path.length === 0) return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+  const [head, ...rest] = path;
+  if (def.type === 'object')
+    return def.shape && typeof head === 'string' ? keysAt(def.shape[head], rest, depth + 1) : undefined;
+  if (def.type === 'array') return keysAt(def.element, rest, depth + 1);
+  if (def.type === 'record') return keysAt(def.valueType, rest, depth + 1);
+  return undefined;
+}
+
+/**
+ * zod issues → our issues, one per problem; unknown keys are named one by one with a suggestion — from
+ * the keys `schema` accepts at that place when it is given, else from the change vocabulary. At most
  * `limit` are built (a body can hold 100,000 unknown keys).
  */
-export function zodIssues(error: z.ZodError, prefix = '', limit = Number.POSITIVE_INFINITY): Issue[] {
+export function zodIssues(
+  error: z.ZodError,
+  prefix = '',
+  limit = Number.POSITIVE_INFINITY,
+  schema?: unknown,
+): Issue[] {
   const issues: Issue[] = [];
   for (const issue of error.issues) {
     if (issues.length >= limit) break;
     if (issue.code === 'unrecognized_keys') {
+      const candidates = schema === undefined ? undefined : keysAt(schema, issue.path);
       for (const key of issue.keys) {
         if (issues.length >= limit) break;
-        const hint = PLAIN_KEY.test(key) ? suggestField(key) : undefined;
+        const hint = PLAIN_KEY.test(key) ? suggestField(key, candidates) : undefined;
         // A field of another shape (`changes` beside `action`) is not a typo: say it does not belong here.
         const note =
           hint === undefined ? '' : hint === key ? ' (not accepted here)' : ` (did you mean "${hint}"?)`;

@@ -155,8 +155,10 @@ export function checkConfigFor(
   document: unknown,
   sections: readonly ConfigSection[],
 ): { config?: ConfigFile; issues: Issue[] } {
-  const parsed = configSchemaFor(sections).safeParse(document ?? {});
-  if (!parsed.success) return { issues: zodIssues(parsed.error) };
+  const schema = configSchemaFor(sections);
+  const parsed = schema.safeParse(document ?? {});
+  // "Did you mean" from the config schema's own keys at the place of the unknown one.
+  if (!parsed.success) return { issues: zodIssues(parsed.error, '', Number.POSITIVE_INFINITY, schema) };
   const config = parsed.data as ConfigFile;
   const issues = sections.flatMap((section) => section.validate(config[section.key], config));
   return issues.length > 0 ? { issues } : { config: resolveSections(config, sections), issues };

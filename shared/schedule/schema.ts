@@ -97,7 +97,12 @@ export const ScheduleSchema = lazySchema(() =>
       .default(false)
       .meta({ description: 'Re-assert every tick, reverting manual changes' }),
     windows: z.array(WindowSchema).default([]),
-    otherwise: TargetSchema.optional().meta({ description: 'Applies outside every window' }),
+    otherwise: TargetSchema.refine((target) => Object.keys(target).length > 0, {
+      message: 'must set at least one field; leave otherwise out to touch nothing outside the windows',
+      when: (payload) => payload.issues.length === 0,
+    })
+      .optional()
+      .meta({ description: 'Applies outside every window' }),
     except: z
       .array(ExceptEntrySchema)
       .default([])
