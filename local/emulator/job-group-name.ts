@@ -3,8 +3,9 @@ const MAX_LENGTH = 128;
 
 const isAsciiLetter = (cp: number) => (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
 const isDigit = (cp: number) => cp >= 0x30 && cp <= 0x39;
-// "Chinese characters" = the CJK Unified Ideographs block, U+4E00..U+9FFF.
-const isChinese = (cp: number) => cp >= 0x4e00 && cp <= 0x9fff;
+// "Chinese characters" = the Han script: every CJK ideograph block and extension (䶮 U+4DAE too).
+const HAN = /^\p{Script=Han}$/u;
+const isChinese = (cp: number) => HAN.test(String.fromCodePoint(cp));
 const isPunctuation = (cp: number) => cp === 0x3a || cp === 0x5f || cp === 0x2d; // : _ -
 
 /**

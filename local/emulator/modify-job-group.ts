@@ -23,9 +23,10 @@ const STATUS_VALUES = { Running: 'running', Stopped: 'stopped' } as const;
 
 /**
  * ModifyJobGroup, every rule of the API doc, checked in this order: literal "undefined"/"null",
- * unknown parameters, required parameters, JobGroupName format, Status, counts, JobGroupParams
- * (unsupported keys first, then values and duplicates), existence of the job group, algo lib and
- * resource profile, then name uniqueness within the instance. On success the change is applied.
+ * unknown parameters, required parameters, JobGroupName format (unless it is the group's own name),
+ * Status, counts, JobGroupParams (unsupported keys first, then values and duplicates), existence of
+ * the job group, algo lib and resource profile, then name uniqueness within the instance. On success
+ * the change is applied.
  */
 export function modifyJobGroup(params: Record<string, string>, state: EmulatorState): Record<string, never> {
   rejectNullishLiterals(params);
@@ -36,7 +37,14 @@ export function modifyJobGroup(params: Record<string, string>, state: EmulatorSt
   const algoLibId = params.AlgoLibId!;
   const resourceProfileId = params.ResourceProfileId!;
 
-  if (!isValidJobGroupName(name)) throw new EmulatorApiError('InvalidName.Malformed');
+  const group = state.group(jobGroupId);
+  // The name a group already has is taken back as it is, whatever it holds (a dot, a full-width
+  // letter): CityVisual accepted it once, and a client only passes it back. A new name meets the
+  // doc's rule. (How the real service treats a held name is UNCONFIRMED; refusing it would make such
+  // a group unchangeable by any client that must send JobGroupName on every call.)
+  if (name !== group?.JobGroupName && !isValidJobGroupName(name)) {
+    throw new EmulatorApiError('InvalidName.Malformed');
+  }
 
   const status = params.Status;
   if (status !== undefined && status !== 'Running' && status !== 'Stopped') {
@@ -53,7 +61,6 @@ export function modifyJobGroup(params: Record<string, string>, state: EmulatorSt
     params: jobGroupParams(params),
   };
 
-  const group = state.group(jobGroupId);
   if (!group) throw new EmulatorApiError('InvalidJobGroupId.NotFound');
   if (!state.hasAlgoLib(algoLibId)) throw new EmulatorApiError('InvalidAlgoLibId.NotFound');
   if (!state.hasResourceProfile(resourceProfileId)) {

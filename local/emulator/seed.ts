@@ -7,8 +7,17 @@ const CountSchema = z.number().int().min(0).max(2_147_483_647);
 /** One `{Key, Value}` job-group parameter as stored (not validated against the API's key list). */
 export const JobGroupParamSchema = z.strictObject({ Key: z.string().min(1), Value: z.string() });
 
-/** Lowercase live status, as DescribeJobGroups reports it. */
-export const LiveStatusSchema = z.enum(['running', 'stopped', 'starting', 'stopping']);
+/** The live statuses the DescribeJobGroups doc lists (lowercase); the emulator moves groups between these. */
+export const DOCUMENTED_LIVE_STATUSES = ['running', 'stopped', 'starting', 'stopping'] as const;
+
+/**
+ * A live status as DescribeJobGroups reports it: a documented one, or any other word a real group can
+ * be found in (`Creating`, `Exception`, …), held and reported as seeded so clients meet it for real.
+ */
+export const LiveStatusSchema = z.union([
+  z.enum(DOCUMENTED_LIVE_STATUSES),
+  z.string().regex(/^[A-Za-z][A-Za-z_-]{0,31}$/, 'must be a status word of 1-32 letters, "_" or "-"'),
+]);
 
 /** A job group as the emulator stores it and {@link Emulator.jobGroup} returns it. */
 export const JobGroupStateSchema = z.strictObject({

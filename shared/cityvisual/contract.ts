@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
-import { COUNT_LIMITS, ENABLE_PARAM_KEYS, PARAM_KEYS } from '../jobgroup/target.js';
+import { COUNT_LIMITS, ENABLE_PARAM_KEYS, PARAM_KEYS, type Status } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 import { JobGroupNameSchema, RegionIdSchema, ResourceIdSchema } from './fields.js';
 
@@ -21,17 +21,14 @@ export const JobGroupParamSchema = lazySchema(() =>
   }),
 );
 
-/**
- * The ModifyJobGroup request in API casing, every rule of the API doc enforced. Upper bounds on counts
- * are ours (COUNT_LIMITS): far above any real deployment, low enough to stop a typo like 10000000.
- */
-export const ModifyJobGroupRequestSchema = lazySchema(() =>
-  z
+/** Builds the request schema; the identity fields' schemas are the only part that varies. */
+function modifyRequestSchema(name: z.ZodType<string>, resourceId: z.ZodType<string>) {
+  return z
     .strictObject({
-      AlgoLibId: ResourceIdSchema,
+      AlgoLibId: resourceId,
       JobGroupId: JobGroupIdSchema,
-      JobGroupName: JobGroupNameSchema,
-      ResourceProfileId: ResourceIdSchema,
+      JobGroupName: name,
+      ResourceProfileId: resourceId,
       JobCount: count(COUNT_LIMITS.jobCount).optional(),
       PlanedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
       StreamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
@@ -59,8 +56,24 @@ export const ModifyJobGroupRequestSchema = lazySchema(() =>
           });
         }
       });
-    }),
+    });
+}
+
+/**
+ * The ModifyJobGroup request in API casing, every rule of the API doc enforced. Upper bounds on counts
+ * are ours (COUNT_LIMITS): far above any real deployment, low enough to stop a typo like 10000000.
+ */
+export const ModifyJobGroupRequestSchema = lazySchema(() =>
+  modifyRequestSchema(JobGroupNameSchema, ResourceIdSchema),
 );
+
+/**
+ * The same request for a group read live with DescribeJobGroups: `JobGroupName`, `AlgoLibId` and
+ * `ResourceProfileId` may be values CityVisual itself holds, which go back exactly as read (CityVisual
+ * accepted them once; a name like `䶮城东路口` or `Gate.North` must not make the group unchangeable).
+ * The planner checks the identity values a caller supplies on their own, against the full rules.
+ */
+export const LiveModifyJobGroupRequestSchema = lazySchema(() => modifyRequestSchema(z.string(), z.string()));
 export type ModifyJobGroupRequest = z.infer<typeof ModifyJobGroupRequestSchema>;
 
 /**
@@ -96,13 +109,32 @@ export const ModifyJobGroupResponseSchema = lazySchema(() => z.looseObject({ Req
 const IntSchema = lazySchema(() => z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]));
 const IdStringSchema = lazySchema(() => z.union([z.string(), z.number().transform(String)]));
 
-/** Lowercase live status → the Status value ModifyJobGroup takes (a starting group is heading to Running). */
-const LiveStatusSchema = lazySchema(() =>
-  z
-    .string()
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(['starting', 'running', 'stopping', 'stopped'])),
-);
+/**
+ * A live status as DescribeJobGroups reports it, kept as sent. The doc lists `starting`, `running`,
+ * `stopping` and `stopped` (lowercase); a group can also be in a state no doc lists (`Creating`,
+ * `Exception`, …), which is reported as it is rather than refused.
+ */
+const LiveStatusSchema = lazySchema(() => z.string());
+
+/** Statuses ModifyJobGroup takes, any case: a starting group is heading to Running, a stopping one to Stopped. */
+const KNOWN_LIVE_STATUS: ReadonlyMap<string, Status> = new Map([
+  ['starting', 'Running'],
+  ['running', 'Running'],
+  ['stopping', 'Stopped'],
+  ['stopped', 'Stopped'],
+]);
+
+/**
+ * A live group's status as ModifyJobGroup spells it (`Running` / `Stopped`), or the status exactly as
+ * CityVisual reported it when it is neither: such a status never equals a desired `Running` or
+ * `Stopped`, so a change to the group is sent and CityVisual decides.
+ */
+export type LiveStatus = Status | (string & {});
+
+/** The live status → {@link LiveStatus}. */
+export function toLiveStatus(raw: string): LiveStatus {
+  return KNOWN_LIVE_STATUS.get(raw.toLowerCase()) ?? raw;
+}
 
 const ParamListSchema = lazySchema(() => z.array(z.looseObject({ Key: z.string(), Value: z.string() })));
 
@@ -151,8 +183,7 @@ export const LiveJobGroupSchema = lazySchema(() =>
       planedJobCount: raw.PlanedJobCount,
       streamPerJob: raw.StreamPerJob,
       liveStatus: raw.Status,
-      status:
-        raw.Status === 'running' || raw.Status === 'starting' ? ('Running' as const) : ('Stopped' as const),
+      status: toLiveStatus(raw.Status),
       params: Object.fromEntries(paramList.map((p) => [p.Key, p.Value])) as Record<string, string>,
       computeJobCount: computeJobs.length,
     };

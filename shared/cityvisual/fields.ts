@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema.js';
 
 /**
- * Letters are ASCII letters; "Chinese characters" are the CJK Unified Ideographs block (U+4E00–U+9FFF),
- * the block the doc's "中文" means in practice. Kept in one place so the rule cannot drift.
+ * Letters are ASCII letters; "Chinese characters" are every character of the Han script
+ * (`\p{Script=Han}`: the URO block and every extension, e.g. 䶮 U+4DAE of Extension A, as well as
+ * 〇 and the compatibility ideographs). Kept in one place so the rule cannot drift.
  */
-const NAME_FIRST = 'A-Za-z\\u4e00-\\u9fff';
+const NAME_FIRST = 'A-Za-z\\p{Script=Han}';
 const NAME_REST = `${NAME_FIRST}0-9:_\\-`;
-const NAME_PATTERN = new RegExp(`^[${NAME_FIRST}][${NAME_REST}]*$`);
+const NAME_PATTERN = new RegExp(`^[${NAME_FIRST}][${NAME_REST}]*$`, 'u');
 
 /**
  * `JobGroupName`: 2–128 characters, starts with a letter or Chinese character, not with `http://` or

@@ -1,5 +1,10 @@
 import type { LiveJobGroup, ModifyJobGroupRequest } from '../cityvisual/contract.js';
-import { ModifyJobGroupRequestSchema, toRpcParams } from '../cityvisual/contract.js';
+import {
+  LiveModifyJobGroupRequestSchema,
+  ModifyJobGroupRequestSchema,
+  toRpcParams,
+} from '../cityvisual/contract.js';
+import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
 import type { Intent } from '../intent/index.js';
 import { parseOrThrow } from '../validation.js';
@@ -66,7 +71,8 @@ export function diffTarget(target: Target, live: LiveJobGroup | undefined): Targ
 /**
  * Current state + intent → the complete ModifyJobGroup request, or "no change". Identity fields come,
  * in order, from the intent, the live group, the registry; a group none of them knows is a 404 that
- * says how to register it. The request is validated against the API contract before it is returned.
+ * says how to register it. The request is validated against the API contract before it is returned —
+ * except identity values read live, which CityVisual itself holds and which go back as they are.
  */
 export function planChange(input: PlanInput): Plan {
   const { intent, live, registry } = input;
@@ -125,6 +131,21 @@ export function planChange(input: PlanInput): Plan {
       .filter(([, value]) => value !== undefined)
       .map(([Key, value]) => ({ Key, Value: paramValue(Key as keyof Params, value as boolean | string) }));
   }
-  const request = parseOrThrow(ModifyJobGroupRequestSchema, candidate, 'request');
+  let request: ModifyJobGroupRequest;
+  if (live) {
+    // Only what the caller supplied is checked: a name CityVisual holds (`䶮城东路口`, `Gate.North`)
+    // must not make its group unchangeable with a 400 about a field the caller never sent.
+    checkSupplied(intent.identity);
+    request = parseOrThrow(LiveModifyJobGroupRequestSchema, candidate, 'request');
+  } else request = parseOrThrow(ModifyJobGroupRequestSchema, candidate, 'request');
   return { kind: 'modify', jobGroupId: intent.jobGroupId, request, params: toRpcParams(request), changes };
+}
+
+/** The identity values a caller supplied, against the API's rules; an error names the caller's field. */
+function checkSupplied(identity: Intent['identity']): void {
+  if (identity.jobGroupName !== undefined)
+    parseOrThrow(JobGroupNameSchema, identity.jobGroupName, 'jobGroupName');
+  if (identity.algoLibId !== undefined) parseOrThrow(ResourceIdSchema, identity.algoLibId, 'algoLibId');
+  if (identity.resourceProfileId !== undefined)
+    parseOrThrow(ResourceIdSchema, identity.resourceProfileId, 'resourceProfileId');
 }

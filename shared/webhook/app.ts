@@ -191,9 +191,10 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       });
       writeAudit({ route, request, invocation, caller, dryRun, facts, status: result.status });
       const response = jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
-      // Only a final success is kept for a repeat; a 207 may hold retryable failures, and a returned
-      // 5xx (an alert hook's 503) must run again when the sender retries: the id is freed instead.
-      const final = response.statusCode < 300 && response.statusCode !== 207;
+      // Only a final answer is kept for a repeat: every 2xx (a 207's failures are all permanent). A
+      // returned 429/503 (a batch or alert hook with retryable failures) must run again when the
+      // sender retries: the id is freed instead.
+      const final = response.statusCode >= 200 && response.statusCode < 300;
       if (store && claim && !final) {
         await releaseRequest(store, claim).catch(() => undefined);
       } else if (store && claim) {

@@ -1,4 +1,4 @@
-import { AutopilotError, type PublicError, toAutopilotError } from '../errors.js';
+import { AutopilotError, ERROR_TABLE, isErrorCode, type PublicError, toAutopilotError } from '../errors.js';
 import type { ChangeSource } from '../history/index.js';
 import { type Change, type ChangeAction, ChangeSchema, toIntent } from '../intent/index.js';
 import { type ApplyDeps, type ApplyResult, applyIntent } from '../jobgroup/apply.js';
@@ -137,6 +137,37 @@ export async function applyChanges(changes: readonly unknown[], ctx: ApplyContex
     ctx.audit.outcome = failed === 0 ? 'ok' : failed === results.length ? 'failed' : 'partial';
   }
   return results;
+}
+
+/** How a batch is answered: the status, and for a retryable one when to send it again. */
+export interface BatchAnswer {
+  /**
+   * 207 when every change succeeded or failed for good; 503 when some change failed retryably
+   * (throttled, CityVisual 5xx, timeout, deadline), 429 when one of those was throttled. Standard
+   * Webhooks senders take every 2xx as delivered, so a retryable failure must not be a 2xx.
+   */
+  readonly status: 207 | 429 | 503;
+  /** How many changes failed retryably (sending the same batch again may apply them). */
+  readonly retryable: number;
+  /** Seconds to wait before resending: the longest any failed change asked for, at least 1. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** A batch's results → its answer status ({@link BatchAnswer}); an entry's code is looked up in the table. */
+export function batchAnswer(results: readonly BatchEntry[]): BatchAnswer {
+  let retryable = 0;
+  let throttled = false;
+  let retryAfterSeconds = 1;
+  for (const entry of results) {
+    if (!('error' in entry)) continue;
+    const { code } = entry.error;
+    if (!isErrorCode(code) || !ERROR_TABLE[code].retryable) continue;
+    retryable++;
+    if (code.startsWith('Throttling')) throttled = true;
+    retryAfterSeconds = Math.max(retryAfterSeconds, entry.error.retryAfterSeconds ?? 1);
+  }
+  if (retryable === 0) return { status: 207, retryable };
+  return { status: throttled ? 429 : 503, retryable, retryAfterSeconds };
 }
 
 function auditChange(entry: BatchEntry): AuditChange {

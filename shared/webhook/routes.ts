@@ -12,6 +12,7 @@ import { alertmanagerRoute, grafanaPutRoute, grafanaRoute } from './alert-routes
 import {
   applyChange,
   applyChanges,
+  batchAnswer,
   outcomeOf,
   requireSomeField,
   toSuccess,
@@ -110,7 +111,12 @@ export const modifyRoute = singleGroupRoute('PATCH', '/v1/job-groups/:jobGroupId
   return { action: 'modify', jobGroupId: id, ...fields };
 });
 
-/** `POST /v1/batch`: 207 with one result per change, in order; a failing change never hides the others. */
+/**
+ * `POST /v1/batch`: one result per change, in order; a failing change never hides the others. 207 when
+ * every failure is permanent; 503 (429 when throttled) with `Retry-After` when some change failed
+ * retryably, so the sender resends the batch (changes already applied are then no-ops with live reads,
+ * and absolute targets without them).
+ */
 export const batchRoute: WebhookRoute = {
   method: 'POST',
   path: '/v1/batch',
@@ -127,9 +133,19 @@ export const batchRoute: WebhookRoute = {
       source: webhookSource(ctx, 'POST /v1/batch'),
     });
     const failed = results.filter((entry) => 'error' in entry).length;
+    const answer = batchAnswer(results);
     return {
-      status: 207,
-      body: { dryRun: ctx.dryRun, succeeded: results.length - failed, failed, results },
+      status: answer.status,
+      body: {
+        dryRun: ctx.dryRun,
+        succeeded: results.length - failed,
+        failed,
+        retryable: answer.retryable,
+        results,
+      },
+      ...(answer.retryAfterSeconds !== undefined && {
+        headers: { 'Retry-After': String(answer.retryAfterSeconds) },
+      }),
     };
   },
 };

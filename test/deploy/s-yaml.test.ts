@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildAll } from '../../build.js';
 import { ENV_KEYS } from '../../shared/config/env.js';
+import { BATCH_CONCURRENCY } from '../../shared/webhook/changes.js';
 import { webhookRoutes } from '../../shared/webhook/routes.js';
 import { loadBundle, REPO } from './helpers.js';
 
@@ -146,6 +147,12 @@ describe('s.yaml', () => {
       // …declared there, and nothing else is (no stale or misspelt variables, no credentials).
       expect(declared.sort(), name).toEqual([...needs].sort());
     }
+  });
+
+  it("explains the webhook's timeout with the batch concurrency the code runs", () => {
+    const text = readFileSync(path.join(REPO, 's.yaml'), 'utf8');
+    const stated = /runs (\d+) groups at a time \(BATCH_CONCURRENCY\)/.exec(text);
+    expect(Number(stated?.[1])).toBe(BATCH_CONCURRENCY);
   });
 
   it('takes each variable from the deployer environment under the same name', () => {

@@ -281,6 +281,7 @@ describe('holds: pause', () => {
       dryRun: 'true',
     });
     const afterPreview = planned('4');
+    at('2026-06-01T02:01:00Z');
     const released = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
     const again = await send('DELETE', `/v1/holds/${encodeURIComponent(id)}`);
 

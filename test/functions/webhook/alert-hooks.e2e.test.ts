@@ -48,12 +48,28 @@ describe('alert hooks on the webhook function', () => {
     expect(emu.calls.filter((call) => call.action === 'ModifyJobGroup').length).toBeGreaterThan(0);
   });
 
-  it('answers 503 with Retry-After when CityVisual throttles past the retries, so the tool resends', async () => {
+  it('answers Alertmanager 503 with Retry-After when CityVisual throttles past the retries, so it resends', async () => {
+    // Alertmanager's webhook notifier retries 5xx only: a 429 would drop the notification.
     emu.setFaults({ throttleRate: 1 });
     const answer = await invoke(handler, post('alertmanager', alerts('alertmanager-v4')));
     expect(answer.status).toBe(503);
     expect(answer.headers['Retry-After']).toBe('30');
     expect(answer.json).toMatchObject({ retryable: true });
+  });
+
+  it('answers Grafana 429 with Retry-After when CityVisual throttles past the retries', async () => {
+    emu.setFaults({ throttleRate: 1 });
+    const answer = await invoke(handler, post('grafana', alerts('grafana')));
+    expect(answer.status).toBe(429);
+    expect(answer.headers['Retry-After']).toBe('30');
+    expect(answer.json).toMatchObject({ tool: 'grafana', retryable: true });
+  });
+
+  it('answers Grafana 503 with Retry-After when CityVisual stays unavailable', async () => {
+    emu.setFaults({ errorRate: 1 });
+    const answer = await invoke(handler, post('grafana', alerts('grafana')));
+    expect(answer.status).toBe(503);
+    expect(answer.headers['Retry-After']).toBe('30');
   });
 
   it('answers 400 for a payload that is not an Alertmanager notification, with no upstream call', async () => {

@@ -311,12 +311,97 @@ describe('batch', () => {
       field: 'changes[3].plannedJobCount',
       message: expect.stringContaining('did you mean "planedJobCount"?'),
     });
-    expect(result.json).toMatchObject({ succeeded: 3, failed: 6 });
+    expect(result.json).toMatchObject({ succeeded: 3, failed: 6, retryable: 0 });
+    expect(result.headers['Retry-After']).toBeUndefined();
     expect(emu.jobGroup('1')?.PlanedJobCount).toBe(2);
     expect(emu.jobGroup('4')?.Status).toBe('running');
     // Three writes were sent; the emulator records the two it accepted (group 5's was refused: 404).
     expect(calls.filter((c) => c === 'ModifyJobGroup')).toHaveLength(2);
   });
+
+  it('answers 429 with Retry-After and every result when a change was throttled past the retries', async () => {
+    emu.setFaults({ throttleRate: 1 });
+    const changes = [
+      { jobGroupId: '3', action: 'scale', planedJobCount: 20 },
+      { jobGroupId: 'bad id', action: 'stop' },
+    ];
+
+    const answer = await invoke(handler, signed(httpEvent('batch', { body: JSON.stringify({ changes }) })));
+
+    expect(answer.status).toBe(429);
+    const results = answer.json.results as Array<{ status: number; error?: Record<string, unknown> }>;
+    expect(results.map((r) => [r.status, r.error?.code])).toEqual([
+      [429, 'Throttling'],
+      [400, 'INVALID_JOB_GROUP_ID'],
+    ]);
+    expect(answer.json).toMatchObject({ succeeded: 0, failed: 2, retryable: 1 });
+    expect(answer.headers['Retry-After']).toBe(String(results[0]?.error?.retryAfterSeconds));
+  });
+
+  it('answers 503 with Retry-After when a change hit CityVisual 5xx, beside the changes it applied', async () => {
+    // Changes to one group run in order: the first is read and written, the second's read stays 503.
+    emu.setFaults({ script: ['ok', 'ok', 'unavailable', 'unavailable', 'unavailable', 'unavailable'] });
+    const changes = [
+      { jobGroupId: '3', action: 'scale', planedJobCount: 20 },
+      { jobGroupId: '3', action: 'scale', planedJobCount: 21 },
+    ];
+
+    const answer = await invoke(handler, signed(httpEvent('batch', { body: JSON.stringify({ changes }) })));
+
+    expect(answer.status).toBe(503);
+    expect(Number(answer.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    const results = answer.json.results as Array<{ status: number; error?: { code: string } }>;
+    expect(results.map((r) => [r.status, r.error?.code])).toEqual([
+      [200, undefined],
+      [503, 'ServiceUnavailable'],
+    ]);
+    expect(answer.json).toMatchObject({ succeeded: 1, failed: 1, retryable: 1 });
+    expect(emu.jobGroup('3')?.PlanedJobCount).toBe(20);
+  });
+
+  it('answers 429 when any retryable failure was throttling, even beside a 5xx', async () => {
+    emu.setFaults({ script: [...Array(4).fill('unavailable'), ...Array(4).fill('throttle')] });
+    const changes = [
+      { jobGroupId: '3', action: 'scale', planedJobCount: 20 },
+      { jobGroupId: '3', action: 'scale', planedJobCount: 21 },
+    ];
+
+    const answer = await invoke(handler, signed(httpEvent('batch', { body: JSON.stringify({ changes }) })));
+
+    expect(answer.status).toBe(429);
+    const results = answer.json.results as Array<{ error?: { code: string } }>;
+    expect(results.map((r) => r.error?.code)).toEqual(['ServiceUnavailable', 'Throttling']);
+  });
+
+  it.each([
+    [429, 'throttle'],
+    [503, 'unavailable'],
+  ] as const)(
+    'a batch answered %i (%s) leaves its webhook-id free: the retry runs, and its final answer is stored',
+    async (status, fault) => {
+      emu.setFaults({ script: Array(4).fill(fault) });
+      const event = signed(
+        httpEvent('batch', {
+          body: JSON.stringify({ changes: [{ jobGroupId: '3', action: 'scale', planedJobCount: 20 }] }),
+        }),
+      );
+
+      const first = await invoke(handler, event);
+      const retry = await invoke(handler, event);
+      const { result: again, requests } = await upstreamDuring(emu, () => invoke(handler, event));
+
+      expect(first.status).toBe(status);
+      expect(first.headers['Idempotent-Replayed']).toBeUndefined();
+      expect(retry.status).toBe(207);
+      expect(retry.headers['Idempotent-Replayed']).toBeUndefined();
+      expect(retry.json).toMatchObject({ succeeded: 1, failed: 0 });
+      expect(emu.jobGroup('3')?.PlanedJobCount).toBe(20);
+      expect(again.status).toBe(207);
+      expect(again.headers['Idempotent-Replayed']).toBe('true');
+      expect(again.body).toBe(retry.body);
+      expect(requests).toBe(0);
+    },
+  );
 
   it('gives a failing change the same error body a single route would answer', async () => {
     const single = await invoke(handler, signed(httpEvent('stop', { path: '/v1/job-groups/99/stop' })));

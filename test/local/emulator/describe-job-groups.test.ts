@@ -12,6 +12,20 @@ describe('DescribeJobGroups on the emulator', () => {
   const describeGroups = (e: Emulator, params: Record<string, unknown>, method: 'GET' | 'POST' = 'POST') =>
     popCall(popClient(e), 'DescribeJobGroups', params, method);
 
+  it.each(['Exception', 'Creating'])('reports a seeded status no doc lists (%s) as it is', async (status) => {
+    // Prepare
+    const seed = makeFleetSeed(1);
+    seed.jobGroups[0]!.Status = status;
+    emu = await startEmulator({ seed });
+
+    // Act
+    const result = await describeGroups(emu, { InstanceId: 'cv-fleet-instance' });
+
+    // Assess
+    const [group] = (result.body.JobGroups as { JobGroup: Record<string, unknown>[] }).JobGroup;
+    expect(group).toMatchObject({ JobGroupId: '1', Status: status });
+  });
+
   it('answers the SDK shape by default', async () => {
     // Prepare
     emu = await startEmulator();

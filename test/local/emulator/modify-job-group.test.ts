@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { demoSeed } from '../../../local/emulator/index.js';
 import { useEmulator } from '../../support/emulator.js';
 import { GROUP_3, popCall, popClient } from './helpers.js';
+
+// Group "1" of the demo seed.
+const GROUP_1 = { AlgoLibId: '2', JobGroupId: '1', JobGroupName: 'CrossroadsNorth', ResourceProfileId: '23' };
 
 describe('ModifyJobGroup on the emulator', () => {
   const emu = useEmulator();
@@ -180,14 +184,55 @@ describe('ModifyJobGroup on the emulator', () => {
     expect(result.body.Code).toBe('InvalidName.Malformed');
   });
 
-  it.each(['ab', '中文', '城西路口-09', 'a:b_c-d', 'Z9', `a${'中'.repeat(127)}`, 'x'.repeat(128), 'httpfoo'])(
-    'accepts the name %j',
-    async (name) => {
-      const result = await modify({ ...GROUP_3, JobGroupName: name });
-      expect(result.status).toBe(200);
-      expect(emu.jobGroup('3')?.JobGroupName).toBe(name);
+  it.each([
+    'ab',
+    '中文',
+    '城西路口-09',
+    'a:b_c-d',
+    'Z9',
+    `a${'中'.repeat(127)}`,
+    'x'.repeat(128),
+    'httpfoo',
+    '䶮城东路口',
+    '𠀀城',
+  ])('accepts the name %j', async (name) => {
+    const result = await modify({ ...GROUP_3, JobGroupName: name });
+    expect(result.status).toBe(200);
+    expect(emu.jobGroup('3')?.JobGroupName).toBe(name);
+  });
+
+  it.each(['Gate.North', 'Ｇａｔｅ-East', '1st avenue'])(
+    'takes back the name %j a group already holds, and refuses it as a new name',
+    async (held) => {
+      // Prepare: group 3 holds a name the doc's rule would refuse; group 1 does not
+      const seed = demoSeed();
+      seed.jobGroups.find((g) => g.JobGroupId === '3')!.JobGroupName = held;
+      emu.reset(seed);
+
+      // Act
+      const kept = await modify({ ...GROUP_3, JobGroupName: held, PlanedJobCount: 7 });
+      const renamed = await modify({ ...GROUP_1, JobGroupName: held });
+
+      // Assess
+      expect(kept.status).toBe(200);
+      expect(emu.jobGroup('3')).toMatchObject({ JobGroupName: held, PlanedJobCount: 7 });
+      expect(renamed.body.Code).toBe('InvalidName.Malformed');
     },
   );
+
+  it.each([
+    ['Stopped', 'stopped'],
+    ['Running', 'running'],
+  ])('applies Status %s to a group in a status no doc lists (Exception)', async (status, live) => {
+    const seed = demoSeed();
+    seed.jobGroups.find((g) => g.JobGroupId === '3')!.Status = 'Exception';
+    emu.reset(seed);
+
+    const result = await modify({ ...GROUP_3, Status: status });
+
+    expect(result.status).toBe(200);
+    expect(emu.jobGroup('3')?.Status).toBe(live);
+  });
 
   it('accepts keeping its own name (not a duplicate of itself)', async () => {
     const result = await modify({ ...GROUP_3, JobGroupName: 'JobGroupName' });

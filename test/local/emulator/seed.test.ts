@@ -44,6 +44,21 @@ describe('emulator seeds', () => {
     expect(new Set(groups.map((g) => g.Status))).toEqual(new Set(['running', 'stopped']));
   });
 
+  it('holds groups whose names and statuses no caller could set: such groups exist in CityVisual', () => {
+    const seed = makeFleetSeed(3);
+    Object.assign(seed.jobGroups[0]!, { JobGroupName: '䶮城东路口', Status: 'Exception' });
+    Object.assign(seed.jobGroups[1]!, { JobGroupName: 'Ｇａｔｅ.North', Status: 'Creating' });
+
+    expect(parseSeed(seed).jobGroups.map((g) => [g.JobGroupName, g.Status])).toEqual([
+      ['䶮城东路口', 'Exception'],
+      ['Ｇａｔｅ.North', 'Creating'],
+      [seed.jobGroups[2]!.JobGroupName, seed.jobGroups[2]!.Status],
+    ]);
+    const bad = makeFleetSeed(1);
+    bad.jobGroups[0]!.Status = 'not a status!';
+    expect(() => parseSeed(bad)).toThrow(/jobGroups\[0\]\.Status|Status/);
+  });
+
   it('refuses a seed with dangling references and duplicates, listing every problem', () => {
     // Prepare
     const seed = makeFleetSeed(2);

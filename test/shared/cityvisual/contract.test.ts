@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DescribeJobGroupsResponseSchema,
   JobGroupNameSchema,
+  LiveModifyJobGroupRequestSchema,
   type ModifyJobGroupRequest,
   ModifyJobGroupRequestSchema,
   toRpcParams,
@@ -38,6 +39,11 @@ describe('ModifyJobGroup request contract', () => {
     ['129 characters', `a${'b'.repeat(128)}`, false],
     ['128 Chinese characters', '城'.repeat(128), true],
     ['a Chinese first character', '城市视觉-1', true],
+    ['a CJK Extension A character first', '䶮城东路口', true],
+    ['a CJK Extension B character (outside the BMP)', '𠀀城-2', true],
+    ['a CJK compatibility ideograph (U+F900)', '\u{F900}水路口', true],
+    ['a full-width letter', 'Ｇate', false],
+    ['a Hangul syllable', '가나다', false],
     ['a digit first', '1group', false],
     ['an underscore first', '_group', false],
     ['colon, underscore and hyphen inside', 'a:b_c-d', true],
@@ -172,8 +178,8 @@ describe('toRpcParams', () => {
 
 describe('JobGroupName property', () => {
   it('accepts exactly the names built from the documented alphabet', () => {
-    const first = fc.constantFrom(...'abcXYZ城市视觉');
-    const rest = fc.constantFrom(...'abcXYZ城市视觉0129:_-');
+    const first = fc.constantFrom(...'abcXYZ城市视觉䶮𠀀');
+    const rest = fc.constantFrom(...'abcXYZ城市视觉䶮𠀀0129:_-');
     fc.assert(
       fc.property(first, fc.array(rest, { minLength: 1, maxLength: 127 }), (head, tail) => {
         expect(JobGroupNameSchema.safeParse(head + tail.join('')).success).toBe(true);
@@ -261,9 +267,51 @@ describe('DescribeJobGroups response', () => {
     expect(result.success).toBe(false);
   });
 
-  it('rejects an unknown status value', () => {
-    const bad = structuredClone(sdkShape);
-    bad.JobGroups.JobGroup[0]!.Status = 'exploded';
-    expect(DescribeJobGroupsResponseSchema.safeParse(bad).success).toBe(false);
+  it.each([
+    ['Exception', 'Exception'],
+    ['Creating', 'Creating'],
+    ['exploded', 'exploded'],
+    ['Running', 'Running'],
+    ['STOPPING', 'Stopped'],
+  ])('reads a live status %s as %s, never refusing the answer', (liveStatus, status) => {
+    const answer = structuredClone(sdkShape);
+    answer.JobGroups.JobGroup[0]!.Status = liveStatus;
+    const result = DescribeJobGroupsResponseSchema.parse(answer);
+    expect(result.jobGroups[0]).toMatchObject({ liveStatus, status });
+  });
+
+  it('keeps the identity CityVisual holds exactly as read, whatever it contains', () => {
+    const answer = structuredClone(sdkShape);
+    Object.assign(answer.JobGroups.JobGroup[0]!, {
+      JobGroupName: 'Ｇａｔｅ.North 䶮',
+      AlgoLibId: 'lib.2/x',
+      ResourceProfileId: 'rp:23',
+    });
+    const result = DescribeJobGroupsResponseSchema.parse(answer);
+    expect(result.jobGroups[0]).toMatchObject({
+      jobGroupName: 'Ｇａｔｅ.North 䶮',
+      algoLibId: 'lib.2/x',
+      resourceProfileId: 'rp:23',
+    });
+  });
+});
+
+describe('ModifyJobGroup request for a group read live', () => {
+  it.each(['䶮城东路口', 'Gate.North', 'Ｇａｔｅ-East', '1st-avenue'])(
+    'passes the held name %j back, which the caller rules would refuse',
+    (name) => {
+      expect(LiveModifyJobGroupRequestSchema.safeParse({ ...base, JobGroupName: name }).success).toBe(true);
+      expect(accepts({ JobGroupName: name })).toBe(name === '䶮城东路口');
+    },
+  );
+
+  it('checks every field that is not an identity value as strictly as the full contract', () => {
+    const live = (patch: Record<string, unknown>) =>
+      LiveModifyJobGroupRequestSchema.safeParse({ ...base, ...patch }).success;
+    expect(live({ Status: 'Exception' })).toBe(false);
+    expect(live({ PlanedJobCount: -1 })).toBe(false);
+    expect(live({ JobGroupId: 'bad id' })).toBe(false);
+    expect(live({ JobGroupParams: [{ Key: 'KAFKA_ENABLE', Value: 'True' }] })).toBe(false);
+    expect(live({ InstanceId: 'cv-1' })).toBe(false);
   });
 });

@@ -144,6 +144,69 @@ describe('planChange', () => {
   });
 });
 
+describe('planChange for a group whose live identity or status no caller could send', () => {
+  it.each(['䶮城东路口', 'Gate.North', 'Ｇａｔｅ-East', '1st-avenue'])(
+    'scales a group named %j, passing the name CityVisual holds back as it is',
+    (jobGroupName) => {
+      const plan = planChange({
+        intent: intent({ action: 'scale', jobGroupId: '3', planedJobCount: 12 }),
+        live: { ...live, jobGroupName },
+      });
+      expect(plan).toMatchObject({
+        kind: 'modify',
+        params: { JobGroupName: jobGroupName, PlanedJobCount: '12' },
+      });
+    },
+  );
+
+  it('passes held AlgoLibId and ResourceProfileId back as they are', () => {
+    const plan = planChange({
+      intent: intent({ action: 'stop', jobGroupId: '3' }),
+      live: { ...live, algoLibId: 'lib.2', resourceProfileId: 'rp/23' },
+    });
+    expect(plan).toMatchObject({ params: { AlgoLibId: 'lib.2', ResourceProfileId: 'rp/23' } });
+  });
+
+  it('still checks a name the caller supplies, naming the caller field', () => {
+    const act = () =>
+      planChange({
+        intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: 'Gate.South' }),
+        live: { ...live, jobGroupName: 'Gate.North' },
+      });
+    expect(act).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT', field: 'jobGroupName' }));
+  });
+
+  it('accepts a caller-supplied name of any Han character', () => {
+    const plan = planChange({
+      intent: intent({ action: 'modify', jobGroupId: '3', jobGroupName: '䶮城西路口' }),
+      live,
+    });
+    expect(plan).toMatchObject({ kind: 'modify', params: { JobGroupName: '䶮城西路口' } });
+  });
+
+  it.each([
+    ['stop', 'Stopped'],
+    ['start', 'Running'],
+  ] as const)(
+    'sends a %s to a group in a status no doc lists (Exception): CityVisual decides',
+    (action, Status) => {
+      const plan = planChange({
+        intent: intent({ action, jobGroupId: '3' }),
+        live: { ...live, liveStatus: 'Exception', status: 'Exception' },
+      });
+      expect(plan).toMatchObject({ kind: 'modify', params: { Status } });
+    },
+  );
+
+  it('changes only the count of a group that is Creating when the status is not asked for', () => {
+    const plan = planChange({
+      intent: intent({ action: 'scale', jobGroupId: '3', planedJobCount: 10 }),
+      live: { ...live, liveStatus: 'Creating', status: 'Creating' },
+    });
+    expect(plan).toEqual({ kind: 'noop', jobGroupId: '3', reason: 'live-state-matches' });
+  });
+});
+
 describe('applyIntent without live reads', () => {
   const recording = () => {
     const sent: Array<Record<string, unknown>> = [];

@@ -134,15 +134,16 @@ describe('batch execution', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
-  it('turns an upstream failure into its entry and goes on', async () => {
+  it('turns an upstream failure into its entry and goes on (503: the failure is retryable)', async () => {
     const { call } = build(WEBHOOK_ROUTES);
     const changes = [
       { jobGroupId: 'fail', action: 'stop' },
       { jobGroupId: '1', action: 'stop' },
     ];
 
-    const { json } = await call(event('POST', '/v1/batch', JSON.stringify({ changes })));
+    const { status, json } = await call(event('POST', '/v1/batch', JSON.stringify({ changes })));
 
+    expect(status).toBe(503);
     expect(json.results).toMatchObject([
       { index: 0, jobGroupId: 'fail', status: 502, error: { code: 'InternalError', requestId: 'RID-fail' } },
       { index: 1, jobGroupId: '1', status: 200, changed: true, requestId: 'RID-1' },
@@ -153,7 +154,7 @@ describe('batch execution', () => {
       action: 'batch',
       jobGroupIds: ['fail', '1'],
       outcome: 'partial',
-      status: 207,
+      status: 503,
       cityVisualRequestIds: ['RID-1'],
     });
   });
