@@ -2,7 +2,7 @@
  * `npx autopilot …`: check the config file and see what the schedules will do, from a terminal.
  *
  *   autopilot validate [FILE | --config F] [--strict]
- *   autopilot plan --from ISO --to ISO [--config F] [--json] [--url URL]
+ *   autopilot plan (--from T --to T | --at T) [--group ID] [--config F] [--json] [--url URL]
  *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
  *   autopilot store init [--ttl-days N]
  *
@@ -29,7 +29,17 @@ import {
 } from '../shared/schedule/index.js';
 import { tablestoreEndpoint } from '../shared/state/select.js';
 import { DEFAULT_TIME_TO_LIVE_SECONDS, ensureTable } from '../shared/state/tablestore.js';
-import { type PlanRow, planWithHolds } from '../shared/status/plan.js';
+import {
+  localText,
+  offsetText,
+  type PlanAt,
+  type PlanChange,
+  type PlanDay,
+  type PlanEntry,
+  type PlanRow,
+  planAt,
+  planEntries,
+} from '../shared/status/plan.js';
 import { authHeaders, DEFAULT_WEBHOOK_URL } from './call.js';
 
 export const USAGE = `Usage:
@@ -37,14 +47,20 @@ export const USAGE = `Usage:
       Check the config file; prints every problem with its path. Exit 1 when there is any.
       Warnings (a group both in an enforce schedule and targeted by a rule) keep exit 0; --strict
       makes them errors.
-  autopilot plan --from TIME --to TIME [--config FILE] [--json] [--url URL]
-      The transitions the schedules make in (from, to], per schedule and group, in local time, with the
-      window that causes each. --json prints one array of {at, jobGroupId, schedule, window, set}
-      sorted by time then group. With --url, the holds in force are read from the webhook (signed
-      GET /v1/holds) and the plan marks what they change: "skipped" (a skip's occurrence), "held"
-      (a pin or pause: what is sent instead) and each hold's end.
+  autopilot plan --from TIME --to TIME [--group ID] [--config FILE] [--json] [--url URL]
+      The changes the schedules make in (from, to], per schedule and group, in local time, with the
+      window that causes each; days a holiday or except removes windows from, make-up workdays, and
+      times a DST gap moved are marked. --json prints one array sorted by time then group: changes
+      {kind: "change", at, jobGroupId, schedule, window, set, local, zone, offset, dst?, workday?} and
+      days {kind: "holiday"|"except"|"workday", date, windows, …}. The header counts changes as the
+      JSON does: one per group and instant. With --url, the holds in force are read from the webhook
+      (signed GET /v1/holds) and the plan marks what they change: "skipped" (a skip's occurrence),
+      "held" (a pin or pause: what is sent instead) and each hold's end.
+  autopilot plan --at TIME [--group ID] [--config FILE] [--json] [--url URL]
+      Per group, the desired state in force at TIME and what decided each field: the window and the
+      local date its occurrence started (a make-up workday says so), or a hold (with --url).
       TIME is ISO-8601: with Z or an offset (2026-06-01T00:00:00Z), or local to the config's timezone
-      when it has none (2026-06-01, 2026-06-01T08:00). At most 400 days.
+      when it has none (2026-06-01, 2026-06-01T08:00), or now. A range is at most 400 days.
   autopilot store init [--ttl-days DAYS]
       Create the state store's Tablestore table (one STRING primary key "pk"), or find it there. Reads
       TABLESTORE_INSTANCE, TABLESTORE_TABLE, TABLESTORE_ENDPOINT, CITYVISUAL_REGION and the
@@ -154,6 +170,7 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/;
 
 /** A --from/--to value → an instant; local forms resolve in `zone` (syntax is checked before loading). */
 function parseTime(name: string, text: string, zone: string | undefined): Date {
+  if (text === 'now') return new Date();
   if (ZONED.test(text)) {
     const date = new Date(text);
     if (!Number.isNaN(date.getTime())) return date;
@@ -172,21 +189,7 @@ function parseTime(name: string, text: string, zone: string | undefined): Date {
   throw new UsageError(`--${name}: "${text}" is not an ISO-8601 date or date-time`);
 }
 
-function offsetText(at: Date, zone: string): string {
-  const local = instantToLocal(at, zone);
-  const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  const minutes = Math.round((wall - at.getTime()) / 60_000);
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
 const two = (n: number) => String(n).padStart(2, '0');
-
-function localText(at: Date, zone: string): string {
-  const local = instantToLocal(at, zone);
-  return `${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)}`;
-}
 
 /** `planedJobCount 10, status Running, ES_ENABLE on`; what a person reads in the week view. */
 export function describeTarget(target: Target): string {
@@ -201,51 +204,111 @@ export function describeTarget(target: Target): string {
   return parts.length > 0 ? parts.join(', ') : 'nothing set (fields left as they are)';
 }
 
+const DAY_NOTES: Record<PlanDay['kind'], string> = {
+  holiday: 'holiday',
+  except: 'except',
+  workday: 'make-up workday',
+};
+
+/** What a day entry says: `holiday (cn-2026): weekday-peak does not start`. */
+function dayNote(day: PlanDay): string {
+  const where = day.calendar ? ` (${day.calendar})` : '';
+  if (day.kind === 'workday')
+    return `${DAY_NOTES.workday}${where}: counts as ${day.as}${day.windows.length > 0 ? `, ${day.windows.join(', ')} ${day.windows.length === 1 ? 'starts' : 'start'}` : ''}`;
+  return `${DAY_NOTES[day.kind]}${where}: ${day.windows.join(', ')} ${day.windows.length === 1 ? 'does' : 'do'} not start`;
+}
+
 /** The readable view: per schedule, per local day, each change with the window that causes it. */
-function weekView(config: ConfigFile, transitions: readonly Transition[], from: Date, to: Date): string {
+function weekView(
+  config: ConfigFile,
+  entries: readonly PlanEntry[],
+  from: Date,
+  to: Date,
+  group?: string,
+): string {
   const lines: string[] = [];
-  const changes = new Set(transitions.map((t) => `${t.schedule}|${t.at.getTime()}`)).size;
+  const changes = entries.filter((entry) => entry.kind === 'change');
+  const groups = new Set(changes.map((entry) => entry.jobGroupId)).size;
   const zone = config.timezone;
+  const schedules = config.schedules.filter((s) => group === undefined || s.jobGroupIds.includes(group));
+  // Counted like the JSON: one change per group and instant.
   lines.push(
     `Schedule changes after ${localText(from, zone)} up to ${localText(to, zone)} ${zone} ` +
-      `(${from.toISOString()} to ${to.toISOString()}): ${plural(changes, 'change')} across ` +
-      `${plural(config.schedules.length, 'schedule')}`,
+      `(${from.toISOString()} to ${to.toISOString()}): ${plural(changes.length, 'change')} to ` +
+      `${plural(groups, 'job group')} across ${plural(schedules.length, 'schedule')}`,
   );
-  for (const schedule of config.schedules)
-    lines.push('', ...scheduleView(schedule, config, transitions, from));
+  for (const schedule of schedules) lines.push('', ...scheduleView(schedule, config, entries, from, group));
   return `${lines.join('\n')}\n`;
 }
 
 function scheduleView(
   schedule: Schedule,
   config: ConfigFile,
-  transitions: readonly Transition[],
+  entries: readonly PlanEntry[],
   from: Date,
+  group?: string,
 ): string[] {
   const zone = schedule.timezone ?? config.timezone;
+  const ids = group === undefined ? schedule.jobGroupIds : [group];
   const lines = [
-    `${schedule.name} (${zone}${schedule.enforce ? ', enforced' : ''}): job groups ${schedule.jobGroupIds.join(', ')}`,
+    `${schedule.name} (${zone}${schedule.enforce ? ', enforced' : ''}${schedule.calendar ? `, calendar ${schedule.calendar}` : ''}): job groups ${ids.join(', ')}`,
   ];
   const start = desiredAt(schedule, from, config.timezone);
   lines.push(`  at the start      ${describeTarget(start.target)}  [${start.windows.join('+')}]`);
   // Every group of a schedule changes at the same instants to the same target: show each instant once.
-  const first = schedule.jobGroupIds[0];
-  const own = transitions.filter((t) => t.schedule === schedule.name && t.jobGroupId === first);
-  if (own.length === 0) {
-    lines.push('  no changes in this range');
-    return lines;
-  }
+  const first = ids[0];
+  const own = entries.filter((e) => e.schedule === schedule.name && e.jobGroupId === first);
+  if (!own.some((entry) => entry.kind === 'change')) lines.push('  no changes in this range');
   let lastDay = '';
-  for (const transition of own) {
-    const local = instantToLocal(transition.at, zone);
+  for (const entry of own) {
+    const at = new Date(entry.at);
+    const local = instantToLocal(at, zone);
     const day = `${WEEKDAYS[local.weekday - 1]} ${local.year}-${two(local.month)}-${two(local.day)}`;
-    const time = `${two(local.hour)}:${two(local.minute)} ${offsetText(transition.at, zone)}`;
+    if (entry.kind !== 'change') {
+      lines.push(`  ${(day === lastDay ? '' : day).padEnd(15)}  ${dayNote(entry)}`);
+      lastDay = day;
+      continue;
+    }
+    const time = `${two(local.hour)}:${two(local.minute)} ${offsetText(at, zone)}`;
+    const marks = [
+      ...(entry.dst ? [`DST: ${entry.dst.wanted} does not exist that day, ${entry.dst.became} instead`] : []),
+      ...(entry.workday ? [`make-up workday as ${entry.workday.as}`] : []),
+    ];
     lines.push(
-      `  ${(day === lastDay ? '' : day).padEnd(15)}  ${time}  ${describeTarget(transition.set)}  [${transition.window}]`,
+      `  ${(day === lastDay ? '' : day).padEnd(15)}  ${time}  ${describeTarget(entry.set)}  [${entry.window}]${marks.length > 0 ? `  (${marks.join('; ')})` : ''}`,
     );
     lastDay = day;
   }
   return lines;
+}
+
+/** `plan --at`: per group, the desired state in force and what decided each field. */
+function atView(config: ConfigFile, rows: readonly PlanAt[], at: Date): string {
+  const lines = [
+    `Desired state at ${localText(at, config.timezone)} ${config.timezone} (${at.toISOString()}):`,
+  ];
+  if (rows.length === 0) lines.push('  no scheduled job group');
+  for (const row of rows) {
+    const fields = Object.entries(row.decidedBy).map(([field, decision]) => {
+      const value = field.startsWith('params.')
+        ? row.target.params?.[field.slice(7) as keyof NonNullable<Target['params']>]
+        : row.target[field as keyof Target];
+      const why =
+        decision.by === 'hold'
+          ? `pin ${decision.holdId}`
+          : `${decision.window}${decision.date ? ` of ${decision.date}` : ''}${decision.workday ? `, a make-up workday as ${decision.workday.as}` : ''}`;
+      return `${field} ${String(value)} (${why})`;
+    });
+    lines.push(
+      `  group ${row.jobGroupId}  ${row.schedule}  ${row.local} ${row.offset}${row.paused ? '  PAUSED: automation sends nothing' : ''}`,
+      `    ${fields.length > 0 ? fields.join(', ') : 'nothing set (fields left as they are)'}`,
+    );
+    if (row.day)
+      lines.push(
+        `    today: ${dayNote({ ...row.day, at: row.at, jobGroupId: row.jobGroupId, schedule: row.schedule, local: row.local, zone: row.zone })}`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The holds section of `plan --url`: each hold, then each change it removes or alters, per group. */
@@ -284,25 +347,33 @@ async function plan(
     config?: string | undefined;
     from?: string | undefined;
     to?: string | undefined;
+    at?: string | undefined;
+    group?: string | undefined;
     json?: boolean | undefined;
     url?: string | undefined;
   },
   io: CliIo,
 ): Promise<number> {
-  if (values.from === undefined || values.to === undefined)
-    throw new UsageError('plan needs --from and --to');
+  const atMode = values.at !== undefined;
+  if (atMode && (values.from !== undefined || values.to !== undefined))
+    throw new UsageError('plan takes --at, or --from and --to, not both');
+  if (!atMode && (values.from === undefined || values.to === undefined))
+    throw new UsageError('plan needs --from and --to (or --at)');
   // Syntax first (a usage error), then the config, then the instants in its time zone.
-  parseTime('from', values.from, undefined);
-  parseTime('to', values.to, undefined);
+  for (const name of ['from', 'to', 'at'] as const) {
+    const text = values[name];
+    if (text !== undefined) parseTime(name, text, undefined);
+  }
+  if (values.group !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(values.group))
+    throw new UsageError('--group takes a job group id (1-64 letters, digits, _ and -)');
   const loaded = loadChecked(configFile(values.config, io), io);
   if (!loaded.ok) return 1;
   const { config } = loaded;
-  const from = parseTime('from', values.from, config.timezone);
-  const to = parseTime('to', values.to, config.timezone);
-  if (to.getTime() <= from.getTime()) throw new UsageError('--to must be after --from');
-  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
-    throw new UsageError(`the range is limited to ${MAX_RANGE_DAYS} days`);
-  }
+  if (
+    values.group !== undefined &&
+    !config.schedules.some((s) => s.jobGroupIds.includes(values.group as string))
+  )
+    io.stderr(`autopilot: job group ${values.group} is in no schedule of the config\n`);
   let holds: Hold[] = [];
   if (values.url !== undefined) {
     // The holds in force, from the store behind the webhook: the plan then shows what they change.
@@ -310,13 +381,31 @@ async function plan(
     if (!answer?.holds) return 1;
     holds = answer.holds;
   }
-  const rows = planWithHolds(config, holds, from, to);
+  if (atMode) {
+    const at = parseTime('at', values.at as string, config.timezone);
+    const rows = planAt(config, holds, at, values.group);
+    io.stdout(values.json ? `${JSON.stringify(rows, null, 2)}\n` : atView(config, rows, at));
+    return 0;
+  }
+  const from = parseTime('from', values.from as string, config.timezone);
+  const to = parseTime('to', values.to as string, config.timezone);
+  if (to.getTime() <= from.getTime()) throw new UsageError('--to must be after --from');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw new UsageError(`the range is limited to ${MAX_RANGE_DAYS} days`);
+  }
+  const entries = planEntries(config, holds, from, to, values.group);
   if (values.json) {
-    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
   } else {
-    const transitions = planTransitions(config.schedules, config.timezone, from, to);
-    io.stdout(weekView(config, transitions, from, to));
-    if (values.url !== undefined) io.stdout(holdsView(config, holds, rows));
+    io.stdout(weekView(config, entries, from, to, values.group));
+    if (values.url !== undefined)
+      io.stdout(
+        holdsView(
+          config,
+          holds,
+          entries.filter((e): e is PlanChange => e.kind === 'change'),
+        ),
+      );
   }
   return 0;
 }
@@ -530,6 +619,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           config: { type: 'string', short: 'c' },
           from: { type: 'string' },
           to: { type: 'string' },
+          at: { type: 'string' },
+          group: { type: 'string' },
           json: { type: 'boolean' },
           url: { type: 'string' },
         },

@@ -92,17 +92,23 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   return compiled;
 }
 
-/** True when the window has an occurrence starting on this day number (days match, not excepted). @internal */
-export function startsOn(schedule: CompiledSchedule, window: CompiledWindow, dayNumber: number): boolean {
+/** True when the window's `days` take this day (a make-up workday as the weekday it names). @internal */
+export function daysTake(schedule: CompiledSchedule, window: CompiledWindow, dayNumber: number): boolean {
   const as = schedule.calendar?.workdays.get(dayNumber);
   // A make-up workday counts as the weekday it names (its place in the month stays its own).
-  if (
-    as === undefined
-      ? !matchesDay(window.spec, dayNumber)
-      : !matchesFeatures(window.spec, { ...dayFeaturesOf(dayNumber), weekday: as })
-  )
-    return false;
-  return !schedule.except.some(([first, last]) => dayNumber >= first && dayNumber <= last);
+  return as === undefined
+    ? matchesDay(window.spec, dayNumber)
+    : matchesFeatures(window.spec, { ...dayFeaturesOf(dayNumber), weekday: as });
+}
+
+/** True when the day is removed by `except` or a calendar holiday. @internal */
+export function isExcepted(schedule: CompiledSchedule, dayNumber: number): boolean {
+  return schedule.except.some(([first, last]) => dayNumber >= first && dayNumber <= last);
+}
+
+/** True when the window has an occurrence starting on this day number (days match, not excepted). @internal */
+export function startsOn(schedule: CompiledSchedule, window: CompiledWindow, dayNumber: number): boolean {
+  return daysTake(schedule, window, dayNumber) && !isExcepted(schedule, dayNumber);
 }
 
 /** Start (inclusive) and end (exclusive) of the occurrence starting on a day, in epoch ms. @internal */

@@ -2,8 +2,16 @@ import type { ConfigFile } from '../config/core.js';
 import { type Hold, holdsByGroup } from '../holds/index.js';
 import type { Target } from '../jobgroup/target.js';
 import { compileSchedule, occurrenceBounds } from '../schedule/compile.js';
-import { planTransitions, type Schedule, sameTarget } from '../schedule/index.js';
-import { parseIsoDate, toDayNumber } from '../schedule/local-date.js';
+import {
+  instantToLocal,
+  localToInstant,
+  occurrencesBetween,
+  planTransitions,
+  type Schedule,
+  sameTarget,
+} from '../schedule/index.js';
+import { formatIsoDate, parseIsoDate, toDayNumber } from '../schedule/local-date.js';
+import { type DayMark, type InstantMark, scheduleMarks } from '../schedule/marks.js';
 import { effectiveDesired } from './index.js';
 
 /** One change the schedules make to one group, and what the holds in force do to it. */
@@ -117,4 +125,189 @@ export function planWithHolds(
     });
   }
   return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.jobGroupId < b.jobGroupId ? -1 : 1));
+}
+
+/** A change of the plan, with where and when it happens in local terms, and what is unusual about it. */
+export interface PlanChange extends PlanRow {
+  readonly kind: 'change';
+  /** `2026-10-10 07:30`, in `zone`. */
+  readonly local: string;
+  readonly zone: string;
+  /** UTC offset in force then, `+08:00`. */
+  readonly offset: string;
+  readonly dst?: InstantMark['dst'];
+  readonly workday?: InstantMark['workday'];
+}
+
+/** A local day a holiday or `except` took windows from, or a make-up workday added them to. */
+export interface PlanDay extends DayMark {
+  readonly at: string;
+  readonly jobGroupId: string;
+  readonly schedule: string;
+  readonly local: string;
+  readonly zone: string;
+}
+
+export type PlanEntry = PlanChange | PlanDay;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `2026-10-10 07:30` in `zone`. */
+export function localText(at: Date, zone: string): string {
+  const l = instantToLocal(at, zone);
+  return `${l.year}-${pad(l.month)}-${pad(l.day)} ${pad(l.hour)}:${pad(l.minute)}`;
+}
+
+/** The UTC offset in force at `at` in `zone`, `+08:00`. */
+export function offsetText(at: Date, zone: string): string {
+  const l = instantToLocal(at, zone);
+  const wall = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+  const minutes = Math.round((wall - at.getTime()) / 60_000);
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/**
+ * The plan over [from, to] as entries sorted by time then group: every change of {@link planWithHolds}
+ * with its local time, zone and marks (a DST gap that moved it, an occurrence starting on a make-up
+ * workday), and the local days a holiday or `except` took windows from or a workday gave them to.
+ * `jobGroupId` filters to one group. What `autopilot plan` prints and the console draws.
+ */
+export function planEntries(
+  config: Pick<ConfigFile, 'schedules' | 'timezone'>,
+  holds: readonly Hold[],
+  from: Date,
+  to: Date,
+  jobGroupId?: string,
+): PlanEntry[] {
+  const schedules =
+    jobGroupId === undefined
+      ? config.schedules
+      : config.schedules.filter((schedule) => schedule.jobGroupIds.includes(jobGroupId));
+  const scoped = { ...config, schedules };
+  const marks = new Map(
+    schedules.map((schedule) => [schedule.name, scheduleMarks(schedule, config.timezone, from, to)]),
+  );
+  const entries: PlanEntry[] = [];
+  for (const row of planWithHolds(scoped, holds, from, to)) {
+    if (jobGroupId !== undefined && row.jobGroupId !== jobGroupId) continue;
+    const schedule = schedules.find((s) => s.name === row.schedule);
+    const zone = schedule?.timezone ?? config.timezone;
+    const at = new Date(row.at);
+    const mark = marks.get(row.schedule)?.instants.get(at.getTime());
+    entries.push({
+      kind: 'change',
+      ...row,
+      local: localText(at, zone),
+      zone,
+      offset: offsetText(at, zone),
+      ...(mark?.dst && { dst: mark.dst }),
+      ...(mark?.workday && { workday: mark.workday }),
+    });
+  }
+  for (const schedule of schedules) {
+    const zone = schedule.timezone ?? config.timezone;
+    for (const day of marks.get(schedule.name)?.days ?? []) {
+      const date = parseIsoDate(day.date);
+      if (!date) continue;
+      const at = localToInstant({ ...date, hour: 0, minute: 0 }, zone);
+      if (at.getTime() < from.getTime() - 86_400_000 || at.getTime() > to.getTime()) continue;
+      for (const id of schedule.jobGroupIds) {
+        if (jobGroupId !== undefined && id !== jobGroupId) continue;
+        entries.push({
+          ...day,
+          at: at.toISOString(),
+          jobGroupId: id,
+          schedule: schedule.name,
+          local: localText(at, zone),
+          zone,
+        });
+      }
+    }
+  }
+  const order = (entry: PlanEntry) => (entry.kind === 'change' ? 1 : 0);
+  return entries.sort((a, b) =>
+    a.at !== b.at ? (a.at < b.at ? -1 : 1) : order(a) - order(b) || (a.jobGroupId < b.jobGroupId ? -1 : 1),
+  );
+}
+
+/** What decided one field at an instant: a window (and the local date its occurrence started), or a hold. */
+export type FieldDecision =
+  | {
+      readonly by: 'schedule';
+      readonly schedule: string;
+      readonly window: string;
+      /** The local start date of the deciding occurrence (absent for `otherwise`). */
+      readonly date?: string;
+      readonly workday?: { readonly as: string; readonly calendar: string };
+    }
+  | { readonly by: 'hold'; readonly holdId: string; readonly kind: 'pin' };
+
+/** A group's desired state at one instant and what decided each field: `autopilot plan --at`. */
+export interface PlanAt {
+  readonly jobGroupId: string;
+  readonly schedule: string;
+  readonly at: string;
+  readonly local: string;
+  readonly zone: string;
+  readonly offset: string;
+  readonly target: Target;
+  readonly decidedBy: Readonly<Record<string, FieldDecision>>;
+  readonly paused: boolean;
+  /** Windows a holiday or `except` removed today, or a make-up workday's weekday. */
+  readonly day?: DayMark;
+}
+
+export function planAt(
+  config: Pick<ConfigFile, 'schedules' | 'timezone'>,
+  holds: readonly Hold[],
+  at: Date,
+  jobGroupId?: string,
+): PlanAt[] {
+  const byGroup = holdsByGroup(holds);
+  const out: PlanAt[] = [];
+  for (const schedule of config.schedules) {
+    const zone = schedule.timezone ?? config.timezone;
+    const occurrences = occurrencesBetween(schedule, config.timezone, at, new Date(at.getTime() + 1));
+    const marks = scheduleMarks(schedule, config.timezone, at, at);
+    const today = formatIsoDate(instantToLocal(at, zone));
+    const day = marks.days.find((mark) => mark.date === today);
+    for (const id of schedule.jobGroupIds) {
+      if (jobGroupId !== undefined && id !== jobGroupId) continue;
+      const desired = effectiveDesired(schedule, byGroup.get(id) ?? [], at, config.timezone);
+      const decidedBy: Record<string, FieldDecision> = {};
+      for (const [field, decider] of Object.entries(desired.decidedBy)) {
+        if (decider.by === 'hold') {
+          decidedBy[field] = decider;
+          continue;
+        }
+        // The window among those in force that sets this field (the first, as the merge reads them).
+        const occurrence = occurrences.find((o) => decider.window.split('+').includes(o.window));
+        const date = occurrence ? formatIsoDate(occurrence.date) : undefined;
+        const workday = date
+          ? marks.days.find((mark) => mark.kind === 'workday' && mark.date === date)
+          : undefined;
+        decidedBy[field] = {
+          by: 'schedule',
+          schedule: schedule.name,
+          window: decider.window,
+          ...(date !== undefined && { date }),
+          ...(workday?.as && workday.calendar && { workday: { as: workday.as, calendar: workday.calendar } }),
+        };
+      }
+      out.push({
+        jobGroupId: id,
+        schedule: schedule.name,
+        at: at.toISOString(),
+        local: localText(at, zone),
+        zone,
+        offset: offsetText(at, zone),
+        target: desired.target,
+        decidedBy,
+        paused: desired.paused,
+        ...(day && { day }),
+      });
+    }
+  }
+  return out;
 }

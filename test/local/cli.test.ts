@@ -180,36 +180,84 @@ describe('autopilot plan', () => {
     ]);
 
     expect(run.code).toBe(0);
+    const local = (at: string, offset = '+08:00') => ({ zone: 'Asia/Shanghai', offset, local: at });
     expect(JSON.parse(run.stdout)).toEqual([
       {
+        kind: 'change',
         at: '2026-05-31T22:00:00.000Z',
         jobGroupId: '7',
         schedule: 'parking-night-shift',
         set: { status: 'Stopped' },
         window: 'otherwise',
+        ...local('2026-06-01 06:00'),
       },
       ...['1', '2', '3'].map((jobGroupId) => ({
+        kind: 'change',
         at: '2026-05-31T23:30:00.000Z',
         jobGroupId,
         schedule: 'downtown-crossroads',
         set: { planedJobCount: 10, status: 'Running' },
         window: 'weekday-peak',
+        ...local('2026-06-01 07:30'),
       })),
       ...['1', '2', '3'].map((jobGroupId) => ({
+        kind: 'change',
         at: '2026-06-01T13:00:00.000Z',
         jobGroupId,
         schedule: 'downtown-crossroads',
         set: { planedJobCount: 2 },
         window: 'otherwise',
+        ...local('2026-06-01 21:00'),
       })),
       {
+        kind: 'change',
         at: '2026-06-01T14:00:00.000Z',
         jobGroupId: '7',
         schedule: 'parking-night-shift',
         set: { planedJobCount: 3, status: 'Running' },
         window: 'night',
+        ...local('2026-06-01 22:00'),
       },
     ]);
+  });
+
+  it('--at now: per group the state in force and the window that decided it; --group filters', async () => {
+    const at = await autopilot(['plan', '--at', '2026-06-01T12:00', '--json']);
+    const one = await autopilot(['plan', '--at', '2026-06-01T12:00', '--group', '7']);
+    const now = await autopilot(['plan', '--at', 'now', '--group', '1', '--json']);
+    const both = await autopilot(['plan', '--at', 'now', '--from', 'now', '--to', '2026-06-02']);
+
+    expect(at.code).toBe(0);
+    expect((JSON.parse(at.stdout) as Array<{ jobGroupId: string }>).map((row) => row.jobGroupId)).toEqual([
+      '1',
+      '2',
+      '3',
+      '7',
+    ]);
+    expect(JSON.parse(at.stdout)[0]).toMatchObject({
+      schedule: 'downtown-crossroads',
+      local: '2026-06-01 12:00',
+      zone: 'Asia/Shanghai',
+      target: { planedJobCount: 10, status: 'Running' },
+      decidedBy: { planedJobCount: { by: 'schedule', window: 'weekday-peak', date: '2026-06-01' } },
+    });
+    expect(one.stdout).toContain('group 7  parking-night-shift  2026-06-01 12:00 +08:00');
+    expect(one.stdout).toContain('status Stopped (otherwise)');
+    expect(one.stdout).not.toContain('group 1');
+    expect(now.code).toBe(0);
+    expect(JSON.parse(now.stdout)).toHaveLength(1);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('plan takes --at, or --from and --to, not both');
+  });
+
+  it('the week view counts changes as the JSON does: one per group and instant', async () => {
+    const json = await autopilot(['plan', '--from', '2026-06-01', '--to', '2026-06-03', '--json']);
+    const text = await autopilot(['plan', '--from', '2026-06-01', '--to', '2026-06-03']);
+
+    const changes = (JSON.parse(json.stdout) as Array<{ kind: string }>).filter(
+      (e) => e.kind === 'change',
+    ).length;
+    expect(text.stdout.split('\n')[0]).toContain(`: ${changes} changes to 4 job groups across 2 schedules`);
   });
 
   it('reads local times without an offset in the config time zone', async () => {
@@ -233,7 +281,7 @@ describe('autopilot plan', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toContain('after 2026-06-01 00:00 up to 2026-06-08 00:00 Asia/Shanghai');
-    expect(lines).toContain('downtown-crossroads (Asia/Shanghai): job groups 1, 2, 3');
+    expect(lines).toContain('downtown-crossroads (Asia/Shanghai, calendar cn-2026): job groups 1, 2, 3');
     expect(lines).toContain(
       '  Mon 2026-06-01   07:30 +08:00  planedJobCount 10, status Running  [weekday-peak]',
     );
