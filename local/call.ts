@@ -141,31 +141,54 @@ export async function call(
   return { status: response.status, body: await response.text() };
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return;
+/** Where `runCall` writes (the process's stdout and stderr, or a test's buffers). */
+export interface CallIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * `npm run call` without the process: prints the status and the answer, and returns the exit code —
+ * 0 for a 2xx answer with nothing failed, 1 for an error answer or a batch with failures (207), or when
+ * nothing answered, 2 for bad arguments (usage on stderr; none at all is bad arguments too).
+ */
+export async function runCall(argv: readonly string[], io: CallIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv.length === 0) {
+    io.stderr(`${USAGE}\n`);
+    return 2;
   }
   try {
-    const { status, body } = await call(argv);
+    const { status, body } = await call(argv, io.env);
     let pretty = body;
     try {
       pretty = JSON.stringify(JSON.parse(body), null, 2);
     } catch {
       // not JSON: print as received
     }
-    console.log(`HTTP ${status}\n${pretty}`);
-    process.exitCode = status >= 200 && status < 300 ? 0 : 1;
+    io.stdout(`HTTP ${status}\n${pretty}\n`);
+    // 207: some changes of the batch failed, which a script must not take as success.
+    return status >= 200 && status < 300 && status !== 207 ? 0 : 1;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`${error.message}\n\n${USAGE}`);
-      process.exitCode = 2;
-      return;
+      io.stderr(`${error.message}\n\n${USAGE}\n`);
+      return 2;
     }
-    console.error(`call failed: ${(error as Error).message} (is the webhook server running at WEBHOOK_URL?)`);
-    process.exitCode = 1;
+    io.stderr(`call failed: ${(error as Error).message} (is the webhook server running at WEBHOOK_URL?)\n`);
+    return 1;
   }
+}
+
+async function main(): Promise<void> {
+  process.exitCode = await runCall(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

@@ -10,8 +10,10 @@ import { setLogSink } from '../shared/log.js';
 import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 import { useMemoryStore } from '../shared/state/select.js';
+import { main as cli } from './cli.js';
 import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
 import { startEventsServer } from './dev/events-server.js';
+import { prettyLogLine, wantsPrettyLogs } from './dev/pretty-log.js';
 import { startSchedulerTicker } from './dev/scheduler-ticker.js';
 import { type FcEventHandler, signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
 import { DEMO_CREDENTIAL, type Emulator, startEmulator } from './emulator/index.js';
@@ -21,7 +23,33 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? fal
 /** The embedded store, kept in a git-ignored file so holds and records survive a restart of npm start. */
 export const DEV_STATE_FILE = path.resolve(process.env.AUTOPILOT_STATE_FILE ?? '.autopilot/state.json');
 
+/**
+ * The config, checked as `autopilot validate` checks it, before anything starts: an invalid config
+ * stops `npm start` at once with the report (exit 1), instead of a server that logs CONFIG_INVALID
+ * every tick. Warnings are printed and the start goes on.
+ */
+async function checkConfigFirst(file: string): Promise<void> {
+  const out: string[] = [];
+  const code = await cli(['validate', file], {
+    stdout: (text) => out.push(text),
+    stderr: (text) => out.push(text),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  if (code !== 0) {
+    process.stderr.write(`npm start: the config is invalid; nothing was started.\n${out.join('')}`);
+    process.exit(code);
+  }
+  const warnings = out
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('warning:'));
+  if (warnings.length > 0) process.stderr.write(`${warnings.join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
+  const configFile = process.env.AUTOPILOT_CONFIG ?? path.resolve('config/autopilot.yaml');
+  await checkConfigFirst(configFile);
   // Every function of this process shares one embedded store (STATE_STORE=memory), as they share one
   // Tablestore table when deployed.
   const store = createMemoryStore({ file: DEV_STATE_FILE });
@@ -37,7 +65,7 @@ async function main(): Promise<void> {
   }
   const env: Record<string, string | undefined> = {
     ...process.env,
-    AUTOPILOT_CONFIG: process.env.AUTOPILOT_CONFIG ?? path.resolve('config/autopilot.yaml'),
+    AUTOPILOT_CONFIG: configFile,
     WEBHOOK_SECRETS: process.env.WEBHOOK_SECRETS ?? DEV_WEBHOOK_SECRET,
     WEBHOOK_TOKENS: process.env.WEBHOOK_TOKENS ?? `dev=${DEV_WEBHOOK_TOKEN}`,
     ...(emulator && {
@@ -63,6 +91,7 @@ async function main(): Promise<void> {
   const tickSeconds = port('TICK_SECONDS', 30);
   const ticker = startSchedulerTicker({ intervalMs: tickSeconds * 1000, env });
 
+  const pretty = wantsPrettyLogs(process.env, process.stdout.isTTY === true);
   const lastSecret = env.WEBHOOK_SECRETS?.split(',').at(-1)?.trim();
   const curl = lastSecret
     ? signedCurlExample({ url: webhook.url, secret: lastSecret })
@@ -77,13 +106,14 @@ jobgroup-autopilot is running locally
 
 Try it:
   npm run call -- scale 3 12          (signs with the local secret; --dry-run to preview)
+  (the signed curl below was signed at start: it works once, and only within 5 minutes)
   curl -s -H 'Authorization: Bearer ${DEV_WEBHOOK_TOKEN}' -H 'Content-Type: application/json' -d '{"planedJobCount":5}' ${webhook.url}/v1/job-groups/1/scale
   ${curl.split('\n').join('\n  ')}
   curl -s -H 'Authorization: Bearer ${DEV_WEBHOOK_TOKEN}' -H 'Content-Type: application/json' -d '{"specversion":"1.0","id":"e1","source":"ops","type":"autopilot.jobgroup.changes","data":{"changes":[{"jobGroupId":"8","action":"scale","planedJobCount":6}]}}' ${events.url}
 
-Logs below are the functions' JSON lines. Ctrl+C stops everything.
+${pretty ? 'Logs below, one line each (LOG_FORMAT=json for the JSON the functions write).' : "Logs below are the functions' JSON lines."} Ctrl+C stops everything.
 `);
-  setLogSink((line) => process.stdout.write(`${line}\n`));
+  setLogSink((line) => process.stdout.write(`${pretty ? prettyLogLine(line, true) : line}\n`));
 
   let stopping = false;
   const stop = async () => {

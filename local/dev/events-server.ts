@@ -69,17 +69,19 @@ export async function startEventsServer(options: EventsServerOptions): Promise<E
           credentials: options.credentials ?? {},
           function: { name: 'events', handler: 'index.handler', memory: 512, timeout: 60 },
         });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 2));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(`${JSON.stringify(summary, null, 2)}\n`);
       } catch (error) {
         // What FC would record as a failed async invocation (and retry), with the error table's status.
         const status = (error as { status?: unknown }).status;
         res
           .writeHead(typeof status === 'number' ? status : 500, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ failed: error }, null, 2));
+          .end(`${JSON.stringify({ failed: error }, null, 2)}\n`);
       }
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'The events function threw.' } }));
+      res.end(`${JSON.stringify({ error: { code: 'INTERNAL', message: 'The events function threw.' } })}\n`);
     });
   });
   return listenLocal(server, options.port ?? 0, host);

@@ -106,7 +106,7 @@ export function writeRefusal(
       Connection: 'close',
       ...headers,
     })
-    .end(JSON.stringify({ error: { code: refusal.code, message: refusal.message } }));
+    .end(`${JSON.stringify({ error: { code: refusal.code, message: refusal.message } })}\n`);
 }
 
 /** Listens on `host:port` (loopback, checked by the caller) and answers the URL and a close that ends every connection. */

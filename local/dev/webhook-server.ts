@@ -156,7 +156,7 @@ function writeError(res: ServerResponse, status: number, code: string, message: 
   }
   res
     .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
-    .end(JSON.stringify({ error: { code, message } }));
+    .end(`${JSON.stringify({ error: { code, message } })}\n`);
 }
 
 /**

@@ -103,7 +103,8 @@ export function jsonResponse(
   return {
     statusCode,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-    body: JSON.stringify(body),
+    // Ends with a newline, as a terminal (curl) and line-based tools expect.
+    body: `${JSON.stringify(body)}\n`,
     isBase64Encoded: false,
   };
 }
