@@ -8,7 +8,7 @@ import { AutopilotError } from '../errors.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Rule } from '../rules/schema.js';
-import { CalendarsSchema } from '../schedule/calendar.js';
+import type { Calendar } from '../schedule/calendar.js';
 import type { Schedule } from '../schedule/schema.js';
 import { TimeZoneSchema } from '../schedule/timezone.js';
 import { parseDuration } from '../state/duration.js';
@@ -72,7 +72,6 @@ export function configHead() {
     $schema: z.string().optional(),
     timezone: TimeZoneSchema.default('UTC'),
     jobGroups: z.record(JobGroupIdSchema, RegistryEntrySchema).default({}),
-    calendars: CalendarsSchema.default({}),
   };
 }
 /** Holds (pin, pause, skip): every pin and pause ends, at most `maxDuration` after it starts. */
@@ -100,7 +99,18 @@ export function configTail() {
 export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof configHead> & ReturnType<typeof configTail>>>;
 
 /** The parsed config file. A section the running function does not read is an empty list there. */
-export type ConfigFile = BaseConfig & { schedules: Schedule[]; rules: Rule[] };
+export type ConfigFile = BaseConfig & {
+  schedules: Schedule[];
+  rules: Rule[];
+  /** Named working calendars (read with `schedules`; `{}` where that section is not read). */
+  calendars?: Record<string, Calendar>;
+};
+
+/** Top-level keys a section brings along (schema from the section; accepted as is where it is not read). */
+export const SECTION_EXTRA_KEYS: Readonly<Record<SectionKey, readonly string[]>> = {
+  schedules: ['calendars'],
+  rules: [],
+};
 
 export const SECTION_KEYS = ['schedules', 'rules'] as const;
 export type SectionKey = (typeof SECTION_KEYS)[number];
@@ -111,6 +121,8 @@ export interface ConfigSection {
   readonly entry: z.ZodType;
   /** Checks a schema cannot express (duplicates, references), each with its path. */
   readonly validate: (entries: readonly unknown[], config: BaseConfig) => Issue[];
+  /** Schemas of the top-level keys of {@link SECTION_EXTRA_KEYS} this section brings along. */
+  readonly extraKeys?: () => Record<string, z.ZodType>;
   /** After validation: entries linked to what they refer to elsewhere in the config (a calendar). */
   readonly resolve?: (entries: readonly unknown[], config: BaseConfig) => unknown[];
 }
@@ -125,6 +137,14 @@ function resolveSections(config: ConfigFile, sections: readonly ConfigSection[])
 }
 
 /** A section this function does not read: any value is accepted (the build validated it) and reads as []. */
+/** A top-level mapping this function does not read: any value is accepted and reads as `{}`. */
+const notReadHereObject = () =>
+  z
+    .unknown()
+    .transform((): Record<string, never> => ({}))
+    .default({})
+    .meta({ description: 'Not read by this function' });
+
 const notReadHere = () =>
   z
     .unknown()
@@ -143,6 +163,8 @@ export function configSchemaFor(sections: readonly ConfigSection[]): z.ZodType {
     for (const key of SECTION_KEYS) {
       const section = sections.find((candidate) => candidate.key === key);
       shape[key] = section ? z.array(section.entry).default([]) : notReadHere();
+      const extra = section?.extraKeys?.() ?? {};
+      for (const name of SECTION_EXTRA_KEYS[key]) shape[name] = extra[name] ?? notReadHereObject();
     }
     schema = z.strictObject({ ...shape, ...configTail() });
     schemas.set(cacheKey, schema);

@@ -15,7 +15,7 @@ import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
 import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
-import { mergeTargets } from '../schedule/index.js';
+import { mergeTargets } from '../schedule/merge.js';
 import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
   type ChangeReport,

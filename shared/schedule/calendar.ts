@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema.js';
+import { dayRangeOf, WEEKDAYS } from './calendar-days.js';
 import { parseIsoDate, toDayNumber } from './local-date.js';
 
 /**
@@ -9,24 +10,9 @@ import { parseIsoDate, toDayNumber } from './local-date.js';
  * its `workdays` counts as the weekday it names for `days` (a Saturday `as: fri` gets the `mon-fri`
  * windows and not the weekend ones).
  */
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type WeekdayName = (typeof WEEKDAYS)[number];
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const RANGE = /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/;
-
-/** A local date or an inclusive range `YYYY-MM-DD..YYYY-MM-DD`, as an inclusive day-number range. */
-export function dayRangeOf(text: string): readonly [number, number] | { readonly problem: string } {
-  const [first, last, ...rest] = text.split('..');
-  if (first === undefined || rest.length > 0) return { problem: `"${text}" is not a date or a date range` };
-  const start = parseIsoDate(first);
-  if (!start) return { problem: `"${first}" is not a real date (YYYY-MM-DD)` };
-  if (last === undefined) return [toDayNumber(start), toDayNumber(start)];
-  const end = parseIsoDate(last);
-  if (!end) return { problem: `"${last}" is not a real date (YYYY-MM-DD)` };
-  if (toDayNumber(end) < toDayNumber(start)) return { problem: `range "${text}" ends before it starts` };
-  return [toDayNumber(start), toDayNumber(end)];
-}
 
 const HolidaySchema = lazySchema(() =>
   z
@@ -101,29 +87,3 @@ export const CalendarsSchema = lazySchema(() =>
     .default({})
     .meta({ description: 'Named working calendars (holidays, make-up workdays) schedules refer to' }),
 );
-
-/** A calendar parsed once: holiday day ranges and make-up workday → ISO weekday. */
-export interface CompiledCalendar {
-  readonly name: string;
-  readonly holidays: ReadonlyArray<readonly [number, number]>;
-  readonly workdays: ReadonlyMap<number, number>;
-}
-
-export function compileCalendar(name: string, calendar: Calendar): CompiledCalendar {
-  const holidays: Array<readonly [number, number]> = [];
-  for (const text of calendar.holidays) {
-    const range = dayRangeOf(text);
-    if ('problem' in range) throw new Error(`invalid holiday: ${range.problem}`);
-    holidays.push(range);
-  }
-  const workdays = new Map<number, number>();
-  for (const workday of calendar.workdays) {
-    const date = parseIsoDate(workday.date);
-    if (date) workdays.set(toDayNumber(date), WEEKDAYS.indexOf(workday.as) + 1);
-  }
-  return { name, holidays, workdays };
-}
-
-/** Whether a day is a holiday of the calendar. */
-export const isHoliday = (calendar: CompiledCalendar | undefined, day: number): boolean =>
-  calendar?.holidays.some(([first, last]) => day >= first && day <= last) ?? false;

@@ -1,5 +1,5 @@
 import type { Target } from '../jobgroup/target.js';
-import { type CompiledCalendar, compileCalendar } from './calendar.js';
+import { type CompiledCalendar, compileCalendar } from './calendar-days.js';
 import { type DaySpec, dayFeaturesOf, daySpecOf, matchesDay, matchesFeatures } from './days.js';
 import { fromDayNumber, parseIsoDate, toDayNumber } from './local-date.js';
 import type { Schedule, Window } from './schema.js';

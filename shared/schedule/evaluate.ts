@@ -1,10 +1,11 @@
-import { canonicalTarget, type Params, sameTarget, type Target } from '../jobgroup/target.js';
+import { canonicalTarget, sameTarget, type Target } from '../jobgroup/target.js';
 import { type CompiledWindow, compileSchedule, occurrenceBounds, startsOn } from './compile.js';
 import { toDayNumber } from './local-date.js';
+import { mergeTargets } from './merge.js';
 import type { Schedule } from './schema.js';
 import { instantToLocal } from './tz.js';
 
-export { canonicalTarget, sameTarget };
+export { canonicalTarget, mergeTargets, sameTarget };
 
 /** What a schedule wants at one instant, and which windows (or `otherwise`) decided it. */
 export interface Desired {
@@ -13,9 +14,6 @@ export interface Desired {
   readonly windows: readonly string[];
 }
 
-const larger = (a: number | undefined, b: number | undefined) =>
-  a === undefined ? b : b === undefined ? a : Math.max(a, b);
-
 /**
  * Merges the `set` of every active window, erring towards capacity: the largest count wins and
  * `Running` beats `Stopped`. Params merge by key; validation rejects overlapping windows that disagree
@@ -23,25 +21,6 @@ const larger = (a: number | undefined, b: number | undefined) =>
  */
 function mergeSets(windows: readonly CompiledWindow[]): Target {
   return mergeTargets(windows.map((window) => window.set));
-}
-
-/**
- * Targets merged erring towards capacity, as overlapping windows are: the largest count wins,
- * `Running` beats `Stopped`, params merge by key (the earlier target wins a key). Also how the alert
- * hooks merge the changes of several firing alerts for one group.
- */
-export function mergeTargets(targets: readonly Target[]): Target {
-  const merged: Target = {};
-  let params: Params | undefined;
-  for (const set of targets) {
-    merged.planedJobCount = larger(merged.planedJobCount, set.planedJobCount);
-    merged.jobCount = larger(merged.jobCount, set.jobCount);
-    merged.streamPerJob = larger(merged.streamPerJob, set.streamPerJob);
-    if (set.status !== undefined && merged.status !== 'Running') merged.status = set.status;
-    if (set.params) params = { ...set.params, ...params };
-  }
-  if (params) merged.params = params;
-  return canonicalTarget(merged);
 }
 
 /** An occurrence left out (a `skip` hold): the window's name and the local day number it starts on. */

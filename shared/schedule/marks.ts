@@ -1,10 +1,8 @@
-import { isHoliday } from './calendar.js';
+import { isHoliday, WEEKDAYS } from './calendar-days.js';
 import { compileSchedule, daysTake, isExcepted, occurrenceBounds } from './compile.js';
 import { formatIsoDate, fromDayNumber, toDayNumber } from './local-date.js';
 import type { Schedule } from './schema.js';
 import { instantToLocal } from './tz.js';
-
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** A local day the calendar or `except` changed for a schedule. */
 export interface DayMark {

@@ -25,7 +25,9 @@ const digests = new WeakMap<Schedule, string>();
 export function scheduleDigest(schedule: Schedule): string {
   let digest = digests.get(schedule);
   if (digest === undefined) {
-    digest = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
+    // The calendar it names is part of it (linked in, not serialised with the schedule).
+    const text = JSON.stringify(schedule) + JSON.stringify(schedule.calendarSpec ?? null);
+    digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
     digests.set(schedule, digest);
   }
   return digest;

@@ -111,9 +111,11 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
       expect(schedule).toContain('shared/schedule/transitions.ts');
     } else {
       expect(has('rules')).toBe(true);
-      // The time zone and the local dates of holds only: no schedule schema, days grammar or transitions.
+      // The time zone and the local dates of holds, and the capacity-safe merge of firing alerts only:
+      // no schedule schema, days grammar, calendars or transitions.
       expect(schedule.sort()).toEqual([
         'shared/schedule/local-date.ts',
+        'shared/schedule/merge.ts',
         'shared/schedule/timezone.ts',
         'shared/schedule/tz.ts',
       ]);

@@ -244,12 +244,7 @@ describe('validateSchedules', () => {
       'schedules[0].windows[1].name',
       'duplicate window name "windows[0]"',
     ],
-    [
-      'a schedule that sets nothing',
-      parse(raw({ windows: [], otherwise: {} })),
-      'schedules[0]',
-      'sets nothing',
-    ],
+    ['a schedule that sets nothing', parse(raw({ windows: [] })), 'schedules[0]', 'sets nothing'],
     [
       'overlapping windows on one day with different params',
       parse(
