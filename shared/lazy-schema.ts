@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { useOurMessages } from './messages.js';
+
+// Every schema is built through here: its validation messages are ours, not the library's.
+useOurMessages();
 
 /**
  * A module-level schema that is built on first use instead of when its module loads. Every bundle

@@ -92,8 +92,9 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
       'node_modules/zod/v4/locales/en.js',
     ]);
     // A regression guard only: the budget (200 KB with the state store) is what `npm run bench`
-    // reports against; the Tablestore SDK's row calls alone weigh ~139 KB after slimming.
-    expect(sizes[name]).toBeLessThan(360 * 1024);
+    // reports against; the Tablestore SDK's row calls alone weigh ~139 KB after slimming. The webhook,
+    // the largest, carries holds, status, the alert hooks and basic auth (~126 KB of our own code).
+    expect(sizes[name]).toBeLessThan(384 * 1024);
   });
 
   it('carries only the config sections its function reads', () => {

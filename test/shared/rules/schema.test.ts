@@ -181,17 +181,17 @@ describe('RuleSchema', () => {
     [
       'a negative count',
       rule('{ type: t }', '{ action: scale, jobGroupId: "3", planedJobCount: -1 }'),
-      'then.planedJobCount: Too small',
+      'then.planedJobCount: must be at least 0, got -1',
     ],
     [
       'a quoted count (literals are not coerced)',
       rule('{ type: t }', '{ action: scale, jobGroupId: "3", planedJobCount: "12" }'),
-      'then.planedJobCount: Invalid input: expected number',
+      'then.planedJobCount: expected a whole number, got the string "12"',
     ],
     [
       'a numeric job group id',
       rule('{ type: t }', '{ action: stop, jobGroupId: 3 }'),
-      'then.jobGroupId: Invalid input: expected string',
+      'then.jobGroupId: expected a string, got 3',
     ],
     [
       'a bad job group id in a list',

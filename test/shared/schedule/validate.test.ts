@@ -126,7 +126,7 @@ describe('ScheduleSchema', () => {
       'a negative count',
       raw({ otherwise: { planedJobCount: -1 } }),
       'schedules[0].otherwise.planedJobCount',
-      'Too small',
+      'must be at least 0, got -1',
     ],
     [
       'a window name with +',
@@ -152,7 +152,7 @@ describe('ScheduleSchema', () => {
       'schedules[0].jobGroupIds[1]',
       'must be 1-64 characters',
     ],
-    ['no job groups', raw({ jobGroupIds: [] }), 'schedules[0].jobGroupIds', 'Too small'],
+    ['no job groups', raw({ jobGroupIds: [] }), 'schedules[0].jobGroupIds', 'needs at least 1 entry'],
     [
       'a date that does not exist',
       raw({ except: ['2027-02-29'] }),
