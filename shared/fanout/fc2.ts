@@ -1,6 +1,7 @@
 import type FCClient from '@alicloud/fc2';
 import type { Credentials } from '../cityvisual/credentials.js';
 import { AutopilotError } from '../errors.js';
+import { capFc2Reads } from './fc2-cap.js';
 import {
   type InvokeOptions,
   type InvokeReceipt,
@@ -40,6 +41,8 @@ export function createFc2Invoker(config: Fc2InvokerConfig): Invoker {
   let client: Promise<FCClient> | undefined;
   const clientFor = async () => {
     const FCClientClass = await (config.loadClient ?? defaultLoad)();
+    // Answers are read up to MAX_ANSWER_BYTES, as the fc3 invoker reads them.
+    capFc2Reads();
     return new FCClientClass(config.accountId, {
       accessKeyID: config.credentials.accessKeyId,
       accessKeySecret: config.credentials.accessKeySecret,
