@@ -102,7 +102,8 @@ export function countsLine(digest: Digest): string {
     failed > 0 ? `${failed} failed` : '',
     digest.holds.length > 0 ? `${digest.holds.length} hold${digest.holds.length === 1 ? '' : 's'}` : '',
   ].filter((part) => part !== '');
-  return parts.length > 0 ? parts.join(', ') : 'nothing to report';
+  if (parts.length > 0) return parts.join(', ');
+  return digest.origin.kind === 'test' ? 'test message' : 'nothing to report';
 }
 
 interface Block {

@@ -41,6 +41,8 @@ export interface ChannelResult {
   /** Items of the digest sent, and items cut to fit. */
   readonly items?: number;
   readonly omitted?: number;
+  /** NOTIFY_CHANNEL_INVALID: what is wrong, naming the variable (never its value). */
+  readonly problem?: string;
 }
 
 /** What the notifications of one invocation came to; part of its summary. */
@@ -80,7 +82,8 @@ export async function sendNotifications(
   try {
     const digest = buildDigest(input);
     const targets = channels.flatMap((channel) => {
-      const part = digestFor(digest, channel);
+      // A test message goes to every channel, with nothing in it but itself.
+      const part = input.origin.kind === 'test' ? digest : digestFor(digest, channel);
       return part ? [{ channel, part }] : [];
     });
     if (targets.length === 0) return undefined;
@@ -159,6 +162,7 @@ async function sendOne(
       status: unset ? 'skipped' : 'failed',
       code: error.code,
       attempts: 0,
+      problem: error.message,
     };
   }
   const left = () => end - now();
