@@ -145,7 +145,8 @@ function validate(values: { config?: string | undefined; strict?: boolean | unde
   io.stdout(
     `${loaded.file}: OK (timezone ${config.timezone}, ${plural(config.schedules.length, 'schedule')} over ` +
       `${plural(groups.length, 'job group')}, ${plural(config.rules.length, 'rule')}, ` +
-      `${plural(Object.keys(config.jobGroups).length, 'registry entry', 'registry entries')})\n`,
+      `${plural(Object.keys(config.jobGroups).length, 'registry entry', 'registry entries')}, ` +
+      `${plural(config.notify.channels.length, 'notification channel')})\n`,
   );
   const unregistered = groups.filter((id) => !config.jobGroups[id]);
   if (unregistered.length > 0 && !io.env.CITYVISUAL_INSTANCE_ID) {
