@@ -44,6 +44,8 @@ export interface RobotOptions {
   readonly port?: number;
   /** Epoch ms "now" for timestamps and rate windows; default Date.now. */
   readonly clock?: () => number;
+  /** Called with each message it accepts (`npm start` prints them). */
+  readonly onMessage?: (message: RecordedMessage) => void;
 }
 
 /** A running stand-in: the URL to configure, what it took and answered, faults, and close. */
@@ -122,14 +124,16 @@ export async function startRobot(
       } catch {
         // the logic accepted it: it parsed
       }
-      messages.push({
+      const message: RecordedMessage = {
         at: clock(),
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         headers: Object.fromEntries(Object.entries(req.headers).map(([key, value]) => [key, String(value)])),
         raw,
         body,
-      });
+      };
+      messages.push(message);
+      options.onMessage?.(message);
     }
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(answer.body));
