@@ -15,7 +15,8 @@ import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import type { Identity, Target } from '../jobgroup/target.js';
 import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
-import { mergeTargets } from '../schedule/index.js';
+// From its module, not the schedule barrel: that would bring the schedule schemas into the events bundle.
+import { mergeTargets } from '../schedule/evaluate.js';
 import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
 import {
   type ChangeReport,
