@@ -10,7 +10,7 @@ import { setLogSink } from '../shared/log.js';
 import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 import { useMemoryStore } from '../shared/state/select.js';
-import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
+import { DEV_NOTIFY_PORTS, DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
 import { startEventsServer } from './dev/events-server.js';
 import { startDevNotify } from './dev/notify-stand-ins.js';
 import { startSchedulerTicker } from './dev/scheduler-ticker.js';
@@ -37,7 +37,10 @@ async function main(): Promise<void> {
       await store.delete(record.key);
   }
   // The demo config's notification channels go to local stand-ins unless the shell names real ones.
-  const notify = await startDevNotify(process.env, (text) => process.stdout.write(text));
+  const notify = await startDevNotify(process.env, (text) => process.stdout.write(text), {
+    dingtalk: port('DINGTALK_PORT', DEV_NOTIFY_PORTS.dingtalk),
+    webhook: port('RECEIVER_PORT', DEV_NOTIFY_PORTS.webhook),
+  });
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...notify.env,
