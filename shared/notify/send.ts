@@ -77,13 +77,17 @@ export async function sendNotifications(
   input: DigestInput,
   deps: NotifyDeps,
 ): Promise<NotifyReport | undefined> {
-  const { channels } = deps.settings;
+  const test = input.origin.kind === 'test';
+  const env = deps.env ?? process.env;
+  // A channel whose URL variable is unset is off in this environment: not tried, not counted (said once).
+  // A test message reports it.
+  const channels = test ? deps.settings.channels : deps.settings.channels.filter((c) => isOn(c, env));
   if (channels.length === 0) return undefined;
   try {
     const digest = buildDigest(input);
     const targets = channels.flatMap((channel) => {
       // A test message goes to every channel, with nothing in it but itself.
-      const part = input.origin.kind === 'test' ? digest : digestFor(digest, channel);
+      const part = test ? digest : digestFor(digest, channel);
       return part ? [{ channel, part }] : [];
     });
     if (targets.length === 0) return undefined;
@@ -91,7 +95,7 @@ export async function sendNotifications(
     const end = Math.min(now() + deps.settings.timeoutMs, deps.deadline);
     const results = await Promise.all(
       targets.map(({ channel, part }) =>
-        sendOne(channel, part, { ...deps, now, end }).catch(
+        sendOne(channel, part, { ...deps, env, now, end }).catch(
           (thrown: unknown): ChannelResult => failure(channel, toAutopilotError(thrown).code, 0),
         ),
       ),
@@ -106,6 +110,24 @@ export async function sendNotifications(
     logger.warn('notifications not sent', { code: toAutopilotError(thrown).code });
     return { sent: 0, failed: channels.length, skipped: 0, channels: [] };
   }
+}
+
+function isOn(channel: Channel, env: NodeJS.ProcessEnv): boolean {
+  if (env[channel.urlEnv]?.trim()) return true;
+  warnOnce(
+    channel,
+    'notification channel off',
+    `Channel ${channel.name}: ${channel.urlEnv} is not set; the channel is off here.`,
+  );
+  return false;
+}
+
+/** Said once per instance: a channel that is off here (or broken) must not fill the log every tick. */
+function warnOnce(channel: Channel, msg: string, problem: string): void {
+  const key = `${channel.name}\n${problem}`;
+  if (warnedOnce.has(key)) return;
+  warnedOnce.add(key);
+  logger.warn(msg, { channel: channel.name, code: 'NOTIFY_CHANNEL_INVALID', problem });
 }
 
 function failure(
@@ -137,25 +159,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function sendOne(
   channel: Channel,
   part: Digest,
-  deps: NotifyDeps & { readonly now: () => number; readonly end: number },
+  deps: NotifyDeps & { readonly env: NodeJS.ProcessEnv; readonly now: () => number; readonly end: number },
 ): Promise<ChannelResult> {
   const { now, end, store } = deps;
   let resolved: ResolvedChannel;
   try {
-    resolved = resolveChannel(channel, deps.env ?? process.env);
+    resolved = resolveChannel(channel, deps.env);
   } catch (thrown) {
     const error = toAutopilotError(thrown);
     const unset = error.details?.reason === 'unset';
-    // Said once per instance: a channel that is off here (or broken) must not fill the log every tick.
-    const key = `${channel.name}\n${error.message}`;
-    if (!warnedOnce.has(key)) {
-      warnedOnce.add(key);
-      logger.warn(unset ? 'notification channel off' : 'notification channel unusable', {
-        channel: channel.name,
-        code: error.code,
-        problem: error.message,
-      });
-    }
+    warnOnce(channel, unset ? 'notification channel off' : 'notification channel unusable', error.message);
     return {
       channel: channel.name,
       type: channel.type,

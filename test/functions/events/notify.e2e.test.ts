@@ -131,7 +131,7 @@ describe('events function notifications', () => {
       eventsContext({ function: { name: 'events', handler: 'index.handler', memory: 512, timeout: 3 } }),
     )) as EventsSummary;
 
-    expect(Date.now() - started).toBeLessThan(1_300);
+    expect(Date.now() - started).toBeLessThan(1_600);
     expect(summary.counts.applied).toBe(1);
     expect(summary.notify).toMatchObject({ sent: 1, failed: 1 });
     const haystack = logs.raw.join('\n');

@@ -127,7 +127,8 @@ describe('a scheduler tick that applies and fails changes', () => {
     const { error, summary, elapsed } = await tick(peakConfig(ROBOT_CHANNELS), { timeout: 3 });
 
     // Assess
-    expect(elapsed).toBeLessThan(deadlineMs + 300);
+    // notify.timeoutMs is 3 s: only the deadline can have stopped the hanging channel this early.
+    expect(elapsed).toBeLessThan(deadlineMs + 600);
     expect(error).toMatchObject({ code: 'RECONCILE_FAILED' });
     expect(summary.applied.map((entry) => entry.jobGroupId)).toEqual(['1', '2']);
     expect(summary.failed.map((entry) => entry.code)).toEqual(['InvalidJobGroupId.NotFound']);

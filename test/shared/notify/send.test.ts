@@ -186,7 +186,7 @@ describe('sendNotifications over real HTTP to the stand-ins', () => {
     const report = await sendNotifications(INPUT, deps({ settings: settings([...ROBOT_CHANNELS], 600) }));
 
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(1_000);
+    expect(elapsed).toBeLessThan(1_400);
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(report).toMatchObject({ sent: 3, failed: 1 });
     expect(report?.channels.find((c) => c.channel === 'ops-feishu')).toMatchObject({
@@ -290,8 +290,34 @@ describe('sendNotifications over real HTTP to the stand-ins', () => {
     expect(robots.receiver.messages[0]!.body).toMatchObject({ counts: { applied: 1, failed: 0 } });
   });
 
+  it('leaves a channel whose URL variable is unset or empty off: not tried, not counted, said once', async () => {
+    const only = settings([ROBOT_CHANNELS[0], ROBOT_CHANNELS[3]]);
+
+    const first = await sendNotifications(
+      INPUT,
+      deps({ settings: only, env: { ...robots.env, NOTIFY_DINGTALK_URL: '' } }),
+    );
+    const second = await sendNotifications(
+      INPUT,
+      deps({ settings: only, env: { ...robots.env, NOTIFY_DINGTALK_URL: '' } }),
+    );
+    const none = await sendNotifications(INPUT, deps({ settings: settings([ROBOT_CHANNELS[0]]), env: {} }));
+
+    expect(first?.channels.map((c) => c.channel)).toEqual(['ops-hook']);
+    expect(second?.channels.map((c) => c.channel)).toEqual(['ops-hook']);
+    expect(none).toBeUndefined();
+    expect(robots.dingtalk.requests()).toBe(0);
+    expect(logs.lines.filter((line) => line.msg === 'notification channel off')).toMatchObject([
+      {
+        level: 'warn',
+        channel: 'ops-dingtalk',
+        code: 'NOTIFY_CHANNEL_INVALID',
+        problem: expect.stringContaining('NOTIFY_DINGTALK_URL is not set'),
+      },
+    ]);
+  });
+
   it.each([
-    ['unset', {}, 'skipped'],
     ['not https', { NOTIFY_DINGTALK_URL: 'http://robots.example.com/robot/send?access_token=abc' }, 'failed'],
     [
       'secret unset',
