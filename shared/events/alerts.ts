@@ -170,5 +170,6 @@ function fillFacts(
     }
   }
   facts.outcome = dryRun ? 'planned' : noisy === 0 ? 'ok' : noisy === reports.length ? 'failed' : 'partial';
-  facts.failures = dryRun ? [] : reportFailures(reports);
+  const failures = dryRun ? [] : reportFailures(reports);
+  if (failures.length > 0) facts.failures = failures;
 }
