@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { handler } from '../../../functions/webhook/handler.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
@@ -24,12 +25,17 @@ const robots = useRobots();
 const logs = useLogCapture('file');
 const answers: Answer[] = [];
 
+const TEST_CONFIG = path.resolve(import.meta.dirname, '../../config/events.yaml');
+
+/** The events test config's rules (for the alert hooks), without its registry (live reads), and two channels. */
 function writeConfig(): string {
+  const { rules } = parseYaml(readFileSync(TEST_CONFIG, 'utf8')) as { rules: unknown[] };
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'webhook-notify-')), 'autopilot.json');
   writeFileSync(
     file,
     JSON.stringify({
       timezone: 'Asia/Shanghai',
+      rules,
       notify: { channels: [ROBOT_CHANNELS[0], ROBOT_CHANNELS[3]] },
     }),
   );
@@ -122,6 +128,35 @@ describe('webhook notifications', () => {
     expect(before).toBe(1);
     expect(robots.dingtalk.messages).toHaveLength(1);
     expect(robots.dingtalk.requests()).toBe(1);
+  });
+
+  it('an Alertmanager notification is one digest: the firing alert applied, the group that does not exist failed', async () => {
+    const payload = readFileSync(
+      path.resolve(import.meta.dirname, '../../events/alerts/alertmanager-v4.json'),
+      'utf8',
+    )
+      // The resolved alert names a group CityVisual does not have.
+      .replace('"jobgroup": "7"', '"jobgroup": "99"');
+
+    const answer = await invoke(
+      handler,
+      bearer(httpEvent('stop', { path: '/v1/hooks/alertmanager', body: payload })),
+    );
+    answers.push(answer);
+
+    expect(answer.status).toBe(207);
+    expect(robots.receiver.messages).toHaveLength(1);
+    expect(robots.receiver.messages[0]?.body).toMatchObject({
+      origin: { kind: 'webhook', title: 'Webhook POST /v1/hooks/alertmanager by ci' },
+      applied: [
+        {
+          jobGroupId: '3',
+          fields: [{ field: 'planedJobCount', from: 10, to: 30 }],
+          by: expect.stringMatching(/^rule am-backlog-firing/),
+        },
+      ],
+      failed: [{ code: 'InvalidJobGroupId.NotFound', jobGroupIds: ['99'] }],
+    });
   });
 
   it('a request that fails upstream is told, and its answer stays the error', async () => {
