@@ -66,7 +66,8 @@ const warnedOnce = new Set<string>();
  * delays the invocation past its deadline: all channels at once, at most `notify.timeoutMs` in all,
  * one retry on a retryable failure when time is left, each send paced by the channel's budget in the
  * store. Failures are logged with the channel's name and a code (never its URL or secret) and counted in
- * the report. Undefined when no channel had anything to send.
+ * the report. A channel whose URL variable is unset is off here: not tried, not counted. Undefined when no
+ * channel that is on had anything to send.
  *
  * @example
  * const report = await sendNotifications({ origin, entries: journal, failures: summary.failed },
