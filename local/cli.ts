@@ -5,6 +5,7 @@
  *   autopilot plan (--from T --to T | --at T) [--group ID] [--config F] [--json] [--url URL]
  *   autopilot history [--group ID] [--since 24h] [--json] [--url URL]
  *   autopilot store init [--ttl-days N]
+ *   autopilot notify test [CHANNEL] [--config F]
  *
  * Exit codes: 0 ok, 1 the config has problems, 2 bad arguments (usage on stderr).
  */
@@ -16,9 +17,11 @@ import { resolveCredentials } from '../shared/cityvisual/credentials.js';
 import { parseEnv } from '../shared/config/env.js';
 import { type ConfigFile, checkConfig, readConfigDocument } from '../shared/config/file.js';
 import { lintConfig } from '../shared/config/lint.js';
-import { AutopilotError } from '../shared/errors.js';
+import { AutopilotError, ERROR_TABLE, isErrorCode } from '../shared/errors.js';
 import type { Hold } from '../shared/holds/index.js';
 import type { Target } from '../shared/jobgroup/target.js';
+import { setLogSink } from '../shared/log.js';
+import { sendNotifications } from '../shared/notify/index.js';
 import {
   desiredAt,
   instantToLocal,
@@ -80,6 +83,11 @@ export const USAGE = `Usage:
   autopilot holds [ID] | release HOLD_ID | status ID   [--json] [--url URL]
       The holds in force, release one, or what is in force for a group and why.
       Like history, these are signed calls to the webhook (WEBHOOK_URL).
+  autopilot notify test [CHANNEL] [--config FILE]
+      Sends a test message to every channel of notify.channels (or the one named), with the URL and
+      secret read from the variables each names (urlEnv, secretEnv) in this shell, and prints what each
+      answered. Exit 1 when any was not sent. It counts against the robot's own limit (DingTalk: 20 a
+      minute).
   autopilot secret
       Prints a fresh Standard Webhooks secret (whsec_ and 32 random bytes) for WEBHOOK_SECRETS.
   autopilot token [NAME]
@@ -153,7 +161,8 @@ function validate(values: { config?: string | undefined; strict?: boolean | unde
   io.stdout(
     `${loaded.file}: OK (timezone ${config.timezone}, ${plural(config.schedules.length, 'schedule')} over ` +
       `${plural(groups.length, 'job group')}, ${plural(config.rules.length, 'rule')}, ` +
-      `${plural(Object.keys(config.jobGroups).length, 'registry entry', 'registry entries')})\n`,
+      `${plural(Object.keys(config.jobGroups).length, 'registry entry', 'registry entries')}, ` +
+      `${plural(config.notify.channels.length, 'notification channel')})\n`,
   );
   const unregistered = groups.filter((id) => !config.jobGroups[id]);
   if (unregistered.length > 0 && !io.env.CITYVISUAL_INSTANCE_ID) {
@@ -591,6 +600,69 @@ async function storeInit(values: { 'ttl-days'?: string | undefined }, io: CliIo)
   }
 }
 
+/** `notify test [CHANNEL]`: one test message to each channel (or the named one), and what each answered. */
+async function notifyTest(
+  positionals: readonly string[],
+  values: { config?: string | undefined },
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length > 1) throw new UsageError('notify test takes at most one channel name');
+  const loaded = loadChecked(configFile(values.config, io), io);
+  if (!loaded.ok) return 1;
+  const { channels } = loaded.config.notify;
+  const [name] = positionals;
+  const chosen = name === undefined ? channels : channels.filter((channel) => channel.name === name);
+  if (chosen.length === 0) {
+    const known = channels.map((channel) => channel.name).join(', ') || 'none';
+    io.stderr(
+      name === undefined
+        ? `${loaded.file}: no notify.channels to test\n`
+        : `${loaded.file}: no channel named "${name}" in notify.channels (${known})\n`,
+    );
+    return 1;
+  }
+  const now = Date.now();
+  // The log lines say the same as the lines printed below; a terminal needs only the latter.
+  const previous = setLogSink(() => {});
+  let report: Awaited<ReturnType<typeof sendNotifications>>;
+  try {
+    report = await sendNotifications(
+      {
+        origin: {
+          kind: 'test',
+          title: 'Test message from `npx autopilot notify test`: this channel is set up',
+          requestId: `cli-${randomBytes(6).toString('hex')}`,
+          at: now,
+        },
+        entries: [],
+        failures: [],
+      },
+      {
+        settings: { ...loaded.config.notify, channels: chosen },
+        timezone: loaded.config.timezone,
+        deadline: now + loaded.config.notify.timeoutMs + 1_000,
+        env: io.env,
+      },
+    );
+  } finally {
+    setLogSink(previous);
+  }
+  let failed = 0;
+  for (const result of report?.channels ?? []) {
+    const head = `${result.channel} (${result.type}): ${result.status}`;
+    if (result.status === 'sent') {
+      io.stdout(`${head}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}\n`);
+      continue;
+    }
+    failed++;
+    const code = result.code ?? 'INTERNAL';
+    const robot = result.channelCode !== undefined ? ` (channel code ${result.channelCode})` : '';
+    const why = result.problem ?? (isErrorCode(code) ? ERROR_TABLE[code].message : '');
+    io.stderr(`${head} ${code}${robot}: ${why}\n`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
 /** Runs one command; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -714,6 +786,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         allowPositionals: false,
       });
       return history(values, io);
+    }
+    if (command === 'notify') {
+      const [sub, ...args] = rest;
+      if (sub !== 'test') throw new UsageError('notify takes one subcommand: test');
+      const { values, positionals } = parseArgs({
+        args,
+        options: { config: { type: 'string', short: 'c' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      return await notifyTest(positionals, values, io);
     }
     if (command === 'store') {
       const [sub, ...args] = rest;

@@ -11,8 +11,9 @@ import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 import { useMemoryStore } from '../shared/state/select.js';
 import { main as cli } from './cli.js';
-import { DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
+import { DEV_NOTIFY_PORTS, DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
 import { startEventsServer } from './dev/events-server.js';
+import { startDevNotify } from './dev/notify-stand-ins.js';
 import { prettyLogLine, wantsPrettyLogs } from './dev/pretty-log.js';
 import { startSchedulerTicker } from './dev/scheduler-ticker.js';
 import { type FcEventHandler, signedCurlExample, startWebhookServer } from './dev/webhook-server.js';
@@ -63,8 +64,14 @@ async function main(): Promise<void> {
     for (const record of await store.list(KEYS.scheduled(''), { limit: 100_000 }))
       await store.delete(record.key);
   }
+  // The demo config's notification channels go to local stand-ins unless the shell names real ones.
+  const notify = await startDevNotify(process.env, (text) => process.stdout.write(text), {
+    dingtalk: port('DINGTALK_PORT', DEV_NOTIFY_PORTS.dingtalk),
+    webhook: port('RECEIVER_PORT', DEV_NOTIFY_PORTS.webhook),
+  });
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...notify.env,
     AUTOPILOT_CONFIG: configFile,
     WEBHOOK_SECRETS: process.env.WEBHOOK_SECRETS ?? DEV_WEBHOOK_SECRET,
     WEBHOOK_TOKENS: process.env.WEBHOOK_TOKENS ?? `dev=${DEV_WEBHOOK_TOKEN}`,
@@ -103,6 +110,7 @@ jobgroup-autopilot is running locally
   events         ${events.url}   POST a CloudEvent (or an array) as EventBridge would deliver it, with the bearer token
   scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
   state store    embedded, kept in ${path.relative(process.cwd(), DEV_STATE_FILE)} (delete it to start afresh)
+  notify         ${notify.banner.join('\n                 ')}
 
 Try it:
   npm run call -- scale 3 12          (signs with the local secret; --dry-run to preview)
@@ -122,6 +130,7 @@ ${pretty ? 'Logs below, one line each (LOG_FORMAT=json for the JSON the function
     await ticker.stop();
     await webhook.close();
     await events.close();
+    await notify.close();
     await emulator?.close();
     process.exit(0);
   };

@@ -135,6 +135,32 @@ export const ERROR_TABLE = {
     "FC refused a shard's asynchronous invocation (403/404/400): check FANOUT_INVOKER, FANOUT_FUNCTION_NAME (and FANOUT_SERVICE_NAME for fc2) and that the role may fc:InvokeFunction the scheduler (README, RAM policy).",
   ),
 
+  // --- notifications (logged and counted, never the outcome of the change they report) ------------
+  NOTIFY_CHANNEL_INVALID: spec(
+    500,
+    false,
+    true,
+    'A notification channel cannot be used: the variable its urlEnv names is unset or not an https:// URL (http:// only for loopback hosts), or its secretEnv is unset or malformed (a webhook channel needs a whsec_ secret). The log names the channel and the variable, never the value; check it with `npx autopilot notify test NAME`.',
+  ),
+  NOTIFY_REJECTED: spec(
+    502,
+    false,
+    true,
+    'A chat robot or webhook receiver refused the notification; channelCode in the log says why (DingTalk 310000 / Feishu 19021: signature or timestamp, check secretEnv and the clock; DingTalk 300001, WeCom 93000, Feishu 19001: unknown token or key, check the URL; other 4xx: the receiver). The change it reported is not affected.',
+  ),
+  NOTIFY_UNAVAILABLE: spec(
+    503,
+    true,
+    true,
+    'A notification channel could not be reached, did not answer in time (notify.timeoutMs, within the invocation deadline) or answered 5xx; retried once when time allowed, then dropped. The change it reported is not affected, and GET /v1/history keeps it.',
+  ),
+  NOTIFY_RATE_LIMITED: spec(
+    429,
+    true,
+    true,
+    "A channel's message budget is spent (notify.channels[].perMinute, counted in the state store across invocations; DingTalk allows 20 messages a minute per robot, then throttles it for 10 minutes), or the robot said it throttles: the digest was not sent, and the next one sent says how many were held back.",
+  ),
+
   // --- ModifyJobGroup's own error codes (status as in the API doc) ---------------------------------
   'InvalidName.Malformed': spec(
     400,

@@ -7,6 +7,7 @@ import { JobGroupNameSchema, ResourceIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { lazySchema } from '../lazy-schema.js';
+import { NotifySettingsSchema } from '../notify/schema.js';
 import type { Rule } from '../rules/schema.js';
 import type { Calendar } from '../schedule/calendar.js';
 import type { Schedule } from '../schedule/schema.js';
@@ -94,6 +95,8 @@ export function configTail() {
     reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
     holds: HoldSettingsSchema.default(HoldSettingsSchema.parse({})),
     events: EventsSettingsSchema.default(EventsSettingsSchema.parse({})),
+    /** Where the digests of what the product did go (chat robots, signed webhooks); default none. */
+    notify: NotifySettingsSchema.default(NotifySettingsSchema.parse({})),
   };
 }
 export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof configHead> & ReturnType<typeof configTail>>>;

@@ -149,6 +149,14 @@ void everyEnvKeyListed;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
+ * Whether `url` may carry a secret: `https://`, or `http://` to a loopback host (the local emulators and
+ * stand-ins). The rule of every endpoint the functions send a credential or token to.
+ */
+export function isSecureEndpoint(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+}
+
+/**
  * An endpoint the function sends its STS token to must be `https://`: over `http://` to a remote host the
  * token would travel in clear. Loopback hosts (the emulators of npm start and the tests) are exempt.
  */

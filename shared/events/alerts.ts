@@ -2,9 +2,16 @@ import type { Invocation } from '../fc/context.js';
 import { MAX_BATCH } from '../intent/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
+import type { NotifyFailure } from '../notify/digest.js';
 import { type AlertTool, parseAlertWebhook } from '../rules/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
-import { countOutcomes, type EventOutcome, type EventReport, type OutcomeCounts } from './outcomes.js';
+import {
+  countOutcomes,
+  type EventOutcome,
+  type EventReport,
+  type OutcomeCounts,
+  reportFailures,
+} from './outcomes.js';
 import { lazyDeps, processEvents } from './process.js';
 import { logEventReports, logSummary } from './report.js';
 
@@ -50,6 +57,8 @@ export interface AlertAuditFacts {
   jobGroupIds: string[];
   cityVisualRequestIds: string[];
   outcome?: string;
+  /** The failed changes, for the request's notification digest. */
+  failures?: NotifyFailure[];
 }
 
 export interface AlertWebhookOptions {
@@ -161,4 +170,6 @@ function fillFacts(
     }
   }
   facts.outcome = dryRun ? 'planned' : noisy === 0 ? 'ok' : noisy === reports.length ? 'failed' : 'partial';
+  const failures = dryRun ? [] : reportFailures(reports);
+  if (failures.length > 0) facts.failures = failures;
 }

@@ -1,9 +1,13 @@
 import { AutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { EventBridgeParseResult } from '../fc/eventbridge.js';
+import { type HistoryEntry, withJournal } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
+import { sendNotifications } from '../notify/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
-import { countOutcomes, type EventsSummary, type RetryReason } from './outcomes.js';
+import { stateStoreFor } from '../state/select.js';
+import type { StateStore } from '../state/store.js';
+import { countOutcomes, type EventsSummary, type RetryReason, reportFailures } from './outcomes.js';
 import { deliveryEntries, lazyDeps, processEvents } from './process.js';
 import { logEventReports, logSummary } from './report.js';
 
@@ -31,15 +35,43 @@ export async function handleEventDelivery(
   runtime: Runtime,
   options: DeliveryOptions = {},
 ): Promise<EventsSummary> {
-  const reports = await processEvents(deliveryEntries(delivery), {
-    rules: runtime.config.rules,
-    commandSources: runtime.config.events?.commandSources ?? [],
-    deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
-    deadline: invocation.deadline,
-    requestId: invocation.requestId,
-    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-  });
-  const summary: EventsSummary = { events: reports, counts: countOutcomes(reports) };
+  const deps = options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime));
+  // Every history record the delivery appends (changes, pins of holdFor) goes into its one digest.
+  const journal: HistoryEntry[] = [];
+  const reports = await withJournal(journal, () =>
+    processEvents(deliveryEntries(delivery), {
+      rules: runtime.config.rules,
+      commandSources: runtime.config.events?.commandSources ?? [],
+      deps,
+      deadline: invocation.deadline,
+      requestId: invocation.requestId,
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    }),
+  );
+  const total = reports.length;
+  const notify = await sendNotifications(
+    {
+      origin: {
+        kind: 'events',
+        title: `Event delivery of ${total} event${total === 1 ? '' : 's'}`,
+        requestId: invocation.requestId,
+        at: invocation.startedAt,
+      },
+      entries: journal,
+      failures: reportFailures(reports),
+    },
+    {
+      settings: runtime.config.notify,
+      timezone: runtime.config.timezone,
+      deadline: invocation.deadline,
+      ...(runtime.config.notify.channels.length > 0 && storeOf(options.deps, runtime, invocation)),
+    },
+  );
+  const summary: EventsSummary = {
+    events: reports,
+    counts: countOutcomes(reports),
+    ...(notify && { notify }),
+  };
   const ctx = { invocation, noun: 'events' } as const;
   logEventReports(reports, ctx);
   const retryable = summary.counts['failed-retryable'];
@@ -56,4 +88,18 @@ export async function handleEventDelivery(
     message: `${retryable} of ${summary.counts.total} events failed with a retryable error (${[...reasons].join(', ')}); FC retries the delivery, which is idempotent.`,
     details: { summary },
   });
+}
+
+/** The store the delivery's changes use, for the channels' counters (given deps: theirs, if they build). */
+function storeOf(
+  deps: (() => ApplyDeps) | undefined,
+  runtime: Runtime,
+  invocation: Invocation,
+): { store?: StateStore } {
+  try {
+    const store = deps ? deps().store : stateStoreFor(runtime.env, invocation);
+    return store ? { store } : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,5 +1,7 @@
 import { type AutopilotError, type ErrorCode, toAutopilotError } from '../errors.js';
 import type { ChangeAction } from '../intent/index.js';
+import type { NotifyFailure } from '../notify/digest.js';
+import type { NotifyReport } from '../notify/send.js';
 
 /**
  * What became of one event (or one alert), most severe first:
@@ -104,6 +106,8 @@ export type OutcomeCounts = Record<EventOutcome, number> & { readonly total: num
 export interface EventsSummary {
   readonly events: EventReport[];
   readonly counts: OutcomeCounts;
+  /** The delivery's digest sent to the notification channels (absent when none had anything to send). */
+  readonly notify?: NotifyReport;
 }
 
 /** Counts of each outcome over the reports, plus the total. */
@@ -151,4 +155,26 @@ function retryReason(error: AutopilotError, deadline: number, now: number): Retr
   if (error.code.startsWith('Throttling')) return 'throttled';
   if (error.code === 'UPSTREAM_TIMEOUT') return 'timeout';
   return 'upstream';
+}
+
+/**
+ * The failed changes of a delivery (or of an alert notification), for its digest: one per group and
+ * code; an event that failed before any change (its rules could not be evaluated) counts without a group.
+ */
+export function reportFailures(reports: readonly EventReport[]): NotifyFailure[] {
+  const failures: NotifyFailure[] = [];
+  for (const report of reports) {
+    for (const change of report.changes) {
+      if (change.outcome !== 'failed-permanent' && change.outcome !== 'failed-retryable') continue;
+      failures.push({
+        jobGroupId: change.jobGroupId,
+        code: change.code ?? 'INTERNAL',
+        ...(change.message !== undefined && { message: change.message }),
+      });
+    }
+    if (report.changes.length === 0 && report.outcome === 'failed-permanent') {
+      failures.push({ code: report.code ?? 'INTERNAL' });
+    }
+  }
+  return failures;
 }

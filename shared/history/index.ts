@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { toAutopilotError } from '../errors.js';
 import type { Target } from '../jobgroup/target.js';
@@ -47,11 +48,29 @@ export interface HistoryEntry {
   readonly hold?: HoldEvent;
 }
 
+const journals = new AsyncLocalStorage<HistoryEntry[]>();
+
+/**
+ * Runs `work` with every history record appended inside it (on any async path it starts) also pushed
+ * onto `journal`, in order: what one invocation did, for its notification digest, without a second read
+ * of the store. Scoped per invocation (FC may run several at once in one instance).
+ *
+ * @example
+ * const journal: HistoryEntry[] = [];
+ * const summary = await withJournal(journal, () => reconcile(input, deps));
+ * // journal: each change applied and each hold that ended in this tick
+ */
+export function withJournal<T>(journal: HistoryEntry[], work: () => Promise<T>): Promise<T> {
+  return journals.run(journal, work);
+}
+
 /**
  * Appends one history record. The change it records has already happened: a store failure here is
  * logged (with the request id, so the audit line still tells) and does not turn the change into an error.
+ * The record also goes to the invocation's journal ({@link withJournal}), written to the store or not.
  */
 export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
+  journals.getStore()?.push(entry);
   const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), randomBytes(4).toString('hex'));
   try {
     await store.create(key, { ...entry }, { expiresAt: now + HISTORY_MS });

@@ -1,8 +1,11 @@
 import type { CityVisualClient } from '../cityvisual/client.js';
+import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
+import { type HistoryEntry, withJournal } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
+import { type NotifyFailure, sendNotifications } from '../notify/index.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
 import { schedulesSection } from '../schedule/section.js';
 import { executeChanges, splitOutcomes } from './execute.js';
@@ -63,36 +66,66 @@ export async function runScheduler(
     maxAttempts: runtime.env.CITYVISUAL_MAX_ATTEMPTS,
   };
 
+  // Every history record this tick appends (changes, holds that ended) goes into its one digest.
+  const journal: HistoryEntry[] = [];
+  const digest = (failures: readonly NotifyFailure[]) =>
+    sendNotifications(
+      {
+        origin: {
+          kind: 'tick',
+          title: `Scheduler ${payload.kind === 'reconcile' ? 'reconcile' : payload.action} tick (${tick.triggerName})`,
+          requestId: invocation.requestId,
+          at: tick.triggerTime.getTime(),
+        },
+        entries: journal,
+        failures,
+      },
+      {
+        settings: runtime.config.notify,
+        timezone: runtime.config.timezone,
+        deadline: invocation.deadline,
+        ...(common.applyDeps.store && { store: common.applyDeps.store }),
+      },
+    );
+
   let summary: TickSummary;
   if (payload.kind === 'reconcile') {
     const fanout = deps.fanout ?? deps.fanoutFor?.(invocation, runtime);
-    summary = await reconcile(
-      {
-        config: runtime.config,
-        tick: tick.triggerTime,
-        trigger: tick.triggerName,
-        now: deps.now?.() ?? invocation.startedAt,
-        requestId: invocation.requestId,
-        ...(payload.shard && { shard: payload.shard }),
-      },
-      { ...common, ...(fanout && { fanout }) },
-    );
-  } else {
-    const outcomes = await executeChanges(
-      payload.changes.map((change) => ({
-        intent: toIntent(change),
-        source: { kind: 'scheduler' as const, action: payload.action, trigger: tick.triggerName },
-      })),
-      {
-        ...common,
-        concurrency: settings.concurrency,
-        auditFields: {
-          source: 'scheduler',
-          action: payload.action,
+    summary = await withJournal(journal, () =>
+      reconcile(
+        {
+          config: runtime.config,
+          tick: tick.triggerTime,
           trigger: tick.triggerName,
-          tick: tick.triggerTime.toISOString(),
+          now: deps.now?.() ?? invocation.startedAt,
+          requestId: invocation.requestId,
+          ...(payload.shard && { shard: payload.shard }),
         },
-      },
+        { ...common, ...(fanout && { fanout }) },
+      ),
+    ).catch(async (thrown: unknown) => {
+      // The tick failed as a whole (the store unreadable, say): said once, with what it did before.
+      await digest([{ code: toAutopilotError(thrown).code }]);
+      throw thrown;
+    });
+  } else {
+    const outcomes = await withJournal(journal, () =>
+      executeChanges(
+        payload.changes.map((change) => ({
+          intent: toIntent(change),
+          source: { kind: 'scheduler' as const, action: payload.action, trigger: tick.triggerName },
+        })),
+        {
+          ...common,
+          concurrency: settings.concurrency,
+          auditFields: {
+            source: 'scheduler',
+            action: payload.action,
+            trigger: tick.triggerName,
+            tick: tick.triggerTime.toISOString(),
+          },
+        },
+      ),
     );
     summary = summarize({
       action: payload.action,
@@ -102,6 +135,10 @@ export async function runScheduler(
       ...splitOutcomes(outcomes),
     });
   }
+
+  // After the changes, within the deadline; whatever the channels answer, the tick's outcome stays.
+  const notify = await digest(summary.failed);
+  if (notify) summary = { ...summary, notify };
 
   logger.info('scheduler tick', summaryForLog(summary));
   if (summary.failed.length > 0) throw summaryError(summary);

@@ -1,5 +1,6 @@
 import { AutopilotError } from '../errors.js';
 import type { Target } from '../jobgroup/target.js';
+import type { NotifyReport } from '../notify/send.js';
 
 /** One write that CityVisual accepted. */
 export interface AppliedEntry {
@@ -53,6 +54,8 @@ export interface TickSummary {
   readonly unchanged: readonly string[];
   readonly failed: readonly FailedEntry[];
   readonly delegated?: DelegatedEntry;
+  /** The digest of this tick sent to the notification channels (absent when none had anything to send). */
+  readonly notify?: NotifyReport;
   readonly counts: {
     readonly due: number;
     readonly applied: number;
@@ -62,7 +65,7 @@ export interface TickSummary {
   };
 }
 
-export type SummaryParts = Omit<TickSummary, 'counts'>;
+export type SummaryParts = Omit<TickSummary, 'counts' | 'notify'>;
 
 /** Adds the counts, so they can never disagree with the lists. */
 export function summarize(parts: SummaryParts): TickSummary {

@@ -18,6 +18,8 @@ export const KEYS = {
     `hist/${jobGroupId}/${String(at).padStart(15, '0')}-${unique}`,
   /** A hold on a group (pin, pause, skip); its id already names the group. */
   hold: (jobGroupId: string, holdId: string) => `hold/${jobGroupId}/${encodeKeyPart(holdId)}`,
+  /** A notification channel's sends of the last minute and cool-down (its name is [A-Za-z0-9_-]). */
+  notifyBudget: (channel: string) => `notify/${channel}`,
   holdPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hold/' : `hold/${jobGroupId}/`),
   historyPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hist/' : `hist/${jobGroupId}/`),
 } as const;

@@ -3,8 +3,10 @@ import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
+import { type HistoryEntry, withJournal } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
+import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
 import { rulesSection } from '../rules/section.js';
 import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
 import { schedulesSection } from '../schedule/section.js';
@@ -58,6 +60,25 @@ function reusingClientFactory(): (invocation: Invocation, runtime: Runtime) => C
     last = { key, runtime, client };
     return client;
   };
+}
+
+/**
+ * The failed changes of a request, for its digest: what the route reported itself (alert hooks, a
+ * release), else a batch's failed entries, else the request's error for each group it was about.
+ */
+function failuresOf(facts: AuditFacts, error?: AutopilotError): NotifyFailure[] {
+  if (error) {
+    const ids = facts.jobGroupIds;
+    return ids.length > 0
+      ? ids.map((jobGroupId) => ({ jobGroupId, code: error.code }))
+      : [{ code: error.code }];
+  }
+  if (facts.failures) return facts.failures;
+  return (facts.changes ?? []).flatMap((change) =>
+    change.code === undefined
+      ? []
+      : [{ ...(change.jobGroupId !== undefined && { jobGroupId: change.jobGroupId }), code: change.code }],
+  );
 }
 
 /** A client that is only built (credentials resolved, pop-core set up) when a call is actually made. */
@@ -139,15 +160,46 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     let dryRun: boolean | undefined;
     let claim: IdempotencyClaim | undefined;
     let store: ReturnType<typeof stateStoreFor> | undefined;
+    let loaded: Runtime | undefined;
+    // Every history record the request appends (changes, holds) goes into its one digest.
+    const journal: HistoryEntry[] = [];
+    /**
+     * The request's digest: only for a caller who got in, on a mutating route, for real (a dry run
+     * changes nothing), and never for a replay; after the change, before the answer.
+     */
+    const digest = async (failures: readonly NotifyFailure[]): Promise<NotifyReport | undefined> => {
+      if (!loaded || !caller || dryRun !== false || facts.replayed) return undefined;
+      if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+      return sendNotifications(
+        {
+          origin: {
+            kind: 'webhook',
+            title: `Webhook ${route.method} ${route.path} by ${caller.who}`,
+            requestId: invocation.requestId,
+            at: invocation.startedAt,
+          },
+          entries: journal,
+          failures,
+        },
+        {
+          settings: loaded.config.notify,
+          timezone: loaded.config.timezone,
+          deadline: invocation.deadline,
+          ...(store && { store }),
+        },
+      );
+    };
     try {
       const runtime = loadRuntime();
+      loaded = runtime;
       const auth = authenticatorFor(runtime.env).authenticate(request, { basic: route.basicAuth === true });
       if (!auth.ok) {
         authFailure = auth.reason;
         throw auth.error;
       }
       caller = auth.caller;
-      dryRun = parseQuery(request.query, route.query).dryRun;
+      const dry = parseQuery(request.query, route.query).dryRun;
+      dryRun = dry;
       const body = route.body === 'json' ? readJsonBody(request) : undefined;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         // Claimed in the shared store before anything is sent: one answer per id, on every instance.
@@ -171,25 +223,37 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         if (claimed.kind === 'claimed') claim = claimed.claim;
       }
       let deps: ApplyDeps | undefined;
-      const result = await route.handle({
+      const result = await withJournal(journal, () =>
+        route.handle({
+          request,
+          params,
+          body,
+          dryRun: dry,
+          invocation,
+          runtime,
+          caller,
+          audit: facts,
+          deps: () => {
+            deps ??= applyDepsFor(
+              invocation,
+              runtime,
+              lazyClient(() => buildClient(invocation, runtime)),
+            );
+            return deps;
+          },
+        }),
+      );
+      const notify = await digest(failuresOf(facts));
+      writeAudit({
+        route,
         request,
-        params,
-        body,
-        dryRun,
         invocation,
-        runtime,
         caller,
-        audit: facts,
-        deps: () => {
-          deps ??= applyDepsFor(
-            invocation,
-            runtime,
-            lazyClient(() => buildClient(invocation, runtime)),
-          );
-          return deps;
-        },
+        dryRun: dry,
+        facts,
+        status: result.status,
+        ...(notify && { notify }),
       });
-      writeAudit({ route, request, invocation, caller, dryRun, facts, status: result.status });
       const response = jsonResponse(result.status, result.body, result.headers ? { ...result.headers } : {});
       // Only a final answer is kept for a repeat: every 2xx (a 207's failures are all permanent). A
       // returned 429/503 (a batch or alert hook with retryable failures) must run again when the
@@ -219,6 +283,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
           });
         });
       }
+      const notify = await digest(failuresOf(facts, e));
       writeAudit({
         route,
         request,
@@ -229,6 +294,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         facts,
         status: e.status,
         error: e,
+        ...(notify && { notify }),
       });
       throw e;
     }

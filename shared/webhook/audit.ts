@@ -2,6 +2,8 @@ import { type AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { HttpRequest } from '../fc/http.js';
 import { audit } from '../log.js';
+import type { NotifyFailure } from '../notify/digest.js';
+import type { NotifyReport } from '../notify/send.js';
 import type { AuthFailureReason, Caller } from './auth.js';
 import type { WebhookRoute } from './router.js';
 
@@ -26,6 +28,11 @@ export interface AuditFacts {
   changes?: AuditChange[];
   /** The answer was a stored one: a repeat of an idempotent request (nothing was run again). */
   replayed?: boolean;
+  /**
+   * Changes that failed, for the request's notification digest, when a route reports them itself (the
+   * alert hooks, a release whose apply failed); else they are read from `changes` or the error. Not logged.
+   */
+  failures?: NotifyFailure[];
 }
 
 export const newAuditFacts = (): AuditFacts => ({ jobGroupIds: [], cityVisualRequestIds: [] });
@@ -40,6 +47,8 @@ export interface AuditInput {
   readonly facts: AuditFacts;
   readonly status: number;
   readonly error?: unknown;
+  /** What the request's notification digest came to. */
+  readonly notify?: NotifyReport;
 }
 
 /**
@@ -73,6 +82,7 @@ export function writeAudit(input: AuditInput): void {
   line.cityVisualRequestIds = cityVisualRequestIds;
   if (input.facts.changes) line.changes = input.facts.changes;
   if (input.facts.replayed) line.replayed = true;
+  if (input.notify) line.notify = input.notify;
   line.latencyMs = Date.now() - input.invocation.startedAt;
   audit('webhook request', line);
 }

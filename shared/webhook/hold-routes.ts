@@ -158,6 +158,7 @@ export const releaseHoldRoute: WebhookRoute = {
       // The release stands (it is in the store); applying now failed: say both, with the error's status.
       const error = toAutopilotError(thrown);
       ctx.audit.outcome = 'failed';
+      ctx.audit.failures = [{ jobGroupId: released.jobGroupId, code: error.code }];
       return {
         status: error.status,
         body: {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildAll } from '../../build.js';
 import { ENV_KEYS } from '../../shared/config/env.js';
+import { checkConfig } from '../../shared/config/file.js';
 import { BATCH_CONCURRENCY } from '../../shared/webhook/changes.js';
 import { webhookRoutes } from '../../shared/webhook/routes.js';
 import { loadBundle, REPO } from './helpers.js';
@@ -45,11 +46,19 @@ const COMMON = [
   'TABLESTORE_INSTANCE',
   'TABLESTORE_TABLE',
 ];
+/**
+ * The variables the shipped config's notification channels name (urlEnv, secretEnv): every function sends
+ * digests, so each must be able to read them.
+ */
+const CHANNEL_ENV = (
+  checkConfig(parseYaml(readFileSync(path.join(REPO, 'config', 'autopilot.yaml'), 'utf8'))).config?.notify
+    .channels ?? []
+).flatMap((channel) => [channel.urlEnv, ...(channel.secretEnv ? [channel.secretEnv] : [])]);
 /** Which function reads what (every function parses the whole env; these are the ones it acts on). */
 const NEEDS: Record<string, readonly string[]> = {
-  webhook: [...COMMON, 'WEBHOOK_SECRETS', 'WEBHOOK_TOKENS'],
-  scheduler: [...COMMON, ...ENV_KEYS.filter((key) => key.startsWith('FANOUT_'))],
-  events: COMMON,
+  webhook: [...COMMON, 'WEBHOOK_SECRETS', 'WEBHOOK_TOKENS', ...CHANNEL_ENV],
+  scheduler: [...COMMON, ...ENV_KEYS.filter((key) => key.startsWith('FANOUT_')), ...CHANNEL_ENV],
+  events: [...COMMON, ...CHANNEL_ENV],
 };
 
 interface Resource {
