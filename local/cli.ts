@@ -26,9 +26,7 @@ import {
   desiredAt,
   instantToLocal,
   localToInstant,
-  planTransitions,
   type Schedule,
-  type Transition,
 } from '../shared/schedule/index.js';
 import { tablestoreEndpoint } from '../shared/state/select.js';
 import { DEFAULT_TIME_TO_LIVE_SECONDS, ensureTable } from '../shared/state/tablestore.js';
