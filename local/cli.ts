@@ -22,12 +22,7 @@ import type { Hold } from '../shared/holds/index.js';
 import type { Target } from '../shared/jobgroup/target.js';
 import { setLogSink } from '../shared/log.js';
 import { sendNotifications } from '../shared/notify/index.js';
-import {
-  desiredAt,
-  instantToLocal,
-  localToInstant,
-  type Schedule,
-} from '../shared/schedule/index.js';
+import { desiredAt, instantToLocal, localToInstant, type Schedule } from '../shared/schedule/index.js';
 import { tablestoreEndpoint } from '../shared/state/select.js';
 import { DEFAULT_TIME_TO_LIVE_SECONDS, ensureTable } from '../shared/state/tablestore.js';
 import {
