@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayKey } from './validation.js';
 
 /**
  * Validation messages in our own words, for every schema (set once, where schemas are built): a count
@@ -9,10 +10,8 @@ import { z } from 'zod';
 function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') {
-    const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `the string ${JSON.stringify(text)}`;
-  }
+  // Printable ASCII up to 64 characters as is, anything else escaped and cut short (displayKey).
+  if (typeof value === 'string') return `the string "${displayKey(value)}"`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   return 'an object';
@@ -28,6 +27,13 @@ const EXPECTED: Record<string, string> = {
   array: 'a list',
 };
 
+/** True when a number schema only takes integers (`z.number().int()`). */
+function wholeNumber(schema: unknown): boolean {
+  const checks = (schema as { _zod?: { def?: { checks?: Array<{ _zod?: { def?: { format?: string } } }> } } })
+    ?._zod?.def?.checks;
+  return (checks ?? []).some((check) => /int/.test(check?._zod?.def?.format ?? ''));
+}
+
 const quoted = (values: readonly unknown[]) => values.map((value) => `\`${String(value)}\``).join(', ');
 
 type Issue = z.core.$ZodRawIssue;
@@ -37,7 +43,11 @@ export function ourMessage(issue: Issue): string | undefined {
   switch (issue.code) {
     case 'invalid_type': {
       if (raw.input === undefined) return 'is required';
-      const expected = EXPECTED[String(raw.expected)] ?? String(raw.expected);
+      // `number` is a whole number only where the schema says int; `qps: "2.5"` wants a number.
+      const expected =
+        raw.expected === 'number' && !wholeNumber(raw.inst)
+          ? 'a number'
+          : (EXPECTED[String(raw.expected)] ?? String(raw.expected));
       return `expected ${expected}, got ${shown(raw.input)}`;
     }
     case 'too_small': {
@@ -57,12 +67,13 @@ export function ourMessage(issue: Issue): string | undefined {
     case 'invalid_value':
       return `expected one of ${quoted(raw.values as unknown[])}, got ${shown(raw.input)}`;
     case 'invalid_union': {
-      if (typeof raw.discriminator !== 'string' || !Array.isArray(raw.options)) return undefined;
+      if (typeof raw.discriminator !== 'string' || !Array.isArray(raw.options))
+        return raw.input === undefined ? 'is required' : undefined;
       const input = raw.input as Record<string, unknown> | undefined;
       const value = input && typeof input === 'object' ? input[raw.discriminator] : undefined;
-      return value === undefined
-        ? `is required: one of ${quoted(raw.options)}`
-        : `unknown ${raw.discriminator} ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}: use one of ${quoted(raw.options)}`;
+      if (value === undefined) return `is required: one of ${quoted(raw.options)}`;
+      const named = typeof value === 'string' ? `"${displayKey(value)}"` : shown(value);
+      return `unknown ${raw.discriminator} ${named}: use one of ${quoted(raw.options)}`;
     }
     default:
       return undefined;

@@ -418,9 +418,16 @@ async function applyGroup(
   if ('error' in gate) return (item) => report(item, gate.error);
   // In time order (delivery order among equal times; an event without a time counts as oldest): the
   // newest event wins the merge, as it does against the order record.
-  let fresh = [...gate.fresh].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
-  const stale = new Map(gate.stale);
   const { effect } = gate;
+  const stale = new Map(gate.stale);
+  // A repeat of an alert whose rule's pin has ended (repeat_interval past holdFor) is applied again:
+  // it still fires, and a new pin must hold the value it sends, not whatever the group has meanwhile.
+  const pinGone = (item: Work) =>
+    item.holdForMs !== undefined && !effect?.holds.some((hold) => hold.who === ruleHoldOwner(item.rule));
+  const revived = gate.redelivered.filter(pinGone);
+  for (const item of revived) stale.delete(item);
+  const redelivered = gate.redelivered.filter((item) => !pinGone(item));
+  let fresh = [...gate.fresh, ...revived].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
   const jobGroupId = queue[0]?.change.jobGroupId as string;
   if (options.firingWins && queue.some((item) => item.draft.firing === true)) {
     // A firing alert for this group in the notification, even one already applied: a resolved alert's
@@ -445,7 +452,7 @@ async function applyGroup(
   }
   if (fresh.length === 0) {
     // A repeat of an alert already applied sends nothing, and extends the pin its rule asked for.
-    if (!options.dryRun) await pinRuleHolds(gate.redelivered, options, effect);
+    if (!options.dryRun) await pinRuleHolds(redelivered, options, effect);
     return (item) => report(item, stale.get(item) as Applied);
   }
   if (budget.left <= 0) {
@@ -465,7 +472,7 @@ async function applyGroup(
   };
   const merged = await applyMerged(fresh, options, effect);
   if (merged.outcome === 'applied' || merged.outcome === 'unchanged')
-    await after(fresh, [...fresh, ...gate.redelivered]);
+    await after(fresh, [...redelivered, ...fresh]);
   if (
     fresh.length === 1 ||
     merged.outcome === 'applied' ||
@@ -494,17 +501,28 @@ async function pinRuleHolds(
   options: ProcessOptions,
   effect: HoldEffect | undefined,
 ): Promise<void> {
-  const wanted = new Map<string, { item: Work; set: Target; ms: number }>();
+  // What was sent (or, for repeats only, would be): the merge of every change, as applyMerged made it.
+  const sent =
+    items.length > 0
+      ? mergedIntent(
+          items.map((item) => heldIntent(item, effect)),
+          options.firingWins === true,
+        ).target
+      : {};
+  const wanted = new Map<string, { item: Work; fields: Set<string>; ms: number }>();
   for (const item of items) {
     if (item.holdForMs === undefined) continue;
     const { target } = heldIntent(item, effect);
     if (Object.keys(target).length === 0) continue;
-    // Several changes of one rule to one group in a delivery: one pin, later fields win.
     const previous = wanted.get(item.rule);
-    const set = previous ? { ...previous.set, ...target } : target;
-    wanted.set(item.rule, { item, set, ms: Math.max(item.holdForMs, previous?.ms ?? 0) });
+    const fields = previous?.fields ?? new Set<string>();
+    for (const key of Object.keys(target)) fields.add(key);
+    wanted.set(item.rule, { item, fields, ms: Math.max(item.holdForMs, previous?.ms ?? 0) });
   }
   if (wanted.size === 0) return;
+  // A rule pins its own fields, at the values actually sent (a larger count of another alert included).
+  const pick = (fields: ReadonlySet<string>): Target =>
+    Object.fromEntries(Object.entries(sent).filter(([key]) => fields.has(key))) as Target;
   let store: ReturnType<ProcessOptions['deps']>['store'];
   try {
     store = options.deps().store;
@@ -513,9 +531,10 @@ async function pinRuleHolds(
   }
   if (!store) return;
   const now = (options.now ?? Date.now)();
-  for (const [rule, { item, set, ms }] of wanted) {
+  for (const [rule, { item, fields, ms }] of wanted) {
     const jobGroupId = item.change.jobGroupId;
-    let made: { hold: Hold; event: 'created' | 'extended' };
+    const set = pick(fields);
+    let made: Awaited<ReturnType<typeof upsertRuleHold>>;
     try {
       made = await upsertRuleHold(store, { jobGroupId, rule, set, ms }, now);
     } catch (thrown) {
@@ -527,6 +546,17 @@ async function pinRuleHolds(
       continue;
     }
     const eventIds = [item.draft.id ?? '(no id)'];
+    if (made.ended) {
+      // The rule's previous pin ended before the scheduler recorded it: its end is recorded here.
+      await recordHold(
+        store,
+        'expired',
+        made.ended,
+        { kind: 'rule', rules: [rule], eventIds },
+        options.requestId ?? '',
+        now,
+      );
+    }
     audit(made.event === 'created' ? 'hold created' : 'hold extended', {
       ...(options.requestId !== undefined && { requestId: options.requestId }),
       who: made.hold.who,

@@ -210,6 +210,8 @@ const holdKey = (hold: { jobGroupId: string; id: string }) => KEYS.hold(hold.job
  * an audit line) and apply the group's desired state; no reader treats it as in force after `until`.
  */
 export const ENDED_HOLD_KEPT_MS = 86_400_000;
+/** Ended holds the tick records at once. */
+const REAP_CONCURRENCY = 8;
 const keptUntil = (hold: Hold) => Date.parse(hold.until) + ENDED_HOLD_KEPT_MS;
 
 /**
@@ -235,8 +237,10 @@ export async function releaseHold(
   if (!record || Date.parse((record.value as unknown as Hold).until) <= now) return undefined;
   // Another release (or the expiry reaper) that got there first wins: this one found nothing to release.
   if (!(await store.delete(key, { expectedVersion: record.version }))) return undefined;
-  await store.delete(KEYS.scheduled(jobGroupId));
-  return record.value as unknown as Hold;
+  const hold = record.value as unknown as Hold;
+  // A skip needs no reset (as when it was made): its occurrence decides, not the record.
+  if (hold.kind !== 'skip') await store.delete(KEYS.scheduled(jobGroupId));
+  return hold;
 }
 
 /** Stored hold records, ended ones included until they are reaped (one prefix read). */
@@ -308,17 +312,25 @@ export async function reapEndedHolds(
   now = Date.now(),
 ): Promise<Hold[]> {
   const ended: Hold[] = [];
-  for (const record of records) {
+  const due = records.filter((record) => !inForce(record.value as unknown as Hold, now));
+  // A few at a time: hundreds of pins of one rule can end together, and each costs store round trips.
+  for (let start = 0; start < due.length; start += REAP_CONCURRENCY) {
+    await Promise.all(due.slice(start, start + REAP_CONCURRENCY).map((record) => reapOne(record)));
+  }
+  return ended;
+
+  async function reapOne(record: StoredRecord): Promise<void> {
     const hold = record.value as unknown as Hold;
-    if (inForce(hold, now)) continue;
     try {
-      if (!(await store.delete(record.key, { expectedVersion: record.version }))) continue;
+      if (!(await store.delete(record.key, { expectedVersion: record.version }))) return;
+      // Shards and later ticks see no record either: the group's schedule state is applied again.
+      if (hold.kind !== 'skip') await store.delete(KEYS.scheduled(hold.jobGroupId));
     } catch (thrown) {
       logger.warn('ended hold not recorded; the next tick tries again', {
         holdId: hold.id,
         code: toAutopilotError(thrown).code,
       });
-      continue;
+      return;
     }
     ended.push(hold);
     audit('hold ended', {
@@ -337,7 +349,6 @@ export async function reapEndedHolds(
       now,
     );
   }
-  return ended;
 }
 
 /** The id of the pin a rule's `holdFor` makes on a group: one per rule and group, so a repeat finds it. */
@@ -357,7 +368,7 @@ export async function upsertRuleHold(
   store: StateStore,
   input: { readonly jobGroupId: string; readonly rule: string; readonly set: Target; readonly ms: number },
   now = Date.now(),
-): Promise<{ hold: Hold; event: 'created' | 'extended' }> {
+): Promise<{ hold: Hold; event: 'created' | 'extended'; ended?: Hold }> {
   const id = ruleHoldId(input.jobGroupId, input.rule);
   const key = holdKey({ jobGroupId: input.jobGroupId, id });
   let current = await store.get(key);
@@ -378,7 +389,12 @@ export async function upsertRuleHold(
     const result = current
       ? await store.update(key, { ...hold }, { expectedVersion: current.version, expiresAt: keptUntil(hold) })
       : await store.create(key, { ...hold }, { expiresAt: keptUntil(hold) });
-    if (result.ok) return { hold, event: live ? 'extended' : 'created' };
+    if (result.ok) {
+      if (live) return { hold, event: 'extended' };
+      // A new pin: the schedule's state is applied again when it ends, as for a webhook pin.
+      await store.delete(KEYS.scheduled(input.jobGroupId));
+      return { hold, event: 'created', ...(previous && { ended: previous }) };
+    }
     if (attempt >= 2) {
       throw new AutopilotError('STATE_UNAVAILABLE', {
         message: `The pin of rule ${input.rule} on job group ${input.jobGroupId} kept changing under concurrent writers; not saved.`,

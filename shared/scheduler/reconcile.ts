@@ -232,6 +232,13 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const applied = records
     ? new Map([...records].map(([id, record]) => [id, (record.value as unknown as ScheduledRecord).set]))
     : undefined;
+  // A pin or pause that ended makes its group due now, with or without enforce: the schedule's state is
+  // applied at the first tick after the end, however short the hold was (its record may predate it).
+  const evaluatedAt = Math.max(tick.getTime(), input.now);
+  for (const record of holdRecords ?? []) {
+    const hold = record.value as unknown as Hold;
+    if (hold.kind !== 'skip' && Date.parse(hold.until) <= evaluatedAt) applied?.delete(hold.jobGroupId);
+  }
   const due = dueGroups({
     config,
     tick,
@@ -243,12 +250,14 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const dueIds = due.map((group) => group.jobGroupId);
   // The tick (not a shard) records every hold that ended: one audit line and history record each.
   if (store && holdRecords && !shard) {
-    await reapEndedHolds(
+    const ended = await reapEndedHolds(
       store,
       holdRecords,
       { requestId: input.requestId ?? '', trigger },
-      Math.max(tick.getTime(), input.now),
+      evaluatedAt,
     );
+    // The reaper forgot those groups' records (so shards apply them too): write theirs afresh.
+    for (const hold of ended) if (hold.kind !== 'skip') records?.delete(hold.jobGroupId);
   }
   const base = {
     action: 'reconcile',

@@ -231,6 +231,13 @@ export function planEntries(
   );
 }
 
+/** A field of a target by its decidedBy name (`planedJobCount`, `params.ES_ENABLE`). */
+function valueOf(target: Target, field: string): unknown {
+  return field.startsWith('params.')
+    ? (target.params as Record<string, unknown> | undefined)?.[field.slice('params.'.length)]
+    : (target as Record<string, unknown>)[field];
+}
+
 /** What decided one field at an instant: a window (and the local date its occurrence started), or a hold. */
 export type FieldDecision =
   | {
@@ -269,6 +276,7 @@ export function planAt(
   for (const schedule of config.schedules) {
     const zone = schedule.timezone ?? config.timezone;
     const occurrences = occurrencesBetween(schedule, config.timezone, at, new Date(at.getTime() + 1));
+    const windows = new Map(compileSchedule(schedule).windows.map((window) => [window.name, window.set]));
     const marks = scheduleMarks(schedule, config.timezone, at, at);
     const today = formatIsoDate(instantToLocal(at, zone));
     const day = marks.days.find((mark) => mark.date === today);
@@ -281,8 +289,13 @@ export function planAt(
           decidedBy[field] = decider;
           continue;
         }
-        // The window among those in force that sets this field (the first, as the merge reads them).
-        const occurrence = occurrences.find((o) => decider.window.split('+').includes(o.window));
+        // The occurrence in force whose window sets this field to the value it has (the merge keeps the
+        // largest count and Running, so that window decided it); `otherwise` when none sets it.
+        const wanted = valueOf(desired.target, field);
+        const occurrence = occurrences.find((o) => {
+          const set = windows.get(o.window);
+          return set !== undefined && JSON.stringify(valueOf(set, field)) === JSON.stringify(wanted);
+        });
         const date = occurrence ? formatIsoDate(occurrence.date) : undefined;
         const workday = date
           ? marks.days.find((mark) => mark.kind === 'workday' && mark.date === date)
@@ -290,7 +303,7 @@ export function planAt(
         decidedBy[field] = {
           by: 'schedule',
           schedule: schedule.name,
-          window: decider.window,
+          window: occurrence?.window ?? 'otherwise',
           ...(date !== undefined && { date }),
           ...(workday?.as && workday.calendar && { workday: { as: workday.as, calendar: workday.calendar } }),
         };

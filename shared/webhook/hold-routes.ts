@@ -2,13 +2,16 @@ import { AutopilotError, toAutopilotError } from '../errors.js';
 import {
   buildHold,
   type Hold,
+  holdEffect,
   listHolds,
   parseHoldId,
   recordHold,
   releaseHold,
   saveHold,
+  withoutPinned,
   withTimeLeft,
 } from '../holds/index.js';
+import { desiredAt, sameTarget } from '../schedule/index.js';
 import { stateStoreFor } from '../state/select.js';
 import { effectiveDesired } from '../status/index.js';
 import { applyChange, outcomeOf, toSuccess, webhookSource } from './changes.js';
@@ -98,13 +101,27 @@ async function applyAfterRelease(
   released: Hold,
   remaining: readonly Hold[],
 ) {
+  const now = new Date();
+  const zone = ctx.runtime.config.timezone;
   const schedule = ctx.runtime.config.schedules.find((s) => s.jobGroupIds.includes(released.jobGroupId));
-  const desired = effectiveDesired(schedule, remaining, new Date(), ctx.runtime.config.timezone);
+  const before = effectiveDesired(schedule, [...remaining, released], now, zone);
+  const desired = effectiveDesired(schedule, remaining, now, zone);
   if (desired.paused) return { applied: null, why: 'another pause holds the group; nothing was sent' };
-  if (Object.keys(desired.target).length === 0)
-    return { applied: null, why: 'no schedule or pin decides any field of the group; nothing was sent' };
+  // A skip of a later occurrence, or a pin of what the schedule wants anyway: nothing changes now.
+  if (before.paused === desired.paused && sameTarget(before.target, desired.target))
+    return { applied: null, why: 'releasing it changes nothing automation wants now; nothing was sent' };
+  // What automation sends, as a tick would: the schedule's state, without the fields other pins hold
+  // (those keep whatever value they have, a person's change included).
+  const effect = holdEffect(remaining, now.getTime());
+  const own = schedule ? desiredAt(schedule, now, zone, effect.skipped?.(schedule.name)).target : {};
+  const target = withoutPinned(own, effect);
+  if (Object.keys(target).length === 0)
+    return { applied: null, why: 'no schedule decides a field other holds leave free; nothing was sent' };
+  const decidedBy = Object.fromEntries(
+    Object.entries(desired.decidedBy).filter(([, decider]) => decider.by === 'schedule'),
+  );
   const applied = await applyChange(
-    { action: 'modify', jobGroupId: released.jobGroupId, ...desired.target },
+    { action: 'modify', jobGroupId: released.jobGroupId, ...target },
     {
       deps: ctx.deps,
       dryRun: ctx.dryRun,
@@ -113,7 +130,7 @@ async function applyAfterRelease(
       source: webhookSource(ctx, 'DELETE /v1/holds/:holdId'),
     },
   );
-  return { applied: toSuccess(applied), decidedBy: desired.decidedBy, outcome: outcomeOf(applied) };
+  return { applied: toSuccess(applied), decidedBy, outcome: outcomeOf(applied) };
 }
 
 /**
@@ -159,8 +176,9 @@ export const releaseHoldRoute: WebhookRoute = {
       const error = toAutopilotError(thrown);
       ctx.audit.outcome = 'failed';
       ctx.audit.failures = [{ jobGroupId: released.jobGroupId, code: error.code }];
+      // 207: the release happened (a retry would find no hold), the write did not; both are said.
       return {
-        status: error.status,
+        status: 207,
         body: {
           dryRun: false,
           released: shown,
@@ -168,7 +186,6 @@ export const releaseHoldRoute: WebhookRoute = {
           error: error.toPublic(),
           next: "The hold is released; applying the group's desired state failed, and the next scheduler tick applies it.",
         },
-        ...(error.retryable && { headers: { 'Retry-After': String(error.retryAfterSeconds ?? 30) } }),
       };
     }
   },

@@ -69,6 +69,24 @@ const CONFIG = {
       ['then', { action: 'scale', planedJobCount: 40, jobGroupId: '3', holdFor: '1h' }],
     ]),
     Object.fromEntries([
+      ['name', 'surge-pin-west'],
+      ['match', { type: 'com.example.surge-pin-west' }],
+      ['then', { action: 'scale', planedJobCount: 40, jobGroupId: '4', holdFor: '1m' }],
+    ]),
+    Object.fromEntries([
+      ['name', 'am-backlog'],
+      ['match', { source: 'prometheus.alertmanager', type: 'alertmanager.alert.firing' }],
+      [
+        'then',
+        {
+          action: 'scale',
+          jobGroupId: { from: 'data.labels.jobgroup' },
+          planedJobCount: { from: 'data.labels.target' },
+          holdFor: '2h',
+        },
+      ],
+    ]),
+    Object.fromEntries([
       ['name', 'calm'],
       ['match', { type: 'com.example.calm' }],
       ['then', { action: 'scale', planedJobCount: 5, jobGroupId: '3' }],
@@ -311,6 +329,40 @@ describe('holds: pause', () => {
     ]);
   });
 
+  it('releasing a skip of a later occurrence sends nothing and keeps a manual change', async () => {
+    await tick();
+    const skip = await hold('4', { kind: 'skip', schedule: 'west', window: 'peak', date: '2026-06-03' });
+    await send('POST', '/v1/job-groups/4/scale', { planedJobCount: 7 });
+
+    const released = await send(
+      'DELETE',
+      `/v1/holds/${encodeURIComponent((skip.json.hold as { id: string }).id)}`,
+    );
+    at('2026-06-01T02:05:00Z');
+    await tick();
+
+    expect(released.json).toMatchObject({ applied: null, why: expect.stringContaining('changes nothing') });
+    expect(planned('4')).toBe(7);
+  });
+
+  it("a release sends the schedule's state without the fields another pin still holds", async () => {
+    await tick();
+    await hold('4', { kind: 'pin', set: { planedJobCount: 15 }, for: '3h' });
+    const stop = await hold('4', { kind: 'pin', set: { status: 'Stopped' }, for: '3h' });
+    await send('POST', '/v1/job-groups/4/scale', { planedJobCount: 9 }); // a person, by hand
+
+    const released = await send(
+      'DELETE',
+      `/v1/holds/${encodeURIComponent((stop.json.hold as { id: string }).id)}`,
+    );
+
+    expect(released.json).toMatchObject({ applied: { changed: true, applied: { Status: 'Running' } } });
+    expect((released.json.applied as { applied: Record<string, string> }).applied).not.toHaveProperty(
+      'PlanedJobCount',
+    );
+    expect(planned('4')).toBe(9);
+  });
+
   it('a release while another pause holds the group sends nothing', async () => {
     await tick();
     const pin = await hold('4', { kind: 'pin', set: { planedJobCount: 15 }, for: '3h' });
@@ -403,6 +455,69 @@ describe('holds: holdFor in a rule', () => {
       .filter((entry) => entry.hold)
       .map((entry) => `${entry.hold?.event} ${entry.hold?.who}`);
     expect(events).toEqual(['expired rule:surge-pin', 'extended rule:surge-pin', 'created rule:surge-pin']);
+  });
+
+  it('a pin shorter than a tick still hands the group back to its schedule at the next tick, without enforce', async () => {
+    await tick(); // west (no enforce) at 10; its record says so
+    await surge('west-1', 'com.example.surge-pin-west');
+    const pinned = planned('4');
+
+    at('2026-06-01T02:05:00Z'); // the 1-minute pin ended between two ticks
+    const next = await tick();
+
+    expect(pinned).toBe(40);
+    expect(next.applied.map((a) => a.jobGroupId)).toContain('4');
+    expect(planned('4')).toBe(10);
+  });
+
+  it('a repeat of the alert after its pin ended applies it again, with a new pin at the value it sends', async () => {
+    await tick();
+    await surge('pin-1', 'com.example.surge-pin');
+    at('2026-06-01T03:05:00Z'); // the hour is over: the enforced schedule takes group 3 back
+    await tick();
+    const between = planned('3');
+
+    at('2026-06-01T06:00:00Z'); // the same alert again (same id and time), still firing
+    await surge('pin-1', 'com.example.surge-pin', '2026-06-01T02:00:00.000Z');
+    at('2026-06-01T06:30:00Z');
+    await tick();
+
+    expect(between).toBe(20);
+    expect(planned('3')).toBe(40);
+    const holds = (await send('GET', '/v1/holds', undefined, { jobGroupId: '3' })).json.holds as Array<{
+      set: unknown;
+      until: string;
+    }>;
+    expect(holds).toMatchObject([{ set: { planedJobCount: 40 }, until: '2026-06-01T07:00:00.000Z' }]);
+  });
+
+  it('an alert pin holds the value actually sent: the largest count of the firing alerts', async () => {
+    const notification = {
+      version: '4',
+      status: 'firing',
+      receiver: 'autopilot',
+      groupKey: '{}:{}',
+      alerts: [
+        { labels: { jobgroup: '6', target: '30', instance: 'a' }, at: '2026-06-01T01:00:00Z' },
+        { labels: { jobgroup: '6', target: '20', instance: 'b' }, at: '2026-06-01T01:30:00Z' },
+      ].map((alert, index) => ({
+        status: 'firing',
+        labels: { alertname: 'Backlog', ...alert.labels },
+        annotations: {},
+        startsAt: alert.at,
+        endsAt: '0001-01-01T00:00:00Z',
+        fingerprint: `fp${index}`,
+      })),
+    };
+
+    const answer = await send('POST', '/v1/hooks/alertmanager', notification);
+
+    expect(answer.status).toBe(200);
+    expect(planned('6')).toBe(30);
+    const holds = (await send('GET', '/v1/holds', undefined, { jobGroupId: '6' })).json.holds as Array<{
+      set: unknown;
+    }>;
+    expect(holds).toMatchObject([{ set: { planedJobCount: 30 } }]);
   });
 
   it('a holdFor longer than holds.maxDuration is a config error naming the rule', async () => {

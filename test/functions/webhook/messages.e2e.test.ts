@@ -34,6 +34,23 @@ describe('validation messages in one voice', () => {
     );
   });
 
+  it('an action that is not a string, or a huge one, is named briefly, never echoed whole', async () => {
+    const answer = await invoke(
+      handler,
+      batch([
+        { action: { a: 'x'.repeat(5000) }, jobGroupId: '3' },
+        { action: 'y'.repeat(5000), jobGroupId: '3' },
+      ]),
+    );
+
+    const [first, second] = answer.json.results as Array<{ error?: { message: string } }>;
+    expect(first?.error?.message).toBe(
+      'changes[0].action: unknown action an object: use one of `scale`, `stop`, `start`, `set-params`, `modify`',
+    );
+    expect(second?.error?.message.length).toBeLessThan(200);
+    expect(JSON.stringify(answer.json).length).toBeLessThan(4_000);
+  });
+
   it('a status in the wrong case says which values are accepted', async () => {
     const event = bearer(
       httpEvent('scale', {

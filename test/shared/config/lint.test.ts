@@ -110,6 +110,16 @@ describe('config errors a new user makes', () => {
       'calendars.cn.holiday',
       'unknown field "holiday" (did you mean "holidays"?)',
     ],
+    [{ reconcile: { qps: '2.5' } }, 'reconcile.qps', 'expected a number, got the string "2.5"'],
+    [
+      {
+        schedules: [
+          { name: 'a', jobGroupIds: ['1'], windows: [{ from: '07:00', to: '08:00', set: { jobCount: 1 } }] },
+        ],
+      },
+      'schedules[0].windows[0].days',
+      'is required',
+    ],
     [
       { schedules: [{ name: 'a', jobGroupIds: ['1'], otherwise: {} }] },
       'schedules[0].otherwise',

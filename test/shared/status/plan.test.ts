@@ -122,4 +122,28 @@ describe('plan entries', () => {
       }),
     ]);
   });
+
+  it('--at names the window that decided each field, and the local date its occurrence started', () => {
+    const config = load({
+      timezone: 'UTC',
+      schedules: [
+        {
+          name: 'overlap',
+          jobGroupIds: ['9'],
+          windows: [
+            { name: 'night', days: 'daily', from: '22:00', to: '06:00', set: { planedJobCount: 3 } },
+            { name: 'early', days: 'daily', from: '05:00', to: '09:00', set: { status: 'Running' } },
+          ],
+          otherwise: { planedJobCount: 1, status: 'Stopped' },
+        },
+      ],
+    });
+
+    const [row] = planAt(config, [], new Date('2026-06-02T05:30:00Z'));
+
+    expect(row?.decidedBy).toEqual({
+      planedJobCount: { by: 'schedule', schedule: 'overlap', window: 'night', date: '2026-06-01' },
+      status: { by: 'schedule', schedule: 'overlap', window: 'early', date: '2026-06-02' },
+    });
+  });
 });
