@@ -232,7 +232,7 @@ export function planEntries(
 }
 
 /** A field of a target by its decidedBy name (`planedJobCount`, `params.ES_ENABLE`). */
-function valueOf(target: Target, field: string): unknown {
+function fieldValue(target: Target, field: string): unknown {
   return field.startsWith('params.')
     ? (target.params as Record<string, unknown> | undefined)?.[field.slice('params.'.length)]
     : (target as Record<string, unknown>)[field];
@@ -291,10 +291,10 @@ export function planAt(
         }
         // The occurrence in force whose window sets this field to the value it has (the merge keeps the
         // largest count and Running, so that window decided it); `otherwise` when none sets it.
-        const wanted = valueOf(desired.target, field);
+        const wanted = fieldValue(desired.target, field);
         const occurrence = occurrences.find((o) => {
           const set = windows.get(o.window);
-          return set !== undefined && JSON.stringify(valueOf(set, field)) === JSON.stringify(wanted);
+          return set !== undefined && JSON.stringify(fieldValue(set, field)) === JSON.stringify(wanted);
         });
         const date = occurrence ? formatIsoDate(occurrence.date) : undefined;
         const workday = date
