@@ -53,11 +53,19 @@ export class EmulatorState {
     return this.groups.get(id)?.since;
   }
 
-  /** Groups of one instance, in seed order. */
-  groupsOf(instanceId: string): JobGroupState[] {
-    return [...this.groups.values()]
-      .filter((r) => r.state.InstanceId === instanceId)
-      .map((r) => structuredClone(r.state));
+  /**
+   * Groups of one instance in seed order, or only the one with `jobGroupId`: read-only views, not
+   * copies (a listing of a large fleet is read page by page; copying every group per page would make
+   * each read cost the whole fleet).
+   */
+  listGroups(instanceId: string, jobGroupId?: string): readonly Readonly<JobGroupState>[] {
+    if (jobGroupId !== undefined) {
+      const record = this.groups.get(jobGroupId);
+      return record && record.state.InstanceId === instanceId ? [record.state] : [];
+    }
+    const out: JobGroupState[] = [];
+    for (const { state } of this.groups.values()) if (state.InstanceId === instanceId) out.push(state);
+    return out;
   }
 
   /** Whether a group other than `exceptId` in the same instance already uses `name`. */
