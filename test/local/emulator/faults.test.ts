@@ -96,6 +96,25 @@ describe('emulator fault injection', () => {
     expect(emu.stats.throttled).toBe(2);
   });
 
+  it('reports every arrival to onRequest, throttled ones included, at the clock of arrival', async () => {
+    // Prepare
+    const now = 1_780_000_000_000;
+    const arrivals: number[] = [];
+    emu = await startEmulator({
+      faults: { qpsLimit: 1 },
+      clock: () => now,
+      onRequest: (at) => arrivals.push(at),
+      timestampSkewSeconds: 10 ** 9,
+    });
+
+    // Act
+    const results = await Promise.all([1, 2, 3].map(() => modify(emu!)));
+
+    // Assess
+    expect(results.filter((r) => r.body.Code === 'Throttling.User')).toHaveLength(2);
+    expect(arrivals).toEqual([now, now, now]);
+  });
+
   it('adds latencyMs before answering', async () => {
     // Prepare
     emu = await startEmulator({ faults: { latencyMs: 120 } });
