@@ -3,12 +3,14 @@ import {
   type CityVisualClient,
   type CityVisualClientConfig,
   createCityVisualClient,
+  pacedClient,
 } from './cityvisual/client.js';
 import { resolveCredentials } from './cityvisual/credentials.js';
 import { type ConfigFile, type ConfigSection, loadConfigFor } from './config/core.js';
 import { type Env, parseEnv } from './config/env.js';
 import type { Invocation } from './fc/context.js';
 import type { ApplyDeps } from './jobgroup/apply.js';
+import { createTokenBucket, type RateLimiter } from './scheduler/rate-limiter.js';
 import { stateStoreFor } from './state/select.js';
 
 /** What a function instance parses once at cold start and keeps while warm. */
@@ -67,11 +69,29 @@ export function clientFor(
   });
 }
 
-/** Everything applyIntent needs, for this invocation. */
+/**
+ * Attempts back to back before the pace sets in: one change (its live read, then its write) never
+ * waits; a batch runs at `limits.qps`.
+ */
+const LIMITS_BURST = 2;
+
+/**
+ * The rate limit of one invocation that is not a reconcile — a webhook request, an event delivery, a
+ * timer action: `limits.qps` for all its CityVisual attempts, so one big batch cannot take the
+ * account's quota from the scheduler.
+ */
+export function invocationLimiter(runtime: Runtime): RateLimiter {
+  return createTokenBucket({ ratePerSecond: runtime.config.limits.qps, burst: LIMITS_BURST });
+}
+
+/**
+ * Everything applyIntent needs, for this invocation. The default client is paced by
+ * {@link invocationLimiter}; a caller passing its own client paces it itself.
+ */
 export function applyDepsFor(
   invocation: Invocation,
   runtime: Runtime,
-  client = clientFor(invocation, runtime),
+  client: CityVisualClient = pacedClient(clientFor(invocation, runtime), invocationLimiter(runtime)),
 ): ApplyDeps {
   return {
     client,

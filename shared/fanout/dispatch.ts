@@ -78,7 +78,7 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
     // Built first, so a shard too large for an async payload fails the tick before anything is sent.
     const events = shards.map((shard, index) => ({
       event: buildShardEvent(tick, shard, index, shards.length),
-      ...(options.taskIds && { taskId: shardTaskId(tick, shard, index, shards.length) }),
+      ...(options.taskIds && { taskId: shardTaskId(tick, shard.jobGroupIds, index, shards.length) }),
     }));
     const outcomes = await runBounded(events, submit, {
       concurrency: options.concurrency ?? 8,
@@ -97,7 +97,7 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
             invoker: invoker.kind,
             target: invoker.target,
             shard: `${index + 1}/${shards.length}`,
-            groups: shards[index]?.length ?? 0,
+            groups: shards[index]?.jobGroupIds.length ?? 0,
             ...(events[index]?.taskId !== undefined && { taskId: events[index]?.taskId }),
             ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
           },

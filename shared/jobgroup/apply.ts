@@ -14,6 +14,11 @@ export interface ApplyDeps {
   readonly regionId?: string;
   /** The shared store: every applied change appends a history record there. */
   readonly store?: StateStore;
+  /**
+   * Live state read ahead for many groups (a reconcile's listing, see `readLiveGroups`): with
+   * `instanceId`, a group is planned against its entry here, and a group without one does not exist.
+   */
+  readonly live?: ReadonlyMap<string, LiveJobGroup>;
 }
 
 export interface ApplyOptions extends CallOptions {
@@ -35,6 +40,14 @@ export interface ApplyResult {
   readonly attempts?: number;
 }
 
+/** A group the live read did not find (InvalidJobGroupId.NotFound, for that group only). */
+export function jobGroupNotFound(jobGroupId: string, instanceId: string): AutopilotError {
+  return new AutopilotError('InvalidJobGroupId.NotFound', {
+    message: `Job group ${jobGroupId} does not exist in CityVisual instance ${instanceId}.`,
+    field: 'jobGroupId',
+  });
+}
+
 /**
  * The use case every function ends in: read the group (live or registry), plan, and send one
  * ModifyJobGroup — or nothing when nothing changes.
@@ -44,15 +57,12 @@ export async function applyIntent(
   deps: ApplyDeps,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const live = deps.instanceId
-    ? await deps.client.describeJobGroup(deps.instanceId, intent.jobGroupId, options)
-    : undefined;
-  if (deps.instanceId && !live) {
-    throw new AutopilotError('InvalidJobGroupId.NotFound', {
-      message: `Job group ${intent.jobGroupId} does not exist in CityVisual instance ${deps.instanceId}.`,
-      field: 'jobGroupId',
-    });
-  }
+  const live = !deps.instanceId
+    ? undefined
+    : deps.live
+      ? deps.live.get(intent.jobGroupId)
+      : await deps.client.describeJobGroup(deps.instanceId, intent.jobGroupId, options);
+  if (deps.instanceId && !live) throw jobGroupNotFound(intent.jobGroupId, deps.instanceId);
   const plan = planChange({
     intent,
     ...(live && { live }),

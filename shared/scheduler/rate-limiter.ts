@@ -1,5 +1,7 @@
+import type { CallPacer } from '../cityvisual/client.js';
+
 /** A client-side rate limit: `acquire()` resolves when the caller may send one request. */
-export interface RateLimiter {
+export interface RateLimiter extends CallPacer {
   /**
    * Waits for the next free slot. When that slot lies after `deadline` (epoch ms), resolves at the
    * deadline without taking it, so the caller's own deadline check stops the attempt.
@@ -25,12 +27,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /**
  * A token bucket in its GCRA form (one "theoretical arrival time" instead of a token count): slots are
  * handed out in call order, `1000 / ratePerSecond` ms apart, with up to `burst` at once after idling.
- * One bucket is shared by every call of one invocation (plugged into the client's `beforeAttempt`), so
+ * One bucket is shared by every call of one invocation (the `pacer` of its calls, see `pacedClient`), so
  * retries and DescribeJobGroups reads count against the same budget as writes.
  *
  * @example
- * const limiter = createTokenBucket({ ratePerSecond: 20 });
- * const client = clientFor(invocation, runtime, { beforeAttempt: () => limiter.acquire(invocation.deadline) });
+ * const client = pacedClient(clientFor(invocation, runtime), createTokenBucket({ ratePerSecond: 20 }));
  */
 export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   if (!(options.ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');

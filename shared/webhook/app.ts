@@ -1,4 +1,4 @@
-import type { CityVisualClient } from '../cityvisual/client.js';
+import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
@@ -6,7 +6,7 @@ import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { rulesSection } from '../rules/section.js';
-import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { applyDepsFor, clientFor, getRuntime, invocationLimiter, type Runtime } from '../runtime.js';
 import { schedulesSection } from '../schedule/section.js';
 import { stateStoreFor } from '../state/select.js';
 import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
@@ -184,7 +184,12 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
           deps ??= applyDepsFor(
             invocation,
             runtime,
-            lazyClient(() => buildClient(invocation, runtime)),
+            // One limit for everything this request sends (limits.qps): a batch is paced, a single
+            // change never waits.
+            pacedClient(
+              lazyClient(() => buildClient(invocation, runtime)),
+              invocationLimiter(runtime),
+            ),
           );
           return deps;
         },

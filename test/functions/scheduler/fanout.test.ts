@@ -33,7 +33,7 @@ function fleetRuntime() {
 }
 
 describe('reconcile: the fan-out seam', () => {
-  it('hands fixed, sorted shards to the fan-out and applies nothing itself when over shardSize', async () => {
+  it('hands fixed, sorted shards to the fan-out, each with its share of the budget, and writes nothing itself', async () => {
     // Prepare
     const fanout = vi.fn<Fanout>(async () => {});
     const runtime = fleetRuntime();
@@ -42,15 +42,19 @@ describe('reconcile: the fan-out seam', () => {
     // Act
     const summary = (await scheduler(timerEvent(TICK, { action: 'reconcile' }), fcContext())) as TickSummary;
 
-    // Assess
+    // Assess: one listing read (12 groups fit page 1), then three shards sharing reconcile.qps (20)
     expect(fanout).toHaveBeenCalledOnce();
     expect(fanout.mock.calls[0]?.[0]).toEqual([
-      ['1', '2', '3', '4', '5'],
-      ['6', '7', '8', '9', '10'],
-      ['11', '12'],
+      { jobGroupIds: ['1', '2', '3', '4', '5'], pages: [1] },
+      { jobGroupIds: ['6', '7', '8', '9', '10'], pages: [1] },
+      { jobGroupIds: ['11', '12'], pages: [1] },
     ]);
-    expect(fanout.mock.calls[0]?.[1]).toEqual({ tick: new Date(TICK), trigger: 'reconcile-every-5m' });
-    expect(emu.stats.requests).toBe(0);
+    expect(fanout.mock.calls[0]?.[1]).toEqual({
+      tick: new Date(TICK),
+      trigger: 'reconcile-every-5m',
+      qps: 20 / 3,
+    });
+    expect(emu.calls.map((call) => call.action)).toEqual(['DescribeJobGroups']);
     expect(summary).toMatchObject({
       delegated: { shards: 3, jobGroupIds: 12 },
       counts: { due: 12, applied: 0, failed: 0, delegated: 12 },
@@ -105,7 +109,7 @@ describe('reconcile: the fan-out seam', () => {
 
     expect(error).toMatchObject({ code: 'RECONCILE_INCOMPLETE', retryable: true });
     expect((error.details as { summary: TickSummary }).summary.counts.failed).toBe(12);
-    expect(emu.stats.requests).toBe(0);
+    expect(modifyCalls(emu)).toEqual([]);
   });
 
   it('rejects a shard that names a group in no schedule, before any call', async () => {

@@ -283,20 +283,21 @@ describe('reconcile: missed, late and cold-start ticks lose nothing and send not
 });
 
 describe('reconcile: live reads, registry and enforce', () => {
-  it('with live reads, sends only the fields that differ from the live group', async () => {
+  it('with live reads, reads the due groups in one listing page and sends only the fields that differ', async () => {
     // Prepare: group 3 is running with 10 planned, group 4 is stopped with 6
     const runtime = testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE });
 
     // Act
     await tick(runtime, PEAK_START);
 
-    // Assess
-    expect(emu.calls.map((call) => call.action).sort()).toEqual([
-      'DescribeJobGroups',
+    // Assess: one page of the listing (the demo instance fits in it), not one read per group
+    expect(emu.calls.map((call) => call.action)).toEqual([
       'DescribeJobGroups',
       'ModifyJobGroup',
       'ModifyJobGroup',
     ]);
+    expect(emu.calls[0]?.params).toMatchObject({ InstanceId: INSTANCE, PageNumber: '1', PageSize: '100' });
+    expect(emu.calls[0]?.params).not.toHaveProperty('JobGroupId');
     expect(modifyCalls(emu)).toEqual(
       expect.arrayContaining([
         { JobGroupId: '3', PlanedJobCount: '20' },

@@ -13,7 +13,7 @@ afterAll(() => {
 });
 
 const TICK = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'reconcile-every-5m' };
-const SHARDS = [['1', '2'], ['3', '4'], ['5']];
+const SHARDS = [{ jobGroupIds: ['1', '2'] }, { jobGroupIds: ['3', '4'] }, { jobGroupIds: ['5'] }];
 
 /** An invoker that answers from a script per shard (by the shard's position in its trigger name). */
 function scriptedInvoker(script: Record<number, Array<'ok' | 'busy' | 'refused'>>) {
