@@ -12,7 +12,15 @@ import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
-import { DEMO_REGISTRY, fcContext, modifyCalls, testRuntime, timerEvent, timerFixture } from './helpers.js';
+import {
+  DEMO_REGISTRY,
+  fcContext,
+  modifyCalls,
+  rejection,
+  testRuntime,
+  timerEvent,
+  timerFixture,
+} from './helpers.js';
 
 const INSTANCE = 'cv-demo-instance';
 const RECONCILE = { action: 'reconcile' };
@@ -304,6 +312,34 @@ describe('reconcile: live reads, registry and enforce', () => {
         { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
       ]),
     );
+  });
+
+  it('with live reads, a group the listing lacks fails alone with InvalidJobGroupId.NotFound', async () => {
+    // Prepare: the schedule names a group the instance does not have
+    const config = eastDistrict();
+    const schedule = config.schedules?.[0] as { jobGroupIds: string[] };
+    schedule.jobGroupIds = ['3', '4', 'retired-9'];
+    const runtime = testRuntime({ emu, config, instanceId: INSTANCE });
+
+    // Act
+    const error = await rejection(tick(runtime, PEAK_START));
+
+    // Assess: one listing read for all three; 3 and 4 applied, only retired-9 failed, for good
+    expect(emu.calls.map((call) => call.action)).toEqual([
+      'DescribeJobGroups',
+      'ModifyJobGroup',
+      'ModifyJobGroup',
+    ]);
+    const summary = (error.details as { summary: TickSummary }).summary;
+    expect(error.code).toBe('RECONCILE_FAILED');
+    expect(summary.counts).toMatchObject({ due: 3, applied: 2, failed: 1 });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        jobGroupId: 'retired-9',
+        code: 'InvalidJobGroupId.NotFound',
+        retryable: false,
+      }),
+    ]);
   });
 
   it('with enforce and live reads, reverts a manual change on the next tick, sending only that field', async () => {
