@@ -23,6 +23,8 @@ export interface TokenBucketOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Lateness always tolerated, ms: timers are this coarse, and a high rate's interval is shorter. */
+const MIN_LATE_MS = 20;
 
 /**
  * A token bucket in its GCRA form (one "theoretical arrival time" instead of a token count): slots are
@@ -40,18 +42,27 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   let theoreticalArrival = Number.NEGATIVE_INFINITY;
+  // How late a sleeper may wake and still use its slot: past it, the slot is stale.
+  const lateMs = Math.max(interval, MIN_LATE_MS);
   return {
     async acquire(deadline = Number.POSITIVE_INFINITY) {
-      const t = now();
-      const arrival = Math.max(theoreticalArrival, t);
-      const allowedAt = arrival - tolerance;
-      if (allowedAt > deadline) {
-        // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
-        if (deadline > t) await sleep(deadline - t);
-        return;
+      for (let tries = 1; ; tries++) {
+        const t = now();
+        const arrival = Math.max(theoreticalArrival, t);
+        const allowedAt = arrival - tolerance;
+        if (allowedAt > deadline) {
+          // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
+          if (deadline > t) await sleep(deadline - t);
+          return;
+        }
+        theoreticalArrival = arrival + interval;
+        if (allowedAt <= t) return;
+        await sleep(allowedAt - t);
+        // Woken late (the event loop was busy): every sleeper whose slot passed meanwhile would go at
+        // once, a burst a server counting per second throttles. A stale slot is given up for a new
+        // one, once, so the requests after a stall go out paced again.
+        if (tries > 1 || now() - allowedAt <= lateMs) return;
       }
-      theoreticalArrival = arrival + interval;
-      if (allowedAt > t) await sleep(allowedAt - t);
     },
   };
 }
