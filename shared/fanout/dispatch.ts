@@ -5,7 +5,11 @@ import { runBounded } from '../scheduler/pool.js';
 import type { Invoker } from './invoker.js';
 
 export interface DispatchOptions {
-  /** Shards submitted at once. Default 8. */
+  /**
+   * Shards submitted at once. Default 64 (every shard of a default fan-out at once): the shards share
+   * the budget evenly, so a shard submitted a round later only finishes later, with the budget
+   * unused meanwhile.
+   */
   readonly concurrency?: number;
   /** Submissions per shard, including the first; only retryable failures are retried. Default 3. */
   readonly maxAttempts?: number;
@@ -37,6 +41,7 @@ export interface FanoutFailureDetails {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const DEFAULT_DISPATCH_CONCURRENCY = 64;
 
 /**
  * The scheduler's {@link Fanout} on an {@link Invoker}: each shard becomes one asynchronous invocation
@@ -81,7 +86,7 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
       ...(options.taskIds && { taskId: shardTaskId(tick, shard.jobGroupIds, index, shards.length) }),
     }));
     const outcomes = await runBounded(events, submit, {
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? DEFAULT_DISPATCH_CONCURRENCY,
       deadline,
     });
     const accepted: number[] = [];

@@ -45,6 +45,31 @@ describe('createInvokerFanout', () => {
     expect(calls).toEqual([1, 2, 3]);
   });
 
+  it('submits the shards of a fan-out all at once by default: none waits a round for the others', async () => {
+    // Prepare: 50 shards (the default maxShards); an invoker that answers only once all are in flight
+    let inFlight = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const invoker: Invoker = {
+      kind: 'fc3',
+      target: 'autopilot-scheduler',
+      async invokeAsync() {
+        most = Math.max(most, ++inFlight);
+        if (inFlight === 50) for (const wake of release.splice(0)) wake();
+        else await new Promise<void>((resolve) => release.push(resolve));
+        inFlight--;
+        return {};
+      },
+    };
+    const shards = Array.from({ length: 50 }, (_, i) => ({ jobGroupIds: [String(i + 1)] }));
+
+    // Act
+    await createInvokerFanout(invoker, fast)(shards, TICK);
+
+    // Assess
+    expect(most).toBe(50);
+  });
+
   it('retries a throttled shard alone and succeeds', async () => {
     const { invoker, calls } = scriptedInvoker({ 2: ['busy', 'busy'] });
 
