@@ -165,6 +165,17 @@ function shardFailures(
   return failures;
 }
 
+const scheduledSets = new WeakMap<ConfigFile, ReadonlySet<string>>();
+/** Every group some schedule names, once per config (a warm instance checks each shard against it). */
+function scheduledIds(config: ConfigFile): ReadonlySet<string> {
+  let ids = scheduledSets.get(config);
+  if (!ids) {
+    ids = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));
+    scheduledSets.set(config, ids);
+  }
+  return ids;
+}
+
 /** How far a tick's `triggerTime` may be ahead of this instance's clock (skew between FC and us). */
 export const MAX_TICK_AHEAD_MS = 60_000;
 
@@ -225,7 +236,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   }
   const at = new Date(Math.max(tick.getTime(), input.now));
   if (input.shard) {
-    const scheduled = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));
+    const scheduled = scheduledIds(config);
     const index = input.shard.findIndex((id) => !scheduled.has(id));
     if (index >= 0) {
       throw new AutopilotError('INVALID_INPUT', {
