@@ -20,6 +20,7 @@ export interface Runtime {
 }
 
 const cached = new Map<string, Runtime>();
+let last: { sections: readonly ConfigSection[]; env: NodeJS.ProcessEnv; runtime: Runtime } | undefined;
 
 /**
  * Env and config file, parsed once per instance. `sections` are the config sections this function
@@ -31,9 +32,20 @@ export function getRuntime(
   sections: readonly ConfigSection[],
   env: NodeJS.ProcessEnv = process.env,
 ): Runtime {
+  // The same sections as the last call (every request of a warm instance asks alike): no key to build.
+  if (
+    last &&
+    last.env === env &&
+    last.sections.length === sections.length &&
+    last.sections.every((section, i) => section === sections[i])
+  )
+    return last.runtime;
   const key = sections.map((section) => section.key).join(',');
   const hit = cached.get(key);
-  if (hit) return hit;
+  if (hit) {
+    last = { sections: [...sections], env, runtime: hit };
+    return hit;
+  }
   const parsed = parseEnv(env);
   const stamped = globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string; __AUTOPILOT_CONFIG_DIGEST__?: string };
   const baseDir = stamped.__AUTOPILOT_BUNDLE_DIR__ ?? process.cwd();
@@ -44,12 +56,14 @@ export function getRuntime(
   });
   const runtime: Runtime = { env: parsed, config };
   cached.set(key, runtime);
+  last = { sections: [...sections], env, runtime };
   return runtime;
 }
 
 /** Forget the cached runtimes (tests change env between cases; `npm start` reloads config). */
 export function resetRuntime(): void {
   cached.clear();
+  last = undefined;
 }
 
 /** A CityVisual client for this invocation's credentials (STS from the context, or env locally). */

@@ -228,12 +228,30 @@ export function translateUpstreamError(error: unknown, attempts: number): Autopi
  * const client = pacedClient(shared, createTokenBucket({ ratePerSecond: runtime.config.limits.qps }));
  */
 export function pacedClient(client: CityVisualClient, pacer: CallPacer): CityVisualClient {
-  return {
-    modifyJobGroup: (request, options) => client.modifyJobGroup(request, { pacer, ...options }),
-    describeJobGroups: (query, options) => client.describeJobGroups(query, { pacer, ...options }),
-    describeJobGroup: (instanceId, jobGroupId, options) =>
-      client.describeJobGroup(instanceId, jobGroupId, { pacer, ...options }),
-  };
+  return new PacedClient(client, pacer);
+}
+
+// A class, not an object of closures: one is made per webhook request.
+class PacedClient implements CityVisualClient {
+  constructor(
+    private readonly client: CityVisualClient,
+    private readonly pacer: CallPacer,
+  ) {}
+  modifyJobGroup(request: ModifyJobGroupRequest, options?: CallOptions) {
+    return this.client.modifyJobGroup(request, this.paced(options));
+  }
+  describeJobGroups(query: DescribeQuery, options?: CallOptions) {
+    return this.client.describeJobGroups(query, this.paced(options));
+  }
+  describeJobGroup(instanceId: string, jobGroupId: string, options?: CallOptions) {
+    return this.client.describeJobGroup(instanceId, jobGroupId, this.paced(options));
+  }
+  private paced(options: CallOptions | undefined): CallOptions {
+    if (options?.pacer) return options;
+    return options?.deadline === undefined
+      ? { pacer: this.pacer }
+      : { deadline: options.deadline, pacer: this.pacer };
+  }
 }
 
 /**

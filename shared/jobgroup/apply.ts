@@ -1,10 +1,10 @@
 import type { CallOptions, CityVisualClient } from '../cityvisual/client.js';
 import type { LiveJobGroup } from '../cityvisual/contract.js';
 import { AutopilotError } from '../errors.js';
-import { appendHistory, type ChangeSource } from '../history/index.js';
+import { appendHistory, type ChangeSource, type HistoryEntry } from '../history/index.js';
 import type { Intent } from '../intent/index.js';
 import type { StateStore } from '../state/store.js';
-import { planChange, type RegistryEntry } from './plan.js';
+import { type PlanInput, planChange, type RegistryEntry } from './plan.js';
 
 export interface ApplyDeps {
   readonly client: CityVisualClient;
@@ -63,26 +63,28 @@ export async function applyIntent(
       ? deps.live.get(intent.jobGroupId)
       : await deps.client.describeJobGroup(deps.instanceId, intent.jobGroupId, options);
   if (deps.instanceId && !live) throw jobGroupNotFound(intent.jobGroupId, deps.instanceId);
-  const plan = planChange({
-    intent,
-    ...(live && { live }),
-    ...(deps.registry[intent.jobGroupId] && { registry: deps.registry[intent.jobGroupId] }),
-    ...(deps.regionId !== undefined && { regionId: deps.regionId }),
-  });
+  // Assigned field by field, not with conditional spreads: this runs on every change.
+  const input: { -readonly [K in keyof PlanInput]: PlanInput[K] } = { intent };
+  if (live) input.live = live;
+  const registry = deps.registry[intent.jobGroupId];
+  if (registry) input.registry = registry;
+  if (deps.regionId !== undefined) input.regionId = deps.regionId;
+  const plan = planChange(input);
   const dryRun = options.dryRun === true;
   if (plan.kind === 'noop') return { jobGroupId: intent.jobGroupId, changed: false, dryRun, applied: {} };
   if (dryRun) return { jobGroupId: intent.jobGroupId, changed: true, dryRun, applied: plan.params };
   const { requestId, attempts } = await deps.client.modifyJobGroup(plan.request, options);
   if (deps.store && options.source) {
-    await appendHistory(deps.store, {
+    const entry: { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] } = {
       at: new Date().toISOString(),
       jobGroupId: intent.jobGroupId,
       source: options.source,
       sent: plan.params,
       set: plan.changes,
-      ...(live && { previous: previousValues(plan.changes, live) }),
       requestId,
-    });
+    };
+    if (live) entry.previous = previousValues(plan.changes, live);
+    await appendHistory(deps.store, entry);
   }
   return { jobGroupId: intent.jobGroupId, changed: true, dryRun, requestId, applied: plan.params, attempts };
 }
