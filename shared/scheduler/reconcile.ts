@@ -165,6 +165,9 @@ function shardFailures(
   return failures;
 }
 
+/** Listing pages read at once (at least): a 10,000-group listing is 100 pages of ~100 KB each. */
+const LISTING_LANES = 16;
+
 const scheduledSets = new WeakMap<ConfigFile, ReadonlySet<string>>();
 /** Every group some schedule names, once per config (a warm instance checks each shard against it). */
 function scheduledIds(config: ConfigFile): ReadonlySet<string> {
@@ -282,7 +285,8 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     if (toRead.length > 0) {
       live = await readLiveGroups(applyDeps.client, instanceId, toRead, {
         deadline: execute.deadline,
-        concurrency: config.reconcile.concurrency,
+        // Pages are large and few: more of them in flight than groups, still paced by the budget.
+        concurrency: Math.max(config.reconcile.concurrency, LISTING_LANES),
         ...(input.pages && { pages: input.pages }),
       });
       const { failed } = live;
