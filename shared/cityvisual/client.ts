@@ -41,7 +41,7 @@ export interface CityVisualClientConfig {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   /**
-   * Backoff base after a `Throttling*` answer, ms; default 1000. Harder than other retries, and with
+   * Backoff base after a `Throttling*` answer, ms; default 500. Harder than other retries, and with
    * equal jitter (at least half the step, never next to nothing): a limit shared with other callers is
    * approached again, not hit back at once.
    */
@@ -271,7 +271,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
   const maxAttempts = Math.max(1, config.maxAttempts ?? 4);
   const baseDelayMs = config.baseDelayMs ?? 200;
   const maxDelayMs = config.maxDelayMs ?? 5000;
-  const throttleBaseDelayMs = config.throttleBaseDelayMs ?? 1000;
+  const throttleBaseDelayMs = config.throttleBaseDelayMs ?? 500;
   const random = config.random ?? Math.random;
   const sleep = config.sleep ?? defaultSleep;
   const { credentials } = config;
