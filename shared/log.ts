@@ -33,7 +33,11 @@ function redact(value: unknown, depth: number): unknown {
     const json = (value as { toJSON?: () => unknown }).toJSON;
     return typeof json === 'function' ? redact(json.call(value), depth + 1) : { name: value.name };
   }
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (Array.isArray(value)) {
+    // A list of plain values (ids, request ids) is written as it is.
+    if (value.every((item) => item === null || typeof item !== 'object')) return value;
+    return value.map((item) => redact(item, depth + 1));
+  }
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
@@ -45,7 +49,13 @@ function redact(value: unknown, depth: number): unknown {
 function write(line: Record<string, unknown>, fields: Record<string, unknown>): void {
   for (const key in fields) {
     if (!Object.hasOwn(fields, key) || key === '__proto__') continue;
-    line[key] = SECRET_KEY.test(key) ? REDACTED : redact(fields[key], 1);
+    const value = fields[key];
+    // Most fields are plain values: nothing to walk.
+    line[key] = SECRET_KEY.test(key)
+      ? REDACTED
+      : value === null || typeof value !== 'object'
+        ? value
+        : redact(value, 1);
   }
   sink(JSON.stringify(line));
 }

@@ -3,12 +3,14 @@ import {
   type CityVisualClient,
   type CityVisualClientConfig,
   createCityVisualClient,
+  pacedClient,
 } from './cityvisual/client.js';
 import { resolveCredentials } from './cityvisual/credentials.js';
 import { type ConfigFile, type ConfigSection, loadConfigFor } from './config/core.js';
 import { type Env, parseEnv } from './config/env.js';
 import type { Invocation } from './fc/context.js';
 import type { ApplyDeps } from './jobgroup/apply.js';
+import { createTokenBucket, type RateLimiter } from './scheduler/rate-limiter.js';
 import { stateStoreFor } from './state/select.js';
 
 /** What a function instance parses once at cold start and keeps while warm. */
@@ -18,6 +20,7 @@ export interface Runtime {
 }
 
 const cached = new Map<string, Runtime>();
+let last: { sections: readonly ConfigSection[]; env: NodeJS.ProcessEnv; runtime: Runtime } | undefined;
 
 /**
  * Env and config file, parsed once per instance. `sections` are the config sections this function
@@ -29,9 +32,20 @@ export function getRuntime(
   sections: readonly ConfigSection[],
   env: NodeJS.ProcessEnv = process.env,
 ): Runtime {
+  // The same sections as the last call (every request of a warm instance asks alike): no key to build.
+  if (
+    last &&
+    last.env === env &&
+    last.sections.length === sections.length &&
+    last.sections.every((section, i) => section === sections[i])
+  )
+    return last.runtime;
   const key = sections.map((section) => section.key).join(',');
   const hit = cached.get(key);
-  if (hit) return hit;
+  if (hit) {
+    last = { sections: [...sections], env, runtime: hit };
+    return hit;
+  }
   const parsed = parseEnv(env);
   const stamped = globalThis as { __AUTOPILOT_BUNDLE_DIR__?: string; __AUTOPILOT_CONFIG_DIGEST__?: string };
   const baseDir = stamped.__AUTOPILOT_BUNDLE_DIR__ ?? process.cwd();
@@ -42,12 +56,14 @@ export function getRuntime(
   });
   const runtime: Runtime = { env: parsed, config };
   cached.set(key, runtime);
+  last = { sections: [...sections], env, runtime };
   return runtime;
 }
 
 /** Forget the cached runtimes (tests change env between cases; `npm start` reloads config). */
 export function resetRuntime(): void {
   cached.clear();
+  last = undefined;
 }
 
 /** A CityVisual client for this invocation's credentials (STS from the context, or env locally). */
@@ -67,11 +83,29 @@ export function clientFor(
   });
 }
 
-/** Everything applyIntent needs, for this invocation. */
+/**
+ * Attempts back to back before the pace sets in: one change (its live read, then its write) never
+ * waits; a batch runs at `limits.qps`.
+ */
+const LIMITS_BURST = 2;
+
+/**
+ * The rate limit of one invocation that is not a reconcile — a webhook request, an event delivery, a
+ * timer action: `limits.qps` for all its CityVisual attempts, so one big batch cannot take the
+ * account's quota from the scheduler.
+ */
+export function invocationLimiter(runtime: Runtime): RateLimiter {
+  return createTokenBucket({ ratePerSecond: runtime.config.limits.qps, burst: LIMITS_BURST });
+}
+
+/**
+ * Everything applyIntent needs, for this invocation. The default client is paced by
+ * {@link invocationLimiter}; a caller passing its own client paces it itself.
+ */
 export function applyDepsFor(
   invocation: Invocation,
   runtime: Runtime,
-  client = clientFor(invocation, runtime),
+  client: CityVisualClient = pacedClient(clientFor(invocation, runtime), invocationLimiter(runtime)),
 ): ApplyDeps {
   return {
     client,

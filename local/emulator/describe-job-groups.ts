@@ -33,8 +33,7 @@ export function describeJobGroups(
   const instanceId = params.InstanceId!;
   if (!state.hasInstance(instanceId)) throw new EmulatorApiError('InvalidInstanceId.NotFound');
 
-  const filter = params.JobGroupId;
-  const matching = state.groupsOf(instanceId).filter((g) => filter === undefined || g.JobGroupId === filter);
+  const matching = state.listGroups(instanceId, params.JobGroupId);
   const page = pageOf(matching, pageNumber, pageSize).map((group) =>
     present(group, state.statusSince(group.JobGroupId) ?? now, shape, now),
   );
@@ -47,7 +46,7 @@ export function describeJobGroups(
 }
 
 function present(
-  group: JobGroupState,
+  group: Readonly<JobGroupState>,
   since: number,
   shape: DescribeShape,
   now: number,

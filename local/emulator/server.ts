@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { assertLoopback, checkLocalRequest, writeRefusal } from '../dev/local-guard.js';
 import { isKnownAction, UNRECORDED_PARAMS } from './actions.js';
 import { DEMO_CREDENTIAL, type EmulatorCredential, indexCredentials } from './credentials.js';
@@ -40,6 +39,11 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Receives one line per request (method, action, status, code, request id; never parameters). */
   log?: (line: string) => void;
+  /**
+   * Called with the clock at the arrival of every HTTP request, before any check or fault: what a
+   * gateway's rate metering sees (the fleet benchmark measures peak and median QPS with it).
+   */
+  onRequest?: (at: number) => void;
   /** Clock for timestamps, nonces, qps and recorded calls, epoch ms; default `Date.now`. */
   clock?: () => number;
 }
@@ -118,7 +122,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const calls: RecordedCall[] = [];
   const stats: EmulatorStats = { requests: 0, throttled: 0, faults: 0, rejected: 0 };
   const hung = new Set<Socket>();
-  const closing = new AbortController();
+  // Latency waits in progress, each with its own cancel: close() ends them all. One set instead of an
+  // AbortSignal per wait: a signal shared by every request collects one listener per request in
+  // flight (MaxListenersExceededWarning past 10).
+  const waiting = new Set<() => void>();
+  let closing = false;
+  const wait = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const finish = (elapsed: boolean) => {
+        clearTimeout(timer);
+        waiting.delete(cancel);
+        resolve(elapsed);
+      };
+      const cancel = () => finish(false);
+      const timer = setTimeout(() => finish(true), ms);
+      waiting.add(cancel);
+    });
 
   const send = (res: ServerResponse, requestId: string, status: number, body: object, close = false) => {
     const payload = JSON.stringify(body);
@@ -153,6 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
+    options.onRequest?.(clock());
     const requestId = newRequestId();
     const method = req.method ?? '-';
     let request: ApiRequest;
@@ -170,12 +190,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const action = isKnownAction(request.params.Action ?? '') ? request.params.Action! : '?';
 
     const outcome = faults.next();
-    if (faults.latencyMs > 0) {
-      try {
-        await delay(faults.latencyMs, undefined, { signal: closing.signal });
-      } catch {
-        return; // closing: the socket is being destroyed
-      }
+    if (faults.latencyMs > 0 && (closing || !(await wait(faults.latencyMs)))) {
+      return; // closing: the socket is being destroyed
     }
     if (outcome === 'hang') {
       stats.faults++;
@@ -259,7 +275,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
+        closing = true;
+        for (const cancel of [...waiting]) cancel();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
         for (const socket of hung) socket.destroy();

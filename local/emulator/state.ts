@@ -12,6 +12,10 @@ export class EmulatorState {
   private algoLibs: EmulatorSeed['algoLibs'] = [];
   private resourceProfiles: EmulatorSeed['resourceProfiles'] = [];
   private groups = new Map<string, GroupRecord>();
+  // Indexes, so that a fleet of thousands costs no scan per call: groups per instance in seed order,
+  // and which group holds a name in an instance.
+  private byInstance = new Map<string, GroupRecord[]>();
+  private byName = new Map<string, string>();
 
   constructor(
     seed: EmulatorSeed,
@@ -28,6 +32,15 @@ export class EmulatorState {
     this.algoLibs = copy.algoLibs;
     this.resourceProfiles = copy.resourceProfiles;
     this.groups = new Map(copy.jobGroups.map((state) => [state.JobGroupId, { state, since: now }]));
+    this.byInstance = new Map();
+    this.byName = new Map();
+    for (const record of this.groups.values()) {
+      const { InstanceId, JobGroupName, JobGroupId } = record.state;
+      const list = this.byInstance.get(InstanceId);
+      if (list) list.push(record);
+      else this.byInstance.set(InstanceId, [record]);
+      this.byName.set(nameKey(InstanceId, JobGroupName), JobGroupId);
+    }
   }
 
   hasInstance(id: string): boolean {
@@ -53,20 +66,23 @@ export class EmulatorState {
     return this.groups.get(id)?.since;
   }
 
-  /** Groups of one instance, in seed order. */
-  groupsOf(instanceId: string): JobGroupState[] {
-    return [...this.groups.values()]
-      .filter((r) => r.state.InstanceId === instanceId)
-      .map((r) => structuredClone(r.state));
+  /**
+   * Groups of one instance in seed order, or only the one with `jobGroupId`: read-only views, not
+   * copies (a listing of a large fleet is read page by page; copying every group per page would make
+   * each read cost the whole fleet).
+   */
+  listGroups(instanceId: string, jobGroupId?: string): readonly Readonly<JobGroupState>[] {
+    if (jobGroupId !== undefined) {
+      const record = this.groups.get(jobGroupId);
+      return record && record.state.InstanceId === instanceId ? [record.state] : [];
+    }
+    return (this.byInstance.get(instanceId) ?? []).map((record) => record.state);
   }
 
   /** Whether a group other than `exceptId` in the same instance already uses `name`. */
   nameTaken(instanceId: string, name: string, exceptId: string): boolean {
-    for (const { state } of this.groups.values()) {
-      if (state.InstanceId === instanceId && state.JobGroupName === name && state.JobGroupId !== exceptId)
-        return true;
-    }
-    return false;
+    const holder = this.byName.get(nameKey(instanceId, name));
+    return holder !== undefined && holder !== exceptId;
   }
 
   /** Applies a validated change; params are merged by key, new keys appended. */
@@ -76,6 +92,10 @@ export class EmulatorState {
     const { params, ...fields } = change;
     const { state } = record;
     if (fields.Status !== undefined && fields.Status !== state.Status) record.since = this.clock();
+    if (fields.JobGroupName !== undefined && fields.JobGroupName !== state.JobGroupName) {
+      this.byName.delete(nameKey(state.InstanceId, state.JobGroupName));
+      this.byName.set(nameKey(state.InstanceId, fields.JobGroupName), id);
+    }
     Object.assign(state, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
     for (const param of params ?? []) {
       const existing = state.JobGroupParams.find((p) => p.Key === param.Key);
@@ -92,6 +112,8 @@ export class EmulatorState {
     return structuredClone(this.resourceProfiles);
   }
 }
+
+const nameKey = (instanceId: string, name: string) => `${instanceId}\n${name}`;
 
 /** A validated change to one group; absent fields are left alone. */
 export interface JobGroupChange {

@@ -40,16 +40,29 @@ export interface CityVisualClientConfig {
   /** Backoff base and cap (full jitter: delay = random * min(cap, base * 2^n)), ms. Defaults 200 / 5000. */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  /** Awaited before every attempt; the scheduler plugs its client-side rate limit in here. */
-  readonly beforeAttempt?: () => Promise<void>;
+  /**
+   * Backoff base after a `Throttling*` answer, ms; default 500. Harder than other retries, and with
+   * equal jitter (at least half the step, never next to nothing): a limit shared with other callers is
+   * approached again, not hit back at once.
+   */
+  readonly throttleBaseDelayMs?: number;
+
   /** Seams for deterministic tests. */
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** A client-side rate limit (the invocation's token bucket, see shared/scheduler/rate-limiter.ts). */
+export interface CallPacer {
+  /** Resolves when the next attempt may go (at the deadline at the latest). */
+  acquire(deadline?: number): Promise<void>;
+}
+
 export interface CallOptions {
   /** Epoch ms after which no attempt starts and no backoff waits. */
   readonly deadline?: number;
+  /** The invocation's rate limit: awaited before every attempt (retries and reads count like writes). */
+  readonly pacer?: CallPacer;
 }
 
 export interface ModifyResult {
@@ -159,6 +172,9 @@ const agents = {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Equal jitter: half the step for sure, the other half at random. */
+const throttleDelay = (step: number, random: () => number) => step / 2 + (random() * step) / 2;
+
 /**
  * Translates anything pop-core or the socket threw into a table error. Neither the message nor the
  * error itself is kept (not even as `cause`): pop-core's messages embed the request URL.
@@ -205,6 +221,40 @@ export function translateUpstreamError(error: unknown, attempts: number): Autopi
 }
 
 /**
+ * `client` with `pacer` on every call (unless the call brings its own): one rate limit for all that an
+ * invocation sends through a client it may share with other invocations (a warm instance reuses one).
+ *
+ * @example
+ * const client = pacedClient(shared, createTokenBucket({ ratePerSecond: runtime.config.limits.qps }));
+ */
+export function pacedClient(client: CityVisualClient, pacer: CallPacer): CityVisualClient {
+  return new PacedClient(client, pacer);
+}
+
+// A class, not an object of closures: one is made per webhook request.
+class PacedClient implements CityVisualClient {
+  constructor(
+    private readonly client: CityVisualClient,
+    private readonly pacer: CallPacer,
+  ) {}
+  modifyJobGroup(request: ModifyJobGroupRequest, options?: CallOptions) {
+    return this.client.modifyJobGroup(request, this.paced(options));
+  }
+  describeJobGroups(query: DescribeQuery, options?: CallOptions) {
+    return this.client.describeJobGroups(query, this.paced(options));
+  }
+  describeJobGroup(instanceId: string, jobGroupId: string, options?: CallOptions) {
+    return this.client.describeJobGroup(instanceId, jobGroupId, this.paced(options));
+  }
+  private paced(options: CallOptions | undefined): CallOptions {
+    if (options?.pacer) return options;
+    return options?.deadline === undefined
+      ? { pacer: this.pacer }
+      : { deadline: options.deadline, pacer: this.pacer };
+  }
+}
+
+/**
  * Creates the CityVisual client: signed POST calls through pop-core, HTTP status checked as well as the
  * body `Code`, responses schema-parsed, retryable failures retried with full-jitter backoff within the
  * caller's deadline. Every call is idempotent (ModifyJobGroup sets absolute values), so retrying after a
@@ -221,6 +271,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
   const maxAttempts = Math.max(1, config.maxAttempts ?? 4);
   const baseDelayMs = config.baseDelayMs ?? 200;
   const maxDelayMs = config.maxDelayMs ?? 5000;
+  const throttleBaseDelayMs = config.throttleBaseDelayMs ?? 500;
   const random = config.random ?? Math.random;
   const sleep = config.sleep ?? defaultSleep;
   const { credentials } = config;
@@ -243,7 +294,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     let lastError: AutopilotError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (config.beforeAttempt) await config.beforeAttempt();
+      if (options.pacer) await options.pacer.acquire(deadline);
       const remaining = deadline - Date.now();
       if (remaining < MIN_ATTEMPT_MS) break;
       const started = Date.now();
@@ -279,7 +330,9 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
           upstream: lastError.upstream,
         });
         if (!lastError.retryable || attempt === maxAttempts) break;
-        const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const delay = lastError.code.startsWith('Throttling')
+          ? throttleDelay(Math.min(maxDelayMs, throttleBaseDelayMs * 2 ** (attempt - 1)), random)
+          : random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         if (Date.now() + delay + MIN_ATTEMPT_MS > deadline) break;
         await sleep(delay);
       }

@@ -39,7 +39,10 @@ export const ReconcileSettingsSchema = lazySchema(() =>
   z.strictObject({
     /** Groups worked on at once. */
     concurrency: z.number().int().min(1).max(64).default(8),
-    /** Client-side limit of CityVisual calls per second, shared by one invocation. */
+    /**
+     * CityVisual calls per second of a whole reconcile: every shard, reads, writes and retries
+     * together (a fan-out divides it among the shards it starts).
+     */
     qps: z.number().positive().max(1_000).default(20),
     /** How often the reconcile trigger fires, seconds (must match the timer). */
     tickSeconds: z.number().int().min(60).max(86_400).default(300),
@@ -50,6 +53,22 @@ export const ReconcileSettingsSchema = lazySchema(() =>
      * MAX_SHARD_SIZE: a shard of that many 64-character ids still fits FC's 128 KB async payload.
      */
     shardSize: z.number().int().min(1).max(MAX_SHARD_SIZE).default(200),
+    /**
+     * Most shards one fan-out starts (each an FC instance running at once, within the account's
+     * concurrency quota); past `maxShards × shardSize` groups the shards grow, up to MAX_SHARD_SIZE.
+     */
+    maxShards: z.number().int().min(1).max(1_000).default(50),
+  }),
+);
+
+/** Limits of the invocations that are not a reconcile: webhook requests, event deliveries, timer actions. */
+export const LimitsSettingsSchema = lazySchema(() =>
+  z.strictObject({
+    /**
+     * CityVisual calls per second of one such invocation, retries and reads included: one big batch
+     * cannot take the account's quota from the scheduler.
+     */
+    qps: z.number().positive().max(1_000).default(20),
   }),
 );
 
@@ -93,6 +112,7 @@ export const HoldSettingsSchema = lazySchema(() =>
 export function configTail() {
   return {
     reconcile: ReconcileSettingsSchema.default(ReconcileSettingsSchema.parse({})),
+    limits: LimitsSettingsSchema.default(LimitsSettingsSchema.parse({})),
     holds: HoldSettingsSchema.default(HoldSettingsSchema.parse({})),
     events: EventsSettingsSchema.default(EventsSettingsSchema.parse({})),
     /** Where the digests of what the product did go (chat robots, signed webhooks); default none. */

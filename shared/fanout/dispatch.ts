@@ -5,7 +5,11 @@ import { runBounded } from '../scheduler/pool.js';
 import type { Invoker } from './invoker.js';
 
 export interface DispatchOptions {
-  /** Shards submitted at once. Default 8. */
+  /**
+   * Shards submitted at once. Default 64 (every shard of a default fan-out at once): the shards share
+   * the budget evenly, so a shard submitted a round later only finishes later, with the budget
+   * unused meanwhile.
+   */
   readonly concurrency?: number;
   /** Submissions per shard, including the first; only retryable failures are retried. Default 3. */
   readonly maxAttempts?: number;
@@ -37,6 +41,7 @@ export interface FanoutFailureDetails {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const DEFAULT_DISPATCH_CONCURRENCY = 64;
 
 /**
  * The scheduler's {@link Fanout} on an {@link Invoker}: each shard becomes one asynchronous invocation
@@ -78,10 +83,10 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
     // Built first, so a shard too large for an async payload fails the tick before anything is sent.
     const events = shards.map((shard, index) => ({
       event: buildShardEvent(tick, shard, index, shards.length),
-      ...(options.taskIds && { taskId: shardTaskId(tick, shard, index, shards.length) }),
+      ...(options.taskIds && { taskId: shardTaskId(tick, shard.jobGroupIds, index, shards.length) }),
     }));
     const outcomes = await runBounded(events, submit, {
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? DEFAULT_DISPATCH_CONCURRENCY,
       deadline,
     });
     const accepted: number[] = [];
@@ -97,7 +102,7 @@ export function createInvokerFanout(invoker: Invoker, options: DispatchOptions =
             invoker: invoker.kind,
             target: invoker.target,
             shard: `${index + 1}/${shards.length}`,
-            groups: shards[index]?.length ?? 0,
+            groups: shards[index]?.jobGroupIds.length ?? 0,
             ...(events[index]?.taskId !== undefined && { taskId: events[index]?.taskId }),
             ...(outcome.value.requestId && { invocationRequestId: outcome.value.requestId }),
           },

@@ -4,7 +4,7 @@ import { toAutopilotError } from '../errors.js';
 import type { Target } from '../jobgroup/target.js';
 import { logger } from '../log.js';
 import { KEYS } from '../state/keys.js';
-import type { StateStore, StoredRecord } from '../state/store.js';
+import type { StateStore, StoredRecord, StoredValue } from '../state/store.js';
 
 /** How long history is kept (issue: 30 days); the Tablestore table's TTL collects rows later still. */
 export const HISTORY_DAYS = 30;
@@ -64,6 +64,20 @@ export function withJournal<T>(journal: HistoryEntry[], work: () => Promise<T>):
   return journals.run(journal, work);
 }
 
+// Random hex drawn a few thousand characters at a time: one crypto call per record cost more than
+// the record.
+let pool = '';
+let offset = 0;
+/** 8 random hex characters: two records of one group in one millisecond still get two keys. */
+function uniqueSuffix(): string {
+  if (offset + 8 > pool.length) {
+    pool = randomBytes(4096).toString('hex');
+    offset = 0;
+  }
+  offset += 8;
+  return pool.slice(offset - 8, offset);
+}
+
 /**
  * Appends one history record. The change it records has already happened: a store failure here is
  * logged (with the request id, so the audit line still tells) and does not turn the change into an error.
@@ -71,9 +85,10 @@ export function withJournal<T>(journal: HistoryEntry[], work: () => Promise<T>):
  */
 export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
   journals.getStore()?.push(entry);
-  const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), randomBytes(4).toString('hex'));
+  const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), uniqueSuffix());
   try {
-    await store.create(key, { ...entry }, { expiresAt: now + HISTORY_MS });
+    // The store keeps its own copy (as every adapter does): no copy here.
+    await store.create(key, entry as unknown as StoredValue, { expiresAt: now + HISTORY_MS });
   } catch (thrown) {
     logger.warn('history record not written', {
       jobGroupId: entry.jobGroupId,

@@ -1,10 +1,10 @@
 import type { CallOptions, CityVisualClient } from '../cityvisual/client.js';
 import type { LiveJobGroup } from '../cityvisual/contract.js';
 import { AutopilotError } from '../errors.js';
-import { appendHistory, type ChangeSource } from '../history/index.js';
+import { appendHistory, type ChangeSource, type HistoryEntry } from '../history/index.js';
 import type { Intent } from '../intent/index.js';
 import type { StateStore } from '../state/store.js';
-import { planChange, type RegistryEntry } from './plan.js';
+import { type PlanInput, planChange, type RegistryEntry } from './plan.js';
 
 export interface ApplyDeps {
   readonly client: CityVisualClient;
@@ -14,6 +14,11 @@ export interface ApplyDeps {
   readonly regionId?: string;
   /** The shared store: every applied change appends a history record there. */
   readonly store?: StateStore;
+  /**
+   * Live state read ahead for many groups (a reconcile's listing, see `readLiveGroups`): with
+   * `instanceId`, a group is planned against its entry here, and a group without one does not exist.
+   */
+  readonly live?: ReadonlyMap<string, LiveJobGroup>;
 }
 
 export interface ApplyOptions extends CallOptions {
@@ -35,6 +40,14 @@ export interface ApplyResult {
   readonly attempts?: number;
 }
 
+/** A group the live read did not find (InvalidJobGroupId.NotFound, for that group only). */
+export function jobGroupNotFound(jobGroupId: string, instanceId: string): AutopilotError {
+  return new AutopilotError('InvalidJobGroupId.NotFound', {
+    message: `Job group ${jobGroupId} does not exist in CityVisual instance ${instanceId}.`,
+    field: 'jobGroupId',
+  });
+}
+
 /**
  * The use case every function ends in: read the group (live or registry), plan, and send one
  * ModifyJobGroup — or nothing when nothing changes.
@@ -44,35 +57,34 @@ export async function applyIntent(
   deps: ApplyDeps,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const live = deps.instanceId
-    ? await deps.client.describeJobGroup(deps.instanceId, intent.jobGroupId, options)
-    : undefined;
-  if (deps.instanceId && !live) {
-    throw new AutopilotError('InvalidJobGroupId.NotFound', {
-      message: `Job group ${intent.jobGroupId} does not exist in CityVisual instance ${deps.instanceId}.`,
-      field: 'jobGroupId',
-    });
-  }
-  const plan = planChange({
-    intent,
-    ...(live && { live }),
-    ...(deps.registry[intent.jobGroupId] && { registry: deps.registry[intent.jobGroupId] }),
-    ...(deps.regionId !== undefined && { regionId: deps.regionId }),
-  });
+  const live = !deps.instanceId
+    ? undefined
+    : deps.live
+      ? deps.live.get(intent.jobGroupId)
+      : await deps.client.describeJobGroup(deps.instanceId, intent.jobGroupId, options);
+  if (deps.instanceId && !live) throw jobGroupNotFound(intent.jobGroupId, deps.instanceId);
+  // Assigned field by field, not with conditional spreads: this runs on every change.
+  const input: { -readonly [K in keyof PlanInput]: PlanInput[K] } = { intent };
+  if (live) input.live = live;
+  const registry = deps.registry[intent.jobGroupId];
+  if (registry) input.registry = registry;
+  if (deps.regionId !== undefined) input.regionId = deps.regionId;
+  const plan = planChange(input);
   const dryRun = options.dryRun === true;
   if (plan.kind === 'noop') return { jobGroupId: intent.jobGroupId, changed: false, dryRun, applied: {} };
   if (dryRun) return { jobGroupId: intent.jobGroupId, changed: true, dryRun, applied: plan.params };
   const { requestId, attempts } = await deps.client.modifyJobGroup(plan.request, options);
   if (deps.store && options.source) {
-    await appendHistory(deps.store, {
+    const entry: { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] } = {
       at: new Date().toISOString(),
       jobGroupId: intent.jobGroupId,
       source: options.source,
       sent: plan.params,
       set: plan.changes,
-      ...(live && { previous: previousValues(plan.changes, live) }),
       requestId,
-    });
+    };
+    if (live) entry.previous = previousValues(plan.changes, live);
+    await appendHistory(deps.store, entry);
   }
   return { jobGroupId: intent.jobGroupId, changed: true, dryRun, requestId, applied: plan.params, attempts };
 }

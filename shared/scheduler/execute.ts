@@ -47,6 +47,36 @@ function deadlineFailure(jobGroupId: string, message: string): ChangeOutcome {
 }
 
 /**
+ * A group's failure as an outcome: with code DEADLINE_EXCEEDED and reason `deadline` when the deadline
+ * cut it short (no attempt left the time for another, or a retryable error came on the last one).
+ */
+export function failedOutcome(
+  jobGroupId: string,
+  thrown: unknown,
+  options: Pick<ExecuteOptions, 'deadline' | 'maxAttempts' | 'now'>,
+): ChangeOutcome {
+  const error = toAutopilotError(thrown);
+  const now = options.now ?? Date.now;
+  const attempts = error.upstream?.attempts ?? options.maxAttempts;
+  const cutShort =
+    error.code === 'DEADLINE_EXCEEDED' ||
+    (error.retryable && (attempts < options.maxAttempts || now() >= options.deadline - 50));
+  if (cutShort) {
+    return deadlineFailure(
+      jobGroupId,
+      `Not finished before the invocation deadline (last error ${error.code}).`,
+    );
+  }
+  return {
+    status: 'failed',
+    jobGroupId,
+    code: error.code,
+    retryable: error.retryable,
+    message: error.toPublic().message,
+  };
+}
+
+/**
  * Applies changes through `applyIntent` with bounded concurrency and returns one outcome per change,
  * in input order; never throws. Changes to the same job group run one after another in input order
  * (a batch may touch a group twice). A target that sets nothing is `unchanged` without a call. Each
@@ -99,24 +129,7 @@ export async function executeChanges(
         set: intent.target,
       };
     } catch (thrown) {
-      const error = toAutopilotError(thrown);
-      const attempts = error.upstream?.attempts ?? options.maxAttempts;
-      const cutShort =
-        error.code === 'DEADLINE_EXCEEDED' ||
-        (error.retryable && (attempts < options.maxAttempts || now() >= options.deadline - 50));
-      if (cutShort) {
-        return deadlineFailure(
-          intent.jobGroupId,
-          `Not finished before the invocation deadline (last error ${error.code}).`,
-        );
-      }
-      return {
-        status: 'failed',
-        jobGroupId: intent.jobGroupId,
-        code: error.code,
-        retryable: error.retryable,
-        message: error.toPublic().message,
-      };
+      return failedOutcome(intent.jobGroupId, thrown, { ...options, now });
     }
   };
 

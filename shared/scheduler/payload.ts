@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SHARD_SIZE } from '../config/core.js';
 import { AutopilotError } from '../errors.js';
 import {
   BatchSchema,
@@ -17,16 +18,30 @@ import { parseOrThrow } from '../validation.js';
  * again.
  */
 export const ReconcilePayloadSchema = lazySchema(() =>
-  z.strictObject({
-    action: z.literal('reconcile'),
-    jobGroupIds: z.array(JobGroupIdSchema).min(1).optional(),
-  }),
+  z
+    .strictObject({
+      action: z.literal('reconcile'),
+      jobGroupIds: z.array(JobGroupIdSchema).min(1).optional(),
+      /** A shard's listing pages (DescribeJobGroups, PageSize 100) where its parent saw its groups. */
+      pages: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(MAX_SHARD_SIZE).optional(),
+      /** This invocation's share of `reconcile.qps` (never more than the whole budget). */
+      qps: z.number().positive().max(1_000).optional(),
+    })
+    .refine((payload) => payload.pages === undefined || payload.jobGroupIds !== undefined, {
+      message: 'pages belong to a shard: give them with jobGroupIds',
+      path: ['pages'],
+    }),
 );
 export type ReconcilePayload = z.infer<typeof ReconcilePayloadSchema>;
 
 /** A timer payload, decoded: either a reconcile or a list of changes to apply as they are. */
 export type TimerPayload =
-  | { readonly kind: 'reconcile'; readonly shard?: readonly string[] }
+  | {
+      readonly kind: 'reconcile';
+      readonly shard?: readonly string[];
+      readonly pages?: readonly number[];
+      readonly qps?: number;
+    }
   | { readonly kind: 'changes'; readonly action: string; readonly changes: readonly Change[] };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -61,9 +76,12 @@ export function parseTimerPayload(payload: unknown): TimerPayload {
   }
   if (payload.action === 'reconcile') {
     const reconcile = parseOrThrow(ReconcilePayloadSchema, payload, 'payload');
-    return reconcile.jobGroupIds
-      ? { kind: 'reconcile', shard: [...new Set(reconcile.jobGroupIds)] }
-      : { kind: 'reconcile' };
+    return {
+      kind: 'reconcile',
+      ...(reconcile.jobGroupIds && { shard: [...new Set(reconcile.jobGroupIds)] }),
+      ...(reconcile.pages && { pages: [...new Set(reconcile.pages)] }),
+      ...(reconcile.qps !== undefined && { qps: reconcile.qps }),
+    };
   }
   if (payload.jobGroupId !== undefined && payload.jobGroupIds === undefined) {
     const change = parseOrThrow(ChangeSchema, payload, 'payload');

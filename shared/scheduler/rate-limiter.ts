@@ -1,5 +1,7 @@
+import type { CallPacer } from '../cityvisual/client.js';
+
 /** A client-side rate limit: `acquire()` resolves when the caller may send one request. */
-export interface RateLimiter {
+export interface RateLimiter extends CallPacer {
   /**
    * Waits for the next free slot. When that slot lies after `deadline` (epoch ms), resolves at the
    * deadline without taking it, so the caller's own deadline check stops the attempt.
@@ -21,16 +23,17 @@ export interface TokenBucketOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Lateness always tolerated, ms: timers are this coarse, and a high rate's interval is shorter. */
+const MIN_LATE_MS = 20;
 
 /**
  * A token bucket in its GCRA form (one "theoretical arrival time" instead of a token count): slots are
  * handed out in call order, `1000 / ratePerSecond` ms apart, with up to `burst` at once after idling.
- * One bucket is shared by every call of one invocation (plugged into the client's `beforeAttempt`), so
+ * One bucket is shared by every call of one invocation (the `pacer` of its calls, see `pacedClient`), so
  * retries and DescribeJobGroups reads count against the same budget as writes.
  *
  * @example
- * const limiter = createTokenBucket({ ratePerSecond: 20 });
- * const client = clientFor(invocation, runtime, { beforeAttempt: () => limiter.acquire(invocation.deadline) });
+ * const client = pacedClient(clientFor(invocation, runtime), createTokenBucket({ ratePerSecond: 20 }));
  */
 export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   if (!(options.ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
@@ -39,18 +42,27 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   let theoreticalArrival = Number.NEGATIVE_INFINITY;
+  // How late a sleeper may wake and still use its slot: past it, the slot is stale.
+  const lateMs = Math.max(interval, MIN_LATE_MS);
   return {
     async acquire(deadline = Number.POSITIVE_INFINITY) {
-      const t = now();
-      const arrival = Math.max(theoreticalArrival, t);
-      const allowedAt = arrival - tolerance;
-      if (allowedAt > deadline) {
-        // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
-        if (deadline > t) await sleep(deadline - t);
-        return;
+      for (let tries = 1; ; tries++) {
+        const t = now();
+        const arrival = Math.max(theoreticalArrival, t);
+        const allowedAt = arrival - tolerance;
+        if (allowedAt > deadline) {
+          // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
+          if (deadline > t) await sleep(deadline - t);
+          return;
+        }
+        theoreticalArrival = arrival + interval;
+        if (allowedAt <= t) return;
+        await sleep(allowedAt - t);
+        // Woken late (the event loop was busy): every sleeper whose slot passed meanwhile would go at
+        // once, a burst a server counting per second throttles. A stale slot is given up for a new
+        // one, once, so the requests after a stall go out paced again.
+        if (tries > 1 || now() - allowedAt <= lateMs) return;
       }
-      theoreticalArrival = arrival + interval;
-      if (allowedAt > t) await sleep(allowedAt - t);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ConfigFile } from '../config/file.js';
+import { type ConfigFile, MAX_SHARD_SIZE } from '../config/core.js';
 import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
 import {
   type Hold,
@@ -9,12 +9,23 @@ import {
   withoutPinned,
 } from '../holds/index.js';
 import type { Intent } from '../intent/index.js';
+import { jobGroupNotFound } from '../jobgroup/apply.js';
+import { type LiveRead, readLiveGroups } from '../jobgroup/live.js';
+import { planChange } from '../jobgroup/plan.js';
 import { sameTarget, type Target } from '../jobgroup/target.js';
 import { desiredAt, planTransitions, type Schedule } from '../schedule/index.js';
-import { type ExecuteOptions, executeChanges, type PlannedChange, splitOutcomes } from './execute.js';
-import { chunkShards, type Fanout } from './fanout.js';
+import type { StoredRecord } from '../state/store.js';
+import {
+  type ChangeOutcome,
+  type ExecuteOptions,
+  executeChanges,
+  failedOutcome,
+  type PlannedChange,
+  splitOutcomes,
+} from './execute.js';
+import { chunkShards, type Fanout, type Shard } from './fanout.js';
 import { readScheduled, type ScheduledRecord, scheduleDigest, writeScheduled } from './records.js';
-import { summarize, type TickSummary } from './summary.js';
+import { type DelegatedEntry, summarize, type TickSummary } from './summary.js';
 
 /** One job group the schedules want acted on at this tick, with the state to send. */
 export interface DueGroup {
@@ -161,6 +172,20 @@ function shardFailures(
   return failures;
 }
 
+/** Listing pages read at once (at least): a 10,000-group listing is 100 pages of ~100 KB each. */
+const LISTING_LANES = 16;
+
+const scheduledSets = new WeakMap<ConfigFile, ReadonlySet<string>>();
+/** Every group some schedule names, once per config (a warm instance checks each shard against it). */
+function scheduledIds(config: ConfigFile): ReadonlySet<string> {
+  let ids = scheduledSets.get(config);
+  if (!ids) {
+    ids = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));
+    scheduledSets.set(config, ids);
+  }
+  return ids;
+}
+
 /** How far a tick's `triggerTime` may be ahead of this instance's clock (skew between FC and us). */
 export const MAX_TICK_AHEAD_MS = 60_000;
 
@@ -174,6 +199,8 @@ export interface ReconcileInput {
   readonly shard?: readonly string[];
   /** The FC request id, named by the audit lines and history records of holds that ended. */
   readonly requestId?: string;
+  /** A shard's listing pages (see `Shard.pages`): its live read reads those, not the whole listing. */
+  readonly pages?: readonly number[];
 }
 
 export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'concurrency'> {
@@ -193,14 +220,24 @@ export interface ReconcileDeps extends Omit<ExecuteOptions, 'auditFields' | 'con
  * failed tick re-runs what is due: what the first run applied has its record, so it is not due again.
  * After each group is applied (or found to need nothing), its record is written to the store.
  *
- * Fan-out seam: when more than `reconcile.shardSize` groups are due, this is not itself a shard, and
- * `deps.fanout` is given, the due ids (sorted, {@link compareIds}) are cut into fixed chunks of
- * `shardSize` and handed to `fanout`; each shard arrives back as `{"action": "reconcile", "jobGroupIds":
- * […]}` at the same tick (see `buildShardEvent`), and this invocation applies nothing itself.
+ * Live reads (`CITYVISUAL_INSTANCE_ID`): the due groups are read together, paging through
+ * DescribeJobGroups (see `readLiveGroups`), before anything is planned; a group the listing lacks
+ * fails alone with InvalidJobGroupId.NotFound, and a group whose read failed fails alone with that
+ * read's error.
+ *
+ * Fan-out seam: when this is not itself a shard, `deps.fanout` is given, and more than
+ * `reconcile.shardSize` due groups need a write (with live reads: those not already at their target,
+ * which are `unchanged` here), they are cut into chunks of `shardSize` — at most `reconcile.maxShards`
+ * of them (larger chunks past that) — in listing order (with live reads; each shard then carries the
+ * listing pages its groups are on) or id order ({@link compareIds}), and handed to `fanout` with each
+ * shard's share of the budget, `reconcile.qps / shards`; each shard arrives back as `{"action":
+ * "reconcile", "jobGroupIds": […], "pages": […], "qps": share}` at the same tick (see
+ * `buildShardEvent`), and this invocation sends no write itself.
  */
 export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Promise<TickSummary> {
   const { config, tick, trigger } = input;
   const { fanout, ...execute } = deps;
+  const { applyDeps } = execute;
   if (tick.getTime() > input.now + MAX_TICK_AHEAD_MS) {
     // FC stamps a timer event with its scheduled time, and a shard with its parent's: never the future.
     // Taken as is, a future time would apply that future's schedule now.
@@ -211,7 +248,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   }
   const at = new Date(Math.max(tick.getTime(), input.now));
   if (input.shard) {
-    const scheduled = new Set(config.schedules.flatMap((schedule) => schedule.jobGroupIds));
+    const scheduled = scheduledIds(config);
     const index = input.shard.findIndex((id) => !scheduled.has(id));
     if (index >= 0) {
       throw new AutopilotError('INVALID_INPUT', {
@@ -221,7 +258,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     }
   }
   const shard = input.shard ? [...input.shard].sort(compareIds) : undefined;
-  const store = deps.applyDeps.store;
+  const store = applyDeps.store;
   // The records schedules converge against; unreadable, the tick fails retryably and sends nothing.
   const records = store ? await readScheduled(store) : undefined;
   // Ended holds stay stored for a day, so this tick can record their end; none of them is in force.
@@ -267,85 +304,204 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     ...(shard && { shard }),
     due: dueIds,
   };
+  // One outcome per due group, by its index; undefined while it is still to be worked (or delegated).
+  const outcomes: Array<ChangeOutcome | undefined> = new Array(due.length);
+  const sets = (index: number) => Object.keys((due[index] as DueGroup).change.intent.target).length > 0;
 
-  if (!shard && fanout && dueIds.length > config.reconcile.shardSize) {
-    const shards = chunkShards(dueIds, config.reconcile.shardSize);
-    try {
-      await fanout(shards, { tick, trigger });
-    } catch (thrown) {
-      const error = toAutopilotError(thrown);
-      // Shards FC accepted before the failure are FC's now (delegated); only the rest failed.
-      const accepted = new Set(acceptedShards(error.details));
-      const failures = shardFailures(error.details);
-      const failedCount = shards.length - accepted.size;
-      const delegated = shards.filter((_, index) => accepted.has(index));
-      return summarize({
-        ...base,
-        applied: [],
-        unchanged: [],
-        failed: shards.flatMap((shard, index) => {
-          if (accepted.has(index)) return [];
-          const { code, retryable } = failures.get(index) ?? error;
-          return shard.map((jobGroupId) => ({
-            jobGroupId,
-            code,
-            retryable,
-            message: `Shard ${index + 1} of ${shards.length} could not be handed to FC (${code}; ${failedCount} of ${shards.length} shards failed); a retry of the tick fans out again.`,
-          }));
-        }),
-        ...(delegated.length > 0 && {
-          delegated: { shards: delegated.length, jobGroupIds: delegated.flat().length },
-        }),
+  // Live reads: every due group that sets something, from as few DescribeJobGroups calls as it takes.
+  let live: LiveRead | undefined;
+  const instanceId = applyDeps.instanceId;
+  if (instanceId !== undefined) {
+    const toRead = dueIds.filter((_, index) => sets(index));
+    if (toRead.length > 0) {
+      live = await readLiveGroups(applyDeps.client, instanceId, toRead, {
+        deadline: execute.deadline,
+        // Pages are large and few: more of them in flight than groups, still paced by the budget.
+        concurrency: Math.max(config.reconcile.concurrency, LISTING_LANES),
+        ...(input.pages && { pages: input.pages }),
+      });
+      const { failed } = live;
+      dueIds.forEach((id, index) => {
+        const error = failed.get(id);
+        if (error) outcomes[index] = failedOutcome(id, error, execute);
       });
     }
-    return summarize({
-      ...base,
-      applied: [],
-      unchanged: [],
-      failed: [],
-      delegated: { shards: shards.length, jobGroupIds: dueIds.length },
-    });
   }
 
-  const outcomes = await executeChanges(
-    due.map((group) => group.change),
+  let pending = due.map((_, index) => index).filter((index) => outcomes[index] === undefined);
+  if (!shard && fanout && pending.length > config.reconcile.shardSize) {
+    // With live state, what is already at its target is settled here; only writes are handed out.
+    const send =
+      live && instanceId !== undefined
+        ? pending.filter((index) => {
+            const outcome = settledHere(due[index] as DueGroup, live, instanceId, applyDeps, execute);
+            outcomes[index] = outcome;
+            return outcome === undefined;
+          })
+        : pending;
+    if (send.length > config.reconcile.shardSize) {
+      const delegated = await delegate(send, { due, live, config, tick, trigger, fanout, outcomes });
+      await writeRecords(store, records, config, due, outcomes, at);
+      return summarize({
+        ...base,
+        ...splitOutcomes(outcomes.filter((outcome) => outcome !== undefined)),
+        ...(delegated && { delegated }),
+      });
+    }
+    pending = send;
+  }
+
+  const inline = await executeChanges(
+    pending.map((index) => (due[index] as DueGroup).change),
     {
       ...execute,
+      applyDeps: live ? { ...applyDeps, live: live.groups } : applyDeps,
       concurrency: config.reconcile.concurrency,
       auditFields: { source: 'scheduler', action: 'reconcile', trigger, tick: base.tick },
     },
   );
-  if (store && records) {
-    const schedules = new Map(config.schedules.map((schedule) => [schedule.name, schedule]));
-    await Promise.all(
-      outcomes.map((outcome, index) => {
-        const group = due[index] as DueGroup;
-        if (outcome.status === 'failed' || group.why === 'transition') return undefined;
-        const schedule = schedules.get(group.schedule) as Schedule;
-        // An enforced group re-asserted to what its record already says needs no write to the store.
-        const last = records.get(group.jobGroupId)?.value as unknown as ScheduledRecord | undefined;
-        if (
-          last &&
-          sameTarget(last.set, group.change.intent.target) &&
-          last.schedule === group.schedule &&
-          last.configDigest === scheduleDigest(schedule)
-        ) {
-          return undefined;
-        }
-        return writeScheduled(
-          store,
-          group.jobGroupId,
-          {
-            set: group.change.intent.target,
-            schedule: group.schedule,
-            window: String(group.change.cause?.window ?? ''),
-            configDigest: scheduleDigest(schedule),
-            at: at.toISOString(),
-          },
-          records.get(group.jobGroupId),
-        );
-      }),
-    );
+  pending.forEach((index, position) => {
+    outcomes[index] = inline[position];
+  });
+  await writeRecords(store, records, config, due, outcomes, at);
+  return summarize({ ...base, ...splitOutcomes(outcomes.filter((outcome) => outcome !== undefined)) });
+}
+
+/**
+ * A due group the parent of a fan-out can settle from its listing without a write: `unchanged` when it
+ * sets nothing or its live state already matches, failed when the listing lacks it or its plan is
+ * refused; undefined when it needs a write (a shard's work).
+ */
+function settledHere(
+  group: DueGroup,
+  live: LiveRead,
+  instanceId: string,
+  applyDeps: ReconcileDeps['applyDeps'],
+  execute: Pick<ExecuteOptions, 'deadline' | 'maxAttempts' | 'now'>,
+): ChangeOutcome | undefined {
+  const { intent } = group.change;
+  if (Object.keys(intent.target).length === 0) return { status: 'unchanged', jobGroupId: group.jobGroupId };
+  const current = live.groups.get(group.jobGroupId);
+  if (!current)
+    return failedOutcome(group.jobGroupId, jobGroupNotFound(group.jobGroupId, instanceId), execute);
+  try {
+    const registry = applyDeps.registry[group.jobGroupId];
+    const plan = planChange({
+      intent,
+      live: current,
+      ...(registry && { registry }),
+      ...(applyDeps.regionId !== undefined && { regionId: applyDeps.regionId }),
+    });
+    return plan.kind === 'noop' ? { status: 'unchanged', jobGroupId: group.jobGroupId } : undefined;
+  } catch (thrown) {
+    return failedOutcome(group.jobGroupId, thrown, execute);
   }
-  return summarize({ ...base, ...splitOutcomes(outcomes) });
+}
+
+/**
+ * Hands the due groups at `indexes` to the fan-out, as shards sharing the budget. Groups of shards FC
+ * accepted are delegated (returned as counts); every other group gets its shard's failure outcome.
+ */
+async function delegate(
+  indexes: readonly number[],
+  ctx: {
+    readonly due: readonly DueGroup[];
+    readonly live: LiveRead | undefined;
+    readonly config: ConfigFile;
+    readonly tick: Date;
+    readonly trigger: string;
+    readonly fanout: Fanout;
+    readonly outcomes: Array<ChangeOutcome | undefined>;
+  },
+): Promise<DelegatedEntry | undefined> {
+  const { due, live, config, outcomes } = ctx;
+  const ids = indexes.map((index) => (due[index] as DueGroup).jobGroupId);
+  // Listing order: each shard's groups then sit on few pages, which is all the shard reads.
+  const page = (id: string) => live?.pageOf.get(id) ?? Number.POSITIVE_INFINITY;
+  if (live) ids.sort((a, b) => page(a) - page(b) || compareIds(a, b));
+  const chunks = chunkShards(ids, config.reconcile.shardSize, {
+    maxShards: config.reconcile.maxShards,
+    maxSize: MAX_SHARD_SIZE,
+  });
+  const shards: Shard[] = chunks.map((jobGroupIds) => {
+    const pages = live
+      ? [...new Set(jobGroupIds.map(page).filter(Number.isFinite))].sort((a, b) => a - b)
+      : [];
+    return { jobGroupIds, ...(pages.length > 0 && { pages }) };
+  });
+  const indexOf = new Map(indexes.map((index) => [(due[index] as DueGroup).jobGroupId, index]));
+  const qps = config.reconcile.qps / shards.length;
+  try {
+    await ctx.fanout(shards, { tick: ctx.tick, trigger: ctx.trigger, qps });
+    return { shards: shards.length, jobGroupIds: ids.length };
+  } catch (thrown) {
+    const error = toAutopilotError(thrown);
+    // Shards FC accepted before the failure are FC's now (delegated); only the rest failed.
+    const accepted = new Set(acceptedShards(error.details));
+    const failures = shardFailures(error.details);
+    const failedCount = shards.length - accepted.size;
+    shards.forEach((one, index) => {
+      if (accepted.has(index)) return;
+      const { code, retryable } = failures.get(index) ?? error;
+      for (const jobGroupId of one.jobGroupIds) {
+        outcomes[indexOf.get(jobGroupId) as number] = {
+          status: 'failed',
+          jobGroupId,
+          code,
+          retryable,
+          message: `Shard ${index + 1} of ${shards.length} could not be handed to FC (${code}; ${failedCount} of ${shards.length} shards failed); a retry of the tick fans out again.`,
+        };
+      }
+    });
+    const delegated = shards.filter((_, index) => accepted.has(index));
+    return delegated.length > 0
+      ? { shards: delegated.length, jobGroupIds: delegated.reduce((n, one) => n + one.jobGroupIds.length, 0) }
+      : undefined;
+  }
+}
+
+/**
+ * After the work: each group brought to (or found at) its desired state gets its record, unless the
+ * record already says exactly that. Transition-mode groups (no store records) keep none.
+ */
+async function writeRecords(
+  store: ReconcileDeps['applyDeps']['store'],
+  records: Map<string, StoredRecord> | undefined,
+  config: ConfigFile,
+  due: readonly DueGroup[],
+  outcomes: readonly (ChangeOutcome | undefined)[],
+  at: Date,
+): Promise<void> {
+  if (!store || !records) return;
+  const schedules = new Map(config.schedules.map((schedule) => [schedule.name, schedule]));
+  await Promise.all(
+    outcomes.map((outcome, index) => {
+      const group = due[index] as DueGroup;
+      if (outcome === undefined || outcome.status === 'failed' || group.why === 'transition')
+        return undefined;
+      const schedule = schedules.get(group.schedule) as Schedule;
+      // An enforced group re-asserted to what its record already says needs no write to the store.
+      const last = records.get(group.jobGroupId)?.value as unknown as ScheduledRecord | undefined;
+      if (
+        last &&
+        sameTarget(last.set, group.change.intent.target) &&
+        last.schedule === group.schedule &&
+        last.configDigest === scheduleDigest(schedule)
+      ) {
+        return undefined;
+      }
+      return writeScheduled(
+        store,
+        group.jobGroupId,
+        {
+          set: group.change.intent.target,
+          schedule: group.schedule,
+          window: String(group.change.cause?.window ?? ''),
+          configDigest: scheduleDigest(schedule),
+          at: at.toISOString(),
+        },
+        records.get(group.jobGroupId),
+      );
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { CityVisualClient } from '../cityvisual/client.js';
+import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
@@ -6,7 +6,7 @@ import { type HistoryEntry, withJournal } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, sendNotifications } from '../notify/index.js';
-import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { applyDepsFor, clientFor, getRuntime, invocationLimiter, type Runtime } from '../runtime.js';
 import { schedulesSection } from '../schedule/section.js';
 import { executeChanges, splitOutcomes } from './execute.js';
 import type { Fanout } from './fanout.js';
@@ -33,8 +33,10 @@ export interface SchedulerDeps {
 /**
  * The scheduler use case for one timer tick: validate the payload (before anything is sent), then
  * either reconcile the config's schedules or apply the payload's changes, with bounded concurrency
- * (`reconcile.concurrency`) and one token bucket (`reconcile.qps`) shared by every CityVisual attempt
- * of this invocation, retries and DescribeJobGroups reads included. Logs the summary (info) and
+ * (`reconcile.concurrency`) and one token bucket shared by every CityVisual attempt of this
+ * invocation, retries and DescribeJobGroups reads included: `reconcile.qps` for a reconcile (a shard:
+ * the share its payload carries), `limits.qps` for a timer action. The bucket slows down when
+ * CityVisual throttles. Logs the summary (info) and
  * returns it; when anything failed, throws {@link summaryError} so FC's async retry and failure
  * destination see the failure and the summary.
  *
@@ -49,17 +51,24 @@ export async function runScheduler(
   const payload = parseTimerPayload(tick.payload);
   const runtime = deps.runtime ? deps.runtime() : getRuntime([schedulesSection]);
   const settings = runtime.config.reconcile;
-  const limiter = createTokenBucket({ ratePerSecond: settings.qps });
+  // A reconcile paces at reconcile.qps (a shard at its share of it); a timer action is a batch of
+  // changes, paced like the webhook's batches at limits.qps.
+  const limiter =
+    payload.kind === 'reconcile'
+      ? createTokenBucket({ ratePerSecond: Math.min(settings.qps, payload.qps ?? settings.qps) })
+      : invocationLimiter(runtime);
   // Built on first use: a tick with nothing to send, or a payload rejected later, needs no credentials.
   let built: CityVisualClient | undefined;
-  const lazy = () =>
-    (built ??= clientFor(invocation, runtime, { beforeAttempt: () => limiter.acquire(invocation.deadline) }));
-  const client: CityVisualClient = {
-    modifyJobGroup: (request, options) => lazy().modifyJobGroup(request, options),
-    describeJobGroups: (query, options) => lazy().describeJobGroups(query, options),
-    describeJobGroup: (instanceId, jobGroupId, options) =>
-      lazy().describeJobGroup(instanceId, jobGroupId, options),
-  };
+  const lazy = () => (built ??= clientFor(invocation, runtime));
+  const client = pacedClient(
+    {
+      modifyJobGroup: (request, options) => lazy().modifyJobGroup(request, options),
+      describeJobGroups: (query, options) => lazy().describeJobGroups(query, options),
+      describeJobGroup: (instanceId, jobGroupId, options) =>
+        lazy().describeJobGroup(instanceId, jobGroupId, options),
+    },
+    limiter,
+  );
   const common = {
     applyDeps: applyDepsFor(invocation, runtime, client),
     deadline: invocation.deadline,
@@ -100,6 +109,7 @@ export async function runScheduler(
           now: deps.now?.() ?? invocation.startedAt,
           requestId: invocation.requestId,
           ...(payload.shard && { shard: payload.shard }),
+          ...(payload.pages && { pages: payload.pages }),
         },
         { ...common, ...(fanout && { fanout }) },
       ),

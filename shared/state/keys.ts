@@ -24,8 +24,12 @@ export const KEYS = {
   historyPrefix: (jobGroupId?: string) => (jobGroupId === undefined ? 'hist/' : `hist/${jobGroupId}/`),
 } as const;
 
+const PLAIN_PART = /^[A-Za-z0-9_.-]*$/;
+
 /** Encodes a caller-chosen part (a webhook-id may hold `/`) so keys stay printable and prefix-safe. */
 export function encodeKeyPart(part: string): string {
+  // Most parts (ids, webhook-ids) have nothing to encode.
+  if (PLAIN_PART.test(part)) return part;
   return encodeURIComponent(part).replace(
     /[!'()*~]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

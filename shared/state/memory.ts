@@ -21,6 +21,26 @@ export interface MemoryStoreOptions {
 }
 
 /**
+ * A deep copy of a JSON value with what JSON would keep (undefined members dropped). Plain objects,
+ * arrays and primitives are copied directly; anything else (a Date, a non-finite number) goes
+ * through JSON as before. A JSON round trip cost a warm webhook request ~20 µs on its three writes.
+ */
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) return value.map((item) => copyJson(item) ?? null);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return JSON.parse(JSON.stringify(value));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJson((value as Record<string, unknown>)[key]);
+    if (item !== undefined) out[key] = item;
+  }
+  return out;
+}
+
+/**
  * The embedded store: one Map, shared by every function that runs in this process (`npm start` runs all
  * of them in one). Bounded: past `maxRecords` live records a create answers STATE_UNAVAILABLE rather
  * than forget a live one (a forgotten webhook id could be replayed).
@@ -81,7 +101,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
   const make = (key: string, value: StoredValue, version: number, write: WriteOptions): StoredRecord => ({
     key,
     // A copy: what is stored cannot change with the caller's object, as in a real store.
-    value: JSON.parse(JSON.stringify(value)) as StoredValue,
+    value: copyJson(value) as StoredValue,
     version,
     ...(write.expiresAt !== undefined && { expiresAt: write.expiresAt }),
   });

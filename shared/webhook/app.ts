@@ -1,4 +1,4 @@
-import type { CityVisualClient } from '../cityvisual/client.js';
+import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
@@ -8,7 +8,7 @@ import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
 import { rulesSection } from '../rules/section.js';
-import { applyDepsFor, clientFor, getRuntime, type Runtime } from '../runtime.js';
+import { applyDepsFor, clientFor, getRuntime, invocationLimiter, type Runtime } from '../runtime.js';
 import { schedulesSection } from '../schedule/section.js';
 import { stateStoreFor } from '../state/select.js';
 import { type AuditFacts, newAuditFacts, writeAudit } from './audit.js';
@@ -237,7 +237,12 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
             deps ??= applyDepsFor(
               invocation,
               runtime,
-              lazyClient(() => buildClient(invocation, runtime)),
+              // One limit for everything this request sends (limits.qps): a batch is paced, a single
+              // change never waits.
+              pacedClient(
+                lazyClient(() => buildClient(invocation, runtime)),
+                invocationLimiter(runtime),
+              ),
             );
             return deps;
           },

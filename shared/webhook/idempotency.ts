@@ -68,7 +68,11 @@ function keyPart(id: string): string {
 }
 
 function fingerprintOf(request: HttpRequest): string {
-  const query = new URLSearchParams(request.query as Record<string, string>).toString();
+  // (Most requests have no query: no URLSearchParams for them.)
+  const query =
+    Object.keys(request.query).length === 0
+      ? ''
+      : new URLSearchParams(request.query as Record<string, string>).toString();
   return crypto
     .createHash('sha256')
     .update(`${request.method} ${request.rawPath}?${query}\n`)

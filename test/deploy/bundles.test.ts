@@ -257,13 +257,18 @@ describe('scheduler bundle', () => {
   });
 
   it('fans out through the fc3 invoker: shards reach FC signed, and each shard run applies its groups', async () => {
-    // Prepare: shards of 2; the stand-in "FC" runs the same bundle for each accepted shard.
+    // Prepare: shards of 2; the stand-in "FC" runs the same bundle for each accepted shard. Registry
+    // mode: every due group is a write to hand out (with live reads the ones already there stay home).
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'bundle-fanout-')), 'autopilot.json');
     const bundled = JSON.parse(readFileSync(path.join(TEST_BUILD, 'scheduler', 'autopilot.json'), 'utf8'));
     writeFileSync(config, JSON.stringify({ ...bundled, reconcile: { ...bundled.reconcile, shardSize: 2 } }));
     let handler: BundleHandler | undefined;
     let standIn: StandIn | undefined;
-    const restore = setEnv({ AUTOPILOT_CONFIG: config, FANOUT_INVOKER: 'fc3' });
+    const restore = setEnv({
+      AUTOPILOT_CONFIG: config,
+      FANOUT_INVOKER: 'fc3',
+      CITYVISUAL_INSTANCE_ID: undefined,
+    });
     try {
       standIn = await startFc3StandIn({
         accessKeySecret: DEMO_CREDENTIAL.accessKeySecret,
@@ -293,9 +298,10 @@ describe('scheduler bundle', () => {
         ['/2023-03-30/functions/autopilot-scheduler/invocations', true, 'Async'],
         ['/2023-03-30/functions/autopilot-scheduler/invocations', true, 'Async'],
       ]);
+      // Each of the 2 shards paces at half the budget.
       const shardEvent = buildShardEvent(
-        { tick: new Date(TICK), trigger: 'reconcile-every-5m' },
-        ['1', '2'],
+        { tick: new Date(TICK), trigger: 'reconcile-every-5m', qps: bundled.reconcile.qps / 2 },
+        { jobGroupIds: ['1', '2'] },
         0,
         2,
       );

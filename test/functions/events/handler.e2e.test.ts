@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/events/handler.js';
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import type { EventsSummary } from '../../../shared/events/index.js';
 import {
+  EVENTS_CONFIG,
   eventsContext,
   jsonBuffer,
   modifyCalls,
@@ -82,6 +86,22 @@ describe('events function: deliveries shaped like EventBridge', () => {
         cityVisualRequestId: modifyCalls(emu)[0]?.requestId,
       }),
     ]);
+  });
+
+  it('paces a delivery at limits.qps: after the first two, its calls at least 1/qps apart', async () => {
+    // Prepare: the test config with a limit of 5 calls a second
+    const config = path.join(mkdtempSync(path.join(tmpdir(), 'events-limits-')), 'events.yaml');
+    writeFileSync(config, `${readFileSync(EVENTS_CONFIG, 'utf8')}\nlimits: { qps: 5 }\n`);
+    useEmulatorEnv(emu, { extra: { AUTOPILOT_CONFIG: config } });
+
+    // Act: two changes, each a live read and a write
+    const summary = await deliver('kafka-batch.json');
+
+    // Assess: four calls; a burst of two, then one every 200 ms
+    expect(summary.counts.applied).toBe(2);
+    const at = emu.calls.map((call) => call.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(4);
+    expect((at[3] as number) - (at[0] as number)).toBeGreaterThanOrEqual(400 - 15);
   });
 
   it('reports every event of a batched array, acknowledging a permanent failure among them', async () => {

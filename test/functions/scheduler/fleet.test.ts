@@ -41,7 +41,8 @@ beforeAll(async () => {
           { jobGroupName: g.JobGroupName, algoLibId: g.AlgoLibId, resourceProfileId: g.ResourceProfileId },
         ]),
       ),
-      reconcile: { concurrency: 16, qps: 90 },
+      // Lanes enough for the throttled ones sleeping out their backoff (1 s and up) while the rest go on.
+      reconcile: { concurrency: 48, qps: 90 },
       schedules: [
         {
           name: 'citywide',

@@ -105,6 +105,21 @@ describe('scheduler timer actions against the emulator', () => {
     expect(JSON.stringify(logs.lines)).not.toContain(DEMO_CREDENTIAL.accessKeySecret);
   });
 
+  it('paces a timer action at limits.qps, like a webhook batch', async () => {
+    // Prepare: registry mode (one write per group) at 5 calls a second
+    const runtime = testRuntime({ emu, config: { jobGroups: DEMO_REGISTRY, limits: { qps: 5 } } });
+    const scheduler = createSchedulerHandler({ runtime: () => runtime });
+    const payload = { action: 'scale', jobGroupIds: ['1', '2', '3', '4'], planedJobCount: 7 };
+
+    // Act
+    await scheduler(timerEvent('2026-06-01T02:00:00Z', payload, 'scale-up'), fcContext());
+
+    // Assess: four writes; a burst of two, then one every 200 ms
+    const at = emu.calls.map((call) => call.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(4);
+    expect((at[3] as number) - (at[0] as number)).toBeGreaterThanOrEqual(400 - 15);
+  });
+
   it('accepts the single-group form with jobGroupId', async () => {
     const scheduler = liveScheduler();
 

@@ -12,7 +12,15 @@ import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
-import { DEMO_REGISTRY, fcContext, modifyCalls, testRuntime, timerEvent, timerFixture } from './helpers.js';
+import {
+  DEMO_REGISTRY,
+  fcContext,
+  modifyCalls,
+  rejection,
+  testRuntime,
+  timerEvent,
+  timerFixture,
+} from './helpers.js';
 
 const INSTANCE = 'cv-demo-instance';
 const RECONCILE = { action: 'reconcile' };
@@ -283,26 +291,55 @@ describe('reconcile: missed, late and cold-start ticks lose nothing and send not
 });
 
 describe('reconcile: live reads, registry and enforce', () => {
-  it('with live reads, sends only the fields that differ from the live group', async () => {
+  it('with live reads, reads the due groups in one listing page and sends only the fields that differ', async () => {
     // Prepare: group 3 is running with 10 planned, group 4 is stopped with 6
     const runtime = testRuntime({ emu, config: eastDistrict(), instanceId: INSTANCE });
 
     // Act
     await tick(runtime, PEAK_START);
 
-    // Assess
-    expect(emu.calls.map((call) => call.action).sort()).toEqual([
-      'DescribeJobGroups',
+    // Assess: one page of the listing (the demo instance fits in it), not one read per group
+    expect(emu.calls.map((call) => call.action)).toEqual([
       'DescribeJobGroups',
       'ModifyJobGroup',
       'ModifyJobGroup',
     ]);
+    expect(emu.calls[0]?.params).toMatchObject({ InstanceId: INSTANCE, PageNumber: '1', PageSize: '100' });
+    expect(emu.calls[0]?.params).not.toHaveProperty('JobGroupId');
     expect(modifyCalls(emu)).toEqual(
       expect.arrayContaining([
         { JobGroupId: '3', PlanedJobCount: '20' },
         { JobGroupId: '4', PlanedJobCount: '20', Status: 'Running' },
       ]),
     );
+  });
+
+  it('with live reads, a group the listing lacks fails alone with InvalidJobGroupId.NotFound', async () => {
+    // Prepare: the schedule names a group the instance does not have
+    const config = eastDistrict();
+    const schedule = config.schedules?.[0] as { jobGroupIds: string[] };
+    schedule.jobGroupIds = ['3', '4', 'retired-9'];
+    const runtime = testRuntime({ emu, config, instanceId: INSTANCE });
+
+    // Act
+    const error = await rejection(tick(runtime, PEAK_START));
+
+    // Assess: one listing read for all three; 3 and 4 applied, only retired-9 failed, for good
+    expect(emu.calls.map((call) => call.action)).toEqual([
+      'DescribeJobGroups',
+      'ModifyJobGroup',
+      'ModifyJobGroup',
+    ]);
+    const summary = (error.details as { summary: TickSummary }).summary;
+    expect(error.code).toBe('RECONCILE_FAILED');
+    expect(summary.counts).toMatchObject({ due: 3, applied: 2, failed: 1 });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        jobGroupId: 'retired-9',
+        code: 'InvalidJobGroupId.NotFound',
+        retryable: false,
+      }),
+    ]);
   });
 
   it('with enforce and live reads, reverts a manual change on the next tick, sending only that field', async () => {

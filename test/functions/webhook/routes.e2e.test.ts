@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/webhook/handler.js';
 import {
@@ -274,6 +277,40 @@ describe('batch', () => {
     ]);
     expect(answer.json).toMatchObject({ succeeded: 3, failed: 0, dryRun: false });
     expect(emu.jobGroup('8')?.JobGroupParams).toContainEqual({ Key: 'ES_ENABLE', Value: 'True' });
+  });
+
+  it('paces a batch at limits.qps: all its calls, after the first two, at least 1/qps apart', async () => {
+    // Prepare: registry mode (one write per change) and a limit of 5 calls a second
+    const dir = mkdtempSync(path.join(tmpdir(), 'webhook-limits-'));
+    const config = path.join(dir, 'autopilot.json');
+    const registry = { jobGroupName: 'FleetGroup', algoLibId: '2', resourceProfileId: '23' };
+    writeFileSync(
+      config,
+      JSON.stringify({
+        jobGroups: {
+          '1': { ...registry, jobGroupName: 'CrossroadsNorth' },
+          '3': { ...registry, jobGroupName: 'JobGroupName' },
+          '4': { jobGroupName: 'Vehicle-Flow_West', algoLibId: '5', resourceProfileId: '24' },
+          '7': { jobGroupName: 'ParkingLotB', algoLibId: '5', resourceProfileId: '31' },
+        },
+        limits: { qps: 5 },
+      }),
+    );
+    applyEnv({ CITYVISUAL_INSTANCE_ID: undefined, AUTOPILOT_CONFIG: config });
+    const changes = ['1', '3', '4', '7'].map((jobGroupId) => ({
+      jobGroupId,
+      action: 'scale',
+      planedJobCount: 6,
+    }));
+
+    // Act
+    const answer = await invoke(handler, signed(httpEvent('batch', { body: JSON.stringify({ changes }) })));
+
+    // Assess: four writes; a burst of two, then one every 200 ms
+    expect(answer.json).toMatchObject({ succeeded: 4, failed: 0 });
+    const at = emu.calls.map((call) => call.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(4);
+    expect((at[3] as number) - (at[0] as number)).toBeGreaterThanOrEqual(400 - 15);
   });
 
   it('reports each failure in place and still applies every valid change', async () => {

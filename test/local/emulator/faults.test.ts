@@ -96,6 +96,25 @@ describe('emulator fault injection', () => {
     expect(emu.stats.throttled).toBe(2);
   });
 
+  it('reports every arrival to onRequest, throttled ones included, at the clock of arrival', async () => {
+    // Prepare
+    const now = 1_780_000_000_000;
+    const arrivals: number[] = [];
+    emu = await startEmulator({
+      faults: { qpsLimit: 1 },
+      clock: () => now,
+      onRequest: (at) => arrivals.push(at),
+      timestampSkewSeconds: 10 ** 9,
+    });
+
+    // Act
+    const results = await Promise.all([1, 2, 3].map(() => modify(emu!)));
+
+    // Assess
+    expect(results.filter((r) => r.body.Code === 'Throttling.User')).toHaveLength(2);
+    expect(arrivals).toEqual([now, now, now]);
+  });
+
   it('adds latencyMs before answering', async () => {
     // Prepare
     emu = await startEmulator({ faults: { latencyMs: 120 } });
@@ -107,6 +126,49 @@ describe('emulator fault injection', () => {
     // Assess
     expect(result.status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
+  });
+
+  it('holds many requests in latencyMs at once without piling listeners on one signal', async () => {
+    // Prepare: a fleet's worth of calls in flight together, each waiting out the latency
+    emu = await startEmulator({ faults: { latencyMs: 50 } });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const client = popClient(emu);
+
+    // Act
+    let results: Awaited<ReturnType<typeof popCall>>[];
+    try {
+      results = await Promise.all(
+        Array.from({ length: 24 }, () => popCall(client, 'ModifyJobGroup', GROUP_3)),
+      );
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+
+    // Assess
+    expect(results.every((result) => result.status === 200)).toBe(true);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('close() ends requests still waiting out latencyMs', async () => {
+    // Prepare
+    emu = await startEmulator({ faults: { latencyMs: 60_000 } });
+    const pending = fetch(`${emu.url}/`).then(
+      () => 'answered',
+      () => 'socket closed',
+    );
+    await waitFor(() => emu!.stats.requests === 1);
+
+    // Act
+    const started = Date.now();
+    await emu.close();
+
+    // Assess
+    expect(await pending).toBe('socket closed');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('draws the same random faults for the same seed', async () => {

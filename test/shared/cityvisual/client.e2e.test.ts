@@ -124,6 +124,35 @@ describe('CityVisual client against the emulator', () => {
     expect(emu.calls).toHaveLength(1);
   });
 
+  it("backs off harder after Throttling than after a 503, each attempt through the call's pacer", async () => {
+    // Prepare: jitter drawn at its lowest, so full jitter would not wait at all
+    emu.setFaults({ script: ['throttle', 'unavailable', 'ok'] });
+    const waits: number[] = [];
+    let acquired = 0;
+    const pacer = {
+      acquire: async () => {
+        acquired++;
+      },
+    };
+    const throttling = client({
+      baseDelayMs: 100,
+      throttleBaseDelayMs: 400,
+      maxDelayMs: 5_000,
+      random: () => 0,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+
+    // Act
+    const result = await throttling.modifyJobGroup(request(), { pacer });
+
+    // Assess: after the throttle at least half its 400 ms step; after the 503 nothing; every attempt paced
+    expect(result.attempts).toBe(3);
+    expect(waits).toEqual([200, 0]);
+    expect(acquired).toBe(3);
+  });
+
   it('retries 503 and 500 and then succeeds', async () => {
     emu.setFaults({ script: ['unavailable', 'internal', 'ok'] });
     expect((await client().modifyJobGroup(request())).attempts).toBe(3);

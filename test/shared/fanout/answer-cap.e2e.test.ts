@@ -10,7 +10,7 @@ import { type HostileEndpoint, startHostileEndpoint } from '../../support/hostil
 
 const EVENT = buildShardEvent(
   { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'reconcile-every-5m' },
-  ['1'],
+  { jobGroupIds: ['1'] },
   0,
   1,
 );

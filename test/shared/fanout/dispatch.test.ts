@@ -13,7 +13,7 @@ afterAll(() => {
 });
 
 const TICK = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'reconcile-every-5m' };
-const SHARDS = [['1', '2'], ['3', '4'], ['5']];
+const SHARDS = [{ jobGroupIds: ['1', '2'] }, { jobGroupIds: ['3', '4'] }, { jobGroupIds: ['5'] }];
 
 /** An invoker that answers from a script per shard (by the shard's position in its trigger name). */
 function scriptedInvoker(script: Record<number, Array<'ok' | 'busy' | 'refused'>>) {
@@ -43,6 +43,31 @@ describe('createInvokerFanout', () => {
     await createInvokerFanout(invoker, { ...fast, concurrency: 1 })(SHARDS, TICK);
 
     expect(calls).toEqual([1, 2, 3]);
+  });
+
+  it('submits the shards of a fan-out all at once by default: none waits a round for the others', async () => {
+    // Prepare: 50 shards (the default maxShards); an invoker that answers only once all are in flight
+    let inFlight = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const invoker: Invoker = {
+      kind: 'fc3',
+      target: 'autopilot-scheduler',
+      async invokeAsync() {
+        most = Math.max(most, ++inFlight);
+        if (inFlight === 50) for (const wake of release.splice(0)) wake();
+        else await new Promise<void>((resolve) => release.push(resolve));
+        inFlight--;
+        return {};
+      },
+    };
+    const shards = Array.from({ length: 50 }, (_, i) => ({ jobGroupIds: [String(i + 1)] }));
+
+    // Act
+    await createInvokerFanout(invoker, fast)(shards, TICK);
+
+    // Assess
+    expect(most).toBe(50);
   });
 
   it('retries a throttled shard alone and succeeds', async () => {

@@ -14,7 +14,7 @@ const STS = {
 };
 const EVENT = buildShardEvent(
   { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'reconcile-every-5m' },
-  ['1', '2'],
+  { jobGroupIds: ['1', '2'] },
   0,
   2,
 );

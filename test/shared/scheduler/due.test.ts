@@ -86,6 +86,19 @@ describe('shards', () => {
     ]);
     expect(chunkShards([], 4)).toEqual([]);
   });
+
+  it('makes larger shards, not more, past maxShards × size, up to maxSize', () => {
+    const ids = Array.from({ length: 20 }, (_, i) => String(i + 1));
+
+    expect(chunkShards(ids, 4, { maxShards: 10 }).map((shard) => shard.length)).toEqual([4, 4, 4, 4, 4]);
+    expect(chunkShards(ids, 4, { maxShards: 3, maxSize: 10 }).map((shard) => shard.length)).toEqual([
+      7, 7, 6,
+    ]);
+    // Past maxSize there must be more shards than maxShards after all.
+    expect(chunkShards(ids, 4, { maxShards: 2, maxSize: 5 }).map((shard) => shard.length)).toEqual([
+      5, 5, 5, 5,
+    ]);
+  });
 });
 
 /** Schedules whose windows cross midnight and DST changes, in zones with and without DST. */

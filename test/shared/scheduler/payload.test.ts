@@ -53,6 +53,11 @@ describe('parseTimerPayload', () => {
       { action: 'reconcile', jobGroupIds: ['5', '1', '5'] },
       { kind: 'reconcile', shard: ['5', '1'] },
     ],
+    [
+      "a shard with its parent's listing pages and its share of the budget",
+      { action: 'reconcile', jobGroupIds: ['101', '7'], pages: [2, 1, 2], qps: 2.5 },
+      { kind: 'reconcile', shard: ['101', '7'], pages: [2, 1], qps: 2.5 },
+    ],
   ])('parses %s', (_name, payload, expected) => {
     expect(parseTimerPayload(payload)).toEqual(expected);
   });
@@ -83,6 +88,9 @@ describe('parseTimerPayload', () => {
     ],
     ['a reconcile with an unknown key', { action: 'reconcile', dryRun: true }, 'payload.dryRun'],
     ['a reconcile shard with a bad id', { action: 'reconcile', jobGroupIds: [''] }, 'payload.jobGroupIds[0]'],
+    ['listing pages without the shard they belong to', { action: 'reconcile', pages: [1] }, 'payload.pages'],
+    ['a page 0', { action: 'reconcile', jobGroupIds: ['1'], pages: [0] }, 'payload.pages[0]'],
+    ['a share of no calls at all', { action: 'reconcile', jobGroupIds: ['1'], qps: 0 }, 'payload.qps'],
   ])('rejects %s with INVALID_INPUT naming %s', (_name, payload, field) => {
     let error: unknown;
     try {

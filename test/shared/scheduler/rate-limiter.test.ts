@@ -92,6 +92,36 @@ describe('createTokenBucket', () => {
     );
   });
 
+  it('after a stall of the event loop, sends the waiters paced again instead of all at once', async () => {
+    // Prepare: three callers get slots 100, 200 and 300; the loop then stalls until t = 1000
+    let now = 0;
+    const held: Array<() => void> = [];
+    const resleeps: number[] = [];
+    let stalled = false;
+    const bucket = createTokenBucket({
+      ratePerSecond: 10,
+      now: () => now,
+      sleep: (ms) => {
+        if (!stalled) return new Promise<void>((resolve) => held.push(resolve));
+        resleeps.push(now + ms);
+        return Promise.resolve();
+      },
+    });
+    await bucket.acquire(); // slot 0, at once
+    const waiting = Promise.all([1, 2, 3].map(() => bucket.acquire()));
+
+    // Act
+    now = 1_000;
+    stalled = true;
+    for (const wake of held) wake();
+    await waiting;
+
+    // Assess: their slots passed during the stall; the first goes at 1000, the other two wait for
+    // new slots 100 ms apart (without, all three would go at 1000)
+    expect(held).toHaveLength(3);
+    expect(resleeps).toEqual([1_100, 1_200]);
+  });
+
   it('rejects a rate that is not positive', () => {
     expect(() => createTokenBucket({ ratePerSecond: 0 })).toThrow(RangeError);
   });

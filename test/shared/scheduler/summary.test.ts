@@ -77,7 +77,7 @@ describe('tick summaries', () => {
   it('builds a shard event the timer adapter decodes back to the parent tick and a shard payload', () => {
     const tick = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'every-5m' };
 
-    const decoded = decodeTimerEvent(buildShardEvent(tick, ['7', '8'], 1, 3));
+    const decoded = decodeTimerEvent(buildShardEvent(tick, { jobGroupIds: ['7', '8'] }, 1, 3));
 
     expect(decoded).toEqual({
       triggerTime: tick.tick,
@@ -89,7 +89,7 @@ describe('tick summaries', () => {
   it('refuses a shard event over the async payload limit, naming the setting to lower', () => {
     const shard = Array.from({ length: 3_000 }, (_, i) => `job-group-${String(i).padStart(40, '0')}`);
 
-    expect(() => buildShardEvent({ tick: new Date(), trigger: 't' }, shard, 0, 1)).toThrow(
+    expect(() => buildShardEvent({ tick: new Date(), trigger: 't' }, { jobGroupIds: shard }, 0, 1)).toThrow(
       expect.objectContaining({
         code: 'CONFIG_INVALID',
         message: expect.stringContaining('reconcile.shardSize'),
@@ -98,11 +98,13 @@ describe('tick summaries', () => {
     expect(MAX_SHARD_EVENT_BYTES).toBeLessThan(128 * 1024);
   });
 
-  it('fits the largest shard the config allows, of the longest ids, under the limit', () => {
+  it('fits the largest shard the config allows, of the longest ids, with its pages and share, under the limit', () => {
     const shard = Array.from({ length: MAX_SHARD_SIZE }, (_, i) => String(i).padStart(64, 'x'));
+    // Every group on a page of its own, far into a listing of millions.
+    const pages = Array.from({ length: MAX_SHARD_SIZE }, (_, i) => 1_000_000_000 + i);
     const event = buildShardEvent(
-      { tick: new Date(), trigger: 'a-trigger-name-of-some-length' },
-      shard,
+      { tick: new Date(), trigger: 'a-trigger-name-of-some-length', qps: 0.333_333_333_333_333_3 },
+      { jobGroupIds: shard, pages },
       998,
       999,
     );

@@ -22,6 +22,24 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect(await store.get('t/a')).toEqual({ key: 't/a', value: { n: 1 }, version: 1 });
     });
 
+    it("keeps what was written, as JSON would: the caller's object changing later changes nothing", async () => {
+      const { store } = await setup();
+      const value = {
+        n: 1,
+        nested: { list: ['a', { deep: true }], gone: undefined },
+        at: new Date('2026-06-01T00:00:00Z'),
+      };
+      await store.create('t/c', value, { expiresAt: undefined });
+      value.n = 2;
+      value.nested.list.push('b');
+      (value.nested.list[1] as { deep: boolean }).deep = false;
+      expect((await store.get('t/c'))?.value).toEqual({
+        n: 1,
+        nested: { list: ['a', { deep: true }] },
+        at: '2026-06-01T00:00:00.000Z',
+      });
+    });
+
     it('an expired record does not exist: get misses it and create replaces it', async () => {
       const { store, clock } = await setup();
       await store.create('t/e', { n: 1 }, { expiresAt: clock.now + 1_000 });
