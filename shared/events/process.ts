@@ -1,7 +1,6 @@
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
 import {
-  type Hold,
   type HoldEffect,
   holdEffect,
   listHolds,
