@@ -51,11 +51,39 @@ export interface WireStep {
   readonly paused: boolean;
 }
 
+/** A day a holiday or `except` took windows from, or a make-up workday gave them to. */
+export interface WireDayMark {
+  readonly kind: 'holiday' | 'except' | 'workday';
+  readonly date: string;
+  /** The local midnight starting the day. */
+  readonly at: string;
+  readonly windows: readonly string[];
+  readonly calendar?: string;
+  readonly as?: string;
+}
+
+/** A change that is unusual: one a skip removes, or one a DST gap moved. */
+export interface WireChangeMark {
+  readonly at: string;
+  readonly local: string;
+  readonly window: string;
+  readonly skipped?: { readonly holdId: string };
+  readonly dst?: { readonly wanted: string; readonly became: string };
+}
+
+/** What a lane draws: shared by every group that does the same (one schedule, no holds of its own). */
+export interface WireTrack {
+  readonly steps: readonly WireStep[];
+  readonly days: readonly WireDayMark[];
+  readonly marks: readonly WireChangeMark[];
+}
+
 export interface WireLane {
   readonly jobGroupId: string;
   readonly schedule: string | null;
   readonly zone: string;
-  readonly steps: readonly WireStep[];
+  /** The key of its track in `tracks`. */
+  readonly track: string;
 }
 
 /** An entry of `planEntries`: a change of the schedules (with what holds do to it), or a marked day. */
@@ -105,7 +133,7 @@ export interface WireZone {
   readonly midnights: ReadonlyArray<{ readonly date: string; readonly at: string }>;
 }
 
-/** `GET /v1/plan?from=…&to=…` */
+/** `GET /v1/plan?from=…&to=…[&view=lanes]` */
 export interface PlanResponse {
   readonly from: string;
   readonly to: string;
@@ -113,8 +141,12 @@ export interface PlanResponse {
   readonly at: string;
   /** The config's default zone: the page's time axis. */
   readonly timezone: string;
-  readonly entries: readonly WirePlanEntry[];
+  /** `full`: with `entries`, as `autopilot plan --json` lists them; `lanes`: without (what the page reads). */
+  readonly view: 'full' | 'lanes';
+  /** Every change and marked day per group (`view=full` only). */
+  readonly entries?: readonly WirePlanEntry[];
   readonly lanes: readonly WireLane[];
+  readonly tracks: Readonly<Record<string, WireTrack>>;
   readonly holds: readonly WireHoldBand[];
   readonly zones: readonly WireZone[];
 }

@@ -99,6 +99,22 @@ export async function fleetStatus(input: FleetInput): Promise<FleetStatus> {
       ...(input.deadline !== undefined && { deadline: input.deadline }),
     },
   );
+  // Groups of one schedule without holds want the same, now and next: worked out once per schedule.
+  const shared = new Map<
+    string,
+    { desired: EffectiveDesired; next: ReturnType<typeof nextChanges>[number] | undefined }
+  >();
+  const decide = (schedule: Schedule | undefined, held: readonly Hold[]) => {
+    const key = held.length === 0 ? (schedule?.name ?? '') : undefined;
+    const hit = key === undefined ? undefined : shared.get(key);
+    if (hit) return hit;
+    const decided = {
+      desired: effectiveDesired(schedule, held, now, config.timezone),
+      next: nextChanges(schedule, held, now, config.timezone, 1)[0],
+    };
+    if (key !== undefined) shared.set(key, decided);
+    return decided;
+  };
   const groups = ids.map((jobGroupId, index): FleetGroup => {
     const outcome = histories[index];
     if (outcome?.state === 'error') throw outcome.error;
@@ -110,8 +126,7 @@ export async function fleetStatus(input: FleetInput): Promise<FleetStatus> {
     const schedule = scheduleOf.get(jobGroupId);
     const zone = schedule?.timezone ?? config.timezone;
     const held = byGroup.get(jobGroupId) ?? [];
-    const desired = effectiveDesired(schedule, held, now, config.timezone);
-    const [next] = nextChanges(schedule, held, now, config.timezone, 1);
+    const { desired, next } = decide(schedule, held);
     const live = liveById.get(jobGroupId) ?? null;
     return {
       jobGroupId,

@@ -87,8 +87,9 @@ async function getJson<T>(path: string, token: string): Promise<T> {
 
 /** The plan over `range` (the server's default week around now when absent). */
 export function fetchPlan(token: string, range?: Range): Promise<PlanResponse> {
-  const query = range ? `?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}` : '';
-  return getJson<PlanResponse>(`v1/plan${query}`, token);
+  // The lanes view: tracks shared by the groups that do the same, without the per-group entries.
+  const query = range ? `&from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}` : '';
+  return getJson<PlanResponse>(`v1/plan?view=lanes${query}`, token);
 }
 
 export function fetchOverview(token: string): Promise<OverviewResponse> {

@@ -53,3 +53,11 @@ export function yieldToBrowser(): Promise<void> {
   if (scheduler?.yield) return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * Waits for the next frame to be rendered: work split with this lets the browser lay out and paint
+ * each chunk's nodes on their own, instead of all of them in one long rendering task at the end.
+ */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}

@@ -3,11 +3,11 @@ import type {
   WireFleetGroup,
   WireHoldBand,
   WireLane,
-  WirePlanEntry,
   WireStep,
+  WireTrack,
   WireZone,
 } from '../../../shared/console/wire.js';
-import { h, s, yieldToBrowser } from './dom.js';
+import { h, nextFrame, s, yieldToBrowser } from './dom.js';
 import { decidedText, holdText, localText, localWithOffset, targetText, utcText } from './format.js';
 
 const HEIGHT = 60;
@@ -17,18 +17,14 @@ const MARKS = { top: 50, height: 10 };
 /** Lanes made per task: creating 500 at once would block input for longer than a frame or two. */
 const CHUNK = 60;
 
-type DayEntry = Extract<WirePlanEntry, { kind: 'holiday' | 'except' | 'workday' }>;
-type ChangeEntry = Extract<WirePlanEntry, { kind: 'change' }>;
-
 /** Everything one lane draws, picked out of the plan and the overview once per refresh. */
 interface LaneData {
   readonly jobGroupId: string;
   readonly name: string | null;
   readonly lane: WireLane | undefined;
+  readonly track: WireTrack | undefined;
   readonly zone: WireZone | undefined;
   readonly holds: readonly WireHoldBand[];
-  readonly days: readonly DayEntry[];
-  readonly changes: readonly ChangeEntry[];
 }
 
 interface LaneView {
@@ -68,6 +64,9 @@ export class Timeline {
   private plan: PlanResponse | undefined;
   private width = 0;
   private readonly observer: IntersectionObserver;
+  /** Charts waiting to be drawn: drawn a few at a time, so scrolling never blocks for long. */
+  private readonly queue = new Set<LaneView>();
+  private pumping = false;
 
   constructor(
     private readonly container: HTMLElement,
@@ -82,8 +81,10 @@ export class Timeline {
       if (width === this.width || !this.plan) return;
       this.width = width;
       this.renderAxis();
-      for (const view of this.views.values()) view.dirty = true;
-      for (const view of this.views.values()) if (view.visible) this.renderChart(view);
+      for (const view of this.views.values()) {
+        view.dirty = true;
+        if (view.visible) this.enqueue(view);
+      }
     }).observe(container);
     container.addEventListener('pointermove', (event) => this.onHover(event));
     container.addEventListener('pointerleave', () => {
@@ -113,12 +114,6 @@ export class Timeline {
     const names = new Map((groups ?? []).map((g) => [g.jobGroupId, g.jobGroupName]));
     const holds = new Map<string, WireHoldBand[]>();
     for (const hold of plan.holds) push(holds, hold.jobGroupId, hold);
-    const days = new Map<string, DayEntry[]>();
-    const changes = new Map<string, ChangeEntry[]>();
-    for (const entry of plan.entries) {
-      if (entry.kind === 'change') push(changes, entry.jobGroupId, entry);
-      else push(days, entry.jobGroupId, entry);
-    }
     const fallbackZone = zones.get(plan.timezone);
     const wanted = new Set(order);
     for (const [id, view] of this.views) {
@@ -135,22 +130,21 @@ export class Timeline {
         jobGroupId: id,
         name: names.get(id) ?? null,
         lane,
+        track: lane && plan.tracks[lane.track],
         zone: (lane && zones.get(lane.zone)) ?? fallbackZone,
         holds: holds.get(id) ?? [],
-        days: days.get(id) ?? [],
-        changes: changes.get(id) ?? [],
       };
       let view = this.views.get(id);
       if (view) {
         view.data = data;
         view.dirty = true;
         this.renderHead(view);
-        if (view.visible) this.renderChart(view);
+        if (view.visible) this.enqueue(view);
       } else {
         view = this.makeView(data);
         this.views.set(id, view);
-        if (++made % CHUNK === 0) await yieldToBrowser();
       }
+      if (++made % CHUNK === 0) await yieldToBrowser();
       // Keep the DOM order the table's order (moving only what is out of place).
       const expected: ChildNode | null = previous ? previous.nextSibling : this.container.firstChild;
       if (expected !== view.el) this.container.insertBefore(view.el, expected);
@@ -203,7 +197,30 @@ export class Timeline {
       const view = this.views.get(id);
       if (!view) continue;
       view.visible = entry.isIntersecting;
-      if (view.visible && view.dirty) this.renderChart(view);
+      if (view.visible && view.dirty) this.enqueue(view);
+    }
+  }
+
+  private enqueue(view: LaneView): void {
+    this.queue.add(view);
+    if (!this.pumping) void this.pump();
+  }
+
+  /** Draws queued charts for at most ~12 ms, then lets the browser lay them out and paint a frame. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.queue.size > 0) {
+        const started = performance.now();
+        for (const view of this.queue) {
+          this.queue.delete(view);
+          if (view.visible && view.dirty) this.renderChart(view);
+          if (performance.now() - started > 12) break;
+        }
+        await nextFrame();
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -239,7 +256,7 @@ export class Timeline {
     const zone = data.lane?.zone ?? plan.timezone;
     chart.setAttribute('width', String(this.width));
     const nodes: SVGElement[] = [];
-    const steps = data.lane?.steps ?? [];
+    const steps = data.track?.steps ?? [];
     const until = (i: number) => steps[i + 1]?.at ?? plan.to;
     const counts = steps
       .map((step) => step.target.planedJobCount)
@@ -292,7 +309,7 @@ export class Timeline {
       );
     }
     // Holidays, except days and make-up workdays: a strip under the local day.
-    for (const day of data.days) {
+    for (const day of data.track?.days ?? []) {
       const midnights = data.zone?.midnights ?? [];
       const next =
         midnights.find((m) => m.at > day.at)?.at ?? new Date(Date.parse(day.at) + 86_400_000).toISOString();
@@ -360,7 +377,7 @@ export class Timeline {
     });
     if (d !== '') nodes.push(s('path', { class: 'stepline', d }));
     // Changes a skip removed, and changes a DST gap moved.
-    for (const change of data.changes) {
+    for (const change of data.track?.marks ?? []) {
       const x = this.x(change.at);
       if (change.skipped) {
         nodes.push(
@@ -467,7 +484,7 @@ export class Timeline {
     }
     const index = target.getAttribute('data-step');
     if (index !== null) {
-      const steps = data.lane?.steps ?? [];
+      const steps = data.track?.steps ?? [];
       const step = steps[Number(index)];
       if (!step) return [title];
       const next = steps[Number(index) + 1];

@@ -191,11 +191,22 @@ describe('GET /v1/plan', () => {
     expect(to.getTime() - from.getTime()).toBe(7 * 86_400_000);
     expect(Math.abs(Date.parse(plan.at) - from.getTime() - 86_400_000)).toBeLessThan(1000);
     const holds = plan.holds.map(({ band: _band, secondsLeft: _left, ...rest }) => rest);
+    expect(plan.view).toBe('full');
     expect(plan.entries).toEqual(JSON.parse(JSON.stringify(planEntries(config(), holds as never, from, to))));
     expect(plan.lanes.map((lane) => lane.jobGroupId)).toEqual(['1', '2', '3', '7', '8']);
     const lane3 = plan.lanes.find((lane) => lane.jobGroupId === '3');
+    // Groups 1 and 2 share their schedule's track; group 3, pinned, has its own.
+    expect(plan.lanes.map((lane) => lane.track)).toEqual([
+      'schedule:downtown-crossroads',
+      'schedule:downtown-crossroads',
+      'group:3',
+      'schedule:parking-night-shift',
+      'none',
+    ]);
     expect(
-      lane3?.steps.some((s) => s.target.planedJobCount === 30 && s.decidedBy.planedJobCount?.by === 'hold'),
+      plan.tracks[lane3?.track ?? '']?.steps.some(
+        (s) => s.target.planedJobCount === 30 && s.decidedBy.planedJobCount?.by === 'hold',
+      ),
     ).toBe(true);
     expect(plan.holds).toEqual([
       expect.objectContaining({
@@ -212,8 +223,24 @@ describe('GET /v1/plan', () => {
   it('marks the National Day holidays and the make-up Saturday of the demo calendar', async () => {
     const plan = (await read(rig.console, `/v1/plan${WEEK}`)).json() as PlanResponse;
 
-    const marks = plan.entries.filter((e) => e.kind !== 'change' && e.jobGroupId === '1');
+    const marks = (plan.entries ?? []).flatMap((e) =>
+      e.kind !== 'change' && e.jobGroupId === '1' ? [{ kind: e.kind, date: e.date }] : [],
+    );
     expect(marks.map((m) => `${m.kind} ${m.date}`)).toEqual([
+      ...['01', '02', '03', '04', '05', '06', '07'].map((d) => `holiday 2026-10-${d}`),
+      'workday 2026-10-10',
+    ]);
+  });
+
+  it('answers the lanes view without the per-group entries, the marks on the shared tracks', async () => {
+    const full = (await read(rig.console, `/v1/plan${WEEK}`)).json() as PlanResponse;
+    const lanes = (await read(rig.console, `/v1/plan${WEEK}&view=lanes`)).json() as PlanResponse;
+
+    expect(lanes.view).toBe('lanes');
+    expect(lanes.entries).toBeUndefined();
+    expect(lanes.tracks).toEqual(full.tracks);
+    expect(lanes.lanes).toEqual(full.lanes);
+    expect(lanes.tracks['schedule:downtown-crossroads']?.days.map((d) => `${d.kind} ${d.date}`)).toEqual([
       ...['01', '02', '03', '04', '05', '06', '07'].map((d) => `holiday 2026-10-${d}`),
       'workday 2026-10-10',
     ]);
@@ -225,6 +252,7 @@ describe('GET /v1/plan', () => {
     ['from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z', 'to'],
     ['from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z', 'to'],
     ['jobGroupId=a%2Fb', 'jobGroupId'],
+    ['view=table', 'view'],
     ['form=2026-10-01T00:00:00Z', 'query'],
   ])('refuses ?%s with 400 naming %s', async (query, field) => {
     const answer = await read(rig.console, `/v1/plan?${query}`);
@@ -240,7 +268,7 @@ describe('GET /v1/plan', () => {
     const plan = (await read(rig.console, `/v1/plan${WEEK}&jobGroupId=7`)).json() as PlanResponse;
 
     expect(plan.lanes.map((lane) => lane.jobGroupId)).toEqual(['7']);
-    expect(new Set(plan.entries.map((e) => e.jobGroupId))).toEqual(new Set(['7']));
+    expect(new Set(plan.entries?.map((e) => e.jobGroupId))).toEqual(new Set(['7']));
   });
 });
 
@@ -285,7 +313,8 @@ describe('GET /v1/overview', () => {
     expect(group4?.holds).toEqual([
       expect.objectContaining({ reason: 'load test', secondsLeft: expect.any(Number) }),
     ]);
-    expect(group4?.lastAction?.hold).toMatchObject({ event: 'created', kind: 'pin' });
+    // The newest history record: the pin's own write, or its hold record (made in the same ms).
+    expect(group4?.lastAction).toMatchObject({ jobGroupId: '4', source: { kind: 'webhook', who: 'ci' } });
   });
 
   it('still answers when the live read fails, saying so, without live state or drift', async () => {

@@ -4,7 +4,10 @@ import type { Hold } from '../../../shared/holds/index.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 import { readOnlyStore } from '../../../shared/state/read-only.js';
 import { planAt, planEntries } from '../../../shared/status/plan.js';
-import { holdBands, planLanes, zoneFacts } from '../../../shared/status/steps.js';
+import { holdBands, type PlanLanes, planLanes, zoneFacts } from '../../../shared/status/steps.js';
+
+/** The steps of the `index`th lane (its track). */
+const stepsOf = (plan: PlanLanes, index = 0) => plan.tracks[plan.lanes[index]?.track ?? ''] ?? [];
 
 function load(document: unknown): ConfigFile {
   const { config, issues } = checkConfig(document);
@@ -71,19 +74,19 @@ describe('zone facts', () => {
 
 describe('plan lanes', () => {
   it('are the state at the start, then every change of the schedule, as planEntries lists them', () => {
-    const [lane] = planLanes(LONDON, [], FROM, TO, ['1']);
+    const steps = stepsOf(planLanes(LONDON, [], FROM, TO, ['1']));
     const changes = planEntries(LONDON, [], FROM, TO, '1').filter((e) => e.kind === 'change');
 
-    expect(lane?.steps[0]).toMatchObject({
+    expect(steps[0]).toMatchObject({
       at: FROM.toISOString(),
       cause: 'range-start',
       target: { planedJobCount: 1 },
     });
-    expect(lane?.steps.slice(1).map((s) => [s.at, s.target.planedJobCount])).toEqual(
+    expect(steps.slice(1).map((s) => [s.at, s.target.planedJobCount])).toEqual(
       changes.map((c) => [c.at, c.set.planedJobCount]),
     );
     // The early window starts in the DST gap (01:30 does not exist): at 02:00 local, +01:00.
-    expect(lane?.steps.find((s) => s.target.planedJobCount === 9)).toMatchObject({
+    expect(steps.find((s) => s.target.planedJobCount === 9)).toMatchObject({
       local: '2027-03-28 02:00',
       offset: '+01:00',
       decidedBy: { planedJobCount: { by: 'schedule', schedule: 'city', window: 'early' } },
@@ -92,7 +95,7 @@ describe('plan lanes', () => {
 
   it('step at a pin’s start and end, decided by the pin in between', () => {
     const lanes = planLanes(LONDON, [pin], FROM, TO, ['1', '2']);
-    const held = lanes[1]?.steps.filter((s) => s.at >= pin.from && s.at <= pin.until);
+    const held = stepsOf(lanes, 1).filter((s) => s.at >= pin.from && s.at <= pin.until);
 
     expect(
       held?.map((s) => [s.at, s.cause, s.target.planedJobCount, s.decidedBy.planedJobCount?.by]),
@@ -101,16 +104,47 @@ describe('plan lanes', () => {
       [pin.until, 'hold-end', 6, 'schedule'],
     ]);
     // The other group of the schedule is untouched by group 2's pin.
-    expect(lanes[0]?.steps.some((s) => s.target.planedJobCount === 30)).toBe(false);
+    expect(stepsOf(lanes, 0).some((s) => s.target.planedJobCount === 30)).toBe(false);
+    expect(lanes.lanes.map((lane) => lane.track)).toEqual(['schedule:city', 'group:2']);
     // At the pin's start, the plan's state agrees.
     expect(planAt(LONDON, [pin], new Date(pin.from), '2')[0]?.target.planedJobCount).toBe(30);
   });
 
   it('gives a group without a schedule one step: what its pins set, or nothing', () => {
-    const [lane] = planLanes(LONDON, [{ ...pin, jobGroupId: '8', id: '8~0123456789ab' }], FROM, TO, ['8']);
+    const plan = planLanes(LONDON, [{ ...pin, jobGroupId: '8', id: '8~0123456789ab' }], FROM, TO, ['8']);
 
-    expect(lane?.schedule).toBeNull();
-    expect(lane?.steps.map((s) => s.target)).toEqual([{}, { planedJobCount: 30 }, {}]);
+    expect(plan.lanes[0]?.schedule).toBeNull();
+    expect(stepsOf(plan).map((s) => s.target)).toEqual([{}, { planedJobCount: 30 }, {}]);
+  });
+
+  it('follow the working calendar: a make-up Saturday gets the weekday window', () => {
+    const cn = load({
+      timezone: 'Asia/Shanghai',
+      calendars: {
+        'cn-2026': { holidays: ['2026-10-01..2026-10-07'], workdays: [{ date: '2026-10-10', as: 'fri' }] },
+      },
+      schedules: [
+        {
+          name: 'crossroads',
+          jobGroupIds: ['1'],
+          calendar: 'cn-2026',
+          windows: [
+            { name: 'peak', days: 'mon-fri', from: '07:30', to: '21:00', set: { planedJobCount: 10 } },
+          ],
+          otherwise: { planedJobCount: 2 },
+        },
+      ],
+    });
+    const from = new Date('2026-10-09T16:00:00Z');
+    const to = new Date('2026-10-11T16:00:00Z');
+
+    const steps = stepsOf(planLanes(cn, [], from, to, ['1']));
+
+    expect(steps.map((s) => `${s.local} ${s.target.planedJobCount}`)).toEqual([
+      '2026-10-10 00:00 2',
+      '2026-10-10 07:30 10',
+      '2026-10-10 21:00 2',
+    ]);
   });
 
   it('bands a skip over the occurrence it removes', () => {
