@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startConsoleServer } from '../../../local/dev/console-server.js';
 import { startWebhookServer, type WebhookServer } from '../../../local/dev/webhook-server.js';
 import { DEMO_CREDENTIAL, type Emulator } from '../../../local/emulator/index.js';
-import { useEmulator } from '../../support/emulator.js';
+import { type UseEmulatorOptions, useEmulator } from '../../support/emulator.js';
 import { applyEnv } from '../../support/env.js';
 import { CI_TOKEN } from '../webhook/helpers.js';
 
@@ -51,8 +51,11 @@ export interface ConsoleRig {
  * The emulator (demo fleet, reset before each test), the console and the webhook served over real
  * HTTP as FC would, sharing this process's embedded store (fresh for each test), env set before each.
  */
-export function useConsoleRig(extra: Record<string, string | undefined> = {}): ConsoleRig {
-  const emu = useEmulator();
+export function useConsoleRig(
+  extra: Record<string, string | undefined> = {},
+  emulator: UseEmulatorOptions = {},
+): ConsoleRig {
+  const emu = useEmulator(emulator);
   let consoleServer: WebhookServer | undefined;
   let webhookServer: WebhookServer | undefined;
   beforeAll(async () => {
