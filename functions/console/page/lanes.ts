@@ -11,8 +11,8 @@ import { h, nextFrame, s, yieldToBrowser } from './dom.js';
 import { decidedText, holdText, localText, localWithOffset, targetText, utcText } from './format.js';
 
 const HEIGHT = 60;
-const BAND = { top: 0, height: 13 };
-const PLOT = { top: 17, bottom: 46 };
+const BAND = { top: 0, height: 12 };
+const PLOT = { top: 24, bottom: 47 };
 const MARKS = { top: 50, height: 10 };
 /** Lanes made per task: creating 500 at once would block input for longer than a frame or two. */
 const CHUNK = 60;
@@ -95,6 +95,12 @@ export class Timeline {
   private chartWidth(): number {
     const head = 190;
     return Math.max(240, Math.floor(this.container.clientWidth - head - 8));
+  }
+
+  /** Whether an instant is inside the range shown (the "now" line is drawn only then). */
+  private inRange(iso: string): boolean {
+    const plan = this.plan as PlanResponse;
+    return iso >= plan.from && iso <= plan.to;
   }
 
   private x(iso: string): number {
@@ -240,11 +246,13 @@ export class Timeline {
         s('text', { class: 'tick-label', x: x + 4, y: 24 }, `${weekday} ${midnight.date.slice(5)}`),
       );
     }
-    const now = this.x(plan.at);
-    svg.append(
-      s('line', { class: 'now', x1: now, x2: now, y1: 0, y2: 28 }),
-      s('text', { class: 'now-label', x: now + 3, y: 10 }, `now ${localText(plan.at, plan.timezone)}`),
-    );
+    if (this.inRange(plan.at)) {
+      const now = this.x(plan.at);
+      svg.append(
+        s('line', { class: 'now', x1: now, x2: now, y1: 0, y2: 28 }),
+        s('text', { class: 'now-label', x: now + 3, y: 10 }, `now ${localText(plan.at, plan.timezone)}`),
+      );
+    }
     this.axis.replaceChildren(h('div', { class: 'axis-head' }, `${plan.timezone}`), svg);
   }
 
@@ -438,8 +446,10 @@ export class Timeline {
         ),
       );
     });
-    const now = this.x(plan.at);
-    nodes.push(s('line', { class: 'now', x1: now, x2: now, y1: 0, y2: HEIGHT }));
+    if (this.inRange(plan.at)) {
+      const now = this.x(plan.at);
+      nodes.push(s('line', { class: 'now', x1: now, x2: now, y1: 0, y2: HEIGHT }));
+    }
     chart.replaceChildren(...nodes);
   }
 
