@@ -13,8 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { slimBundle } from './local/bundle/slim.js';
+import { buildConsolePage, pageWeight, writeConsolePage } from './local/console/page-build.js';
 import { configDigest } from './shared/config/core.js';
 import { checkConfig, readConfigDocument } from './shared/config/file.js';
+import { ASSETS_DIR } from './shared/console/assets.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -30,6 +32,9 @@ export const FUNCTIONS = readdirSync(path.join(root, 'functions'), { withFileTyp
 
 /** Bytes of each bundle's index.js. */
 export type BundleSizes = Record<string, number>;
+
+/** The console function also serves its page: built for the browser and written beside its bundle. */
+const PAGE_FUNCTION = 'console';
 
 /**
  * The config to ship: validated as a whole (throws listing every problem) and written in its parsed form,
@@ -103,6 +108,7 @@ export async function buildAll(options: BuildOptions = {}): Promise<BundleSizes>
       path.join(outdir, 'package.json'),
       `${JSON.stringify({ private: true, type: 'commonjs' })}\n`,
     );
+    if (name === PAGE_FUNCTION) writeConsolePage(await buildConsolePage(), path.join(outdir, ASSETS_DIR));
     const bundle = path.relative(root, path.join(outdir, 'index.js')).split(path.sep).join('/');
     sizes[name] = result.metafile.outputs[bundle]?.bytes ?? 0;
   }
@@ -115,6 +121,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(root, 'build.
     for (const [name, bytes] of Object.entries(sizes)) {
       console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(1)} KB`);
     }
+    const page = pageWeight(await buildConsolePage());
+    console.log(
+      `dist/${PAGE_FUNCTION}/${ASSETS_DIR}/  the page: ${(page.bytes / 1024).toFixed(1)} KB (${(page.gzip / 1024).toFixed(1)} KB gzipped) in ${page.files.length} files`,
+    );
   } catch (error) {
     // A bad config lists every problem: show that, not a stack trace. dist/ is left as it was.
     console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -11,7 +11,14 @@ import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 import { useMemoryStore } from '../shared/state/select.js';
 import { main as cli } from './cli.js';
-import { DEV_NOTIFY_PORTS, DEV_PORTS, DEV_WEBHOOK_SECRET, DEV_WEBHOOK_TOKEN } from './dev/defaults.js';
+import { startConsoleServer } from './dev/console-server.js';
+import {
+  DEV_CONSOLE_TOKEN,
+  DEV_NOTIFY_PORTS,
+  DEV_PORTS,
+  DEV_WEBHOOK_SECRET,
+  DEV_WEBHOOK_TOKEN,
+} from './dev/defaults.js';
 import { startEventsServer } from './dev/events-server.js';
 import { startDevNotify } from './dev/notify-stand-ins.js';
 import { prettyLogLine, wantsPrettyLogs } from './dev/pretty-log.js';
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
     AUTOPILOT_CONFIG: configFile,
     WEBHOOK_SECRETS: process.env.WEBHOOK_SECRETS ?? DEV_WEBHOOK_SECRET,
     WEBHOOK_TOKENS: process.env.WEBHOOK_TOKENS ?? `dev=${DEV_WEBHOOK_TOKEN}`,
+    CONSOLE_TOKENS: process.env.CONSOLE_TOKENS ?? `dev=${DEV_CONSOLE_TOKEN}`,
     ...(emulator && {
       CITYVISUAL_ENDPOINT: emulator.url,
       CITYVISUAL_INSTANCE_ID: 'cv-demo-instance',
@@ -95,6 +103,12 @@ async function main(): Promise<void> {
     handler: eventsHandler as FcEventHandler,
   });
 
+  // The console's page is built from source at start (npm run build writes it beside the bundle).
+  const consoleServer = await startConsoleServer({ port: port('CONSOLE_PORT', DEV_PORTS.console) });
+  // The token travels in the fragment, which the browser never sends; the page stores it and removes it.
+  const consoleToken = env.CONSOLE_TOKENS === `dev=${DEV_CONSOLE_TOKEN}` ? DEV_CONSOLE_TOKEN : undefined;
+  const consoleUrl = `${consoleServer.url}/${consoleToken ? `#token=${consoleToken}` : ''}`;
+
   const tickSeconds = port('TICK_SECONDS', 30);
   const ticker = startSchedulerTicker({ intervalMs: tickSeconds * 1000, env });
 
@@ -108,6 +122,7 @@ jobgroup-autopilot is running locally
   CityVisual     ${emulator ? `${emulator.url}  (emulator, demo fleet: instance cv-demo-instance, groups 1-8)` : `${realEndpoint}  (real endpoint)`}
   webhook        ${webhook.url}   GET /healthz, POST /v1/job-groups/{id}/scale|stop|start, PATCH /v1/job-groups/{id}, POST /v1/batch
   events         ${events.url}   POST a CloudEvent (or an array) as EventBridge would deliver it, with the bearer token
+  console        ${consoleUrl}   the week ahead of every group (open it in a browser${consoleToken ? '; the local read token is in the fragment' : '; CONSOLE_TOKENS is yours'})
   scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
   state store    embedded, kept in ${path.relative(process.cwd(), DEV_STATE_FILE)} (delete it to start afresh)
   notify         ${notify.banner.join('\n                 ')}
@@ -131,6 +146,7 @@ ${pretty ? 'Logs below, one line each (LOG_FORMAT=json for the JSON the function
     await webhook.close();
     await events.close();
     await notify.close();
+    await consoleServer.close();
     await emulator?.close();
     process.exit(0);
   };

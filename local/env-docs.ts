@@ -17,6 +17,8 @@ export const ENV_DOCS: Record<keyof Env, string> = {
   WEBHOOK_SECRETS:
     'Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side).',
   WEBHOOK_TOKENS: 'Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated.',
+  CONSOLE_TOKENS:
+    'Read-only tokens of the console function (its page and JSON routes): `token` or `name=token`, comma-separated, each at least 32 characters (`npx autopilot token console`). Unset or invalid: every data route answers 500 `CONFIG_INVALID` naming the entry, and `/healthz` 503.',
   FANOUT_INVOKER:
     "How the scheduler fans a reconcile of more than `reconcile.shardSize` groups out as async invocations of itself: `none` (inline), `fc3` (FC 3.0 InvokeFunction, ACS3-HMAC-SHA256), `fc2` (FC 2.0 API via the runtime's `@alicloud/fc2`). Default `none`; s.yaml sets `fc3`.",
   FANOUT_FUNCTION_NAME:

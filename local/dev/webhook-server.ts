@@ -26,6 +26,8 @@ export interface WebhookServerOptions {
   readonly handler?: FcEventHandler;
   /** Function timeout reported in the context, seconds; default 60. */
   readonly timeoutSeconds?: number;
+  /** Function name reported in the context; default `webhook`. */
+  readonly functionName?: string;
   /**
    * Require `Content-Type: application/json` on bodies (default true). Only tests of the FC event
    * shape of other bodies turn it off; the Host, Origin checks always apply.
@@ -199,7 +201,7 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
         requestId: (event.requestContext as { requestId: string }).requestId,
         // Empty like FC without a role: the client falls back to ALIBABA_CLOUD_* variables.
         credentials: {},
-        function: { name: 'webhook', handler: 'index.handler', memory: 512, timeout },
+        function: { name: options.functionName ?? 'webhook', handler: 'index.handler', memory: 512, timeout },
         region: process.env.CITYVISUAL_REGION ?? 'cn-shanghai',
         accountId: 'local',
       };

@@ -47,6 +47,8 @@ export const EnvSchema = lazySchema(() =>
     WEBHOOK_SECRETS: optionalString,
     /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
     WEBHOOK_TOKENS: optionalString,
+    /** Read-only bearer tokens of the console function: `token` or `name=token`, comma-separated. */
+    CONSOLE_TOKENS: optionalString,
     /**
      * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
      * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
@@ -126,6 +128,7 @@ export const ENV_KEYS = [
   'AUTOPILOT_CONFIG',
   'WEBHOOK_SECRETS',
   'WEBHOOK_TOKENS',
+  'CONSOLE_TOKENS',
   'FANOUT_INVOKER',
   'FANOUT_FUNCTION_NAME',
   'FANOUT_SERVICE_NAME',

@@ -117,7 +117,11 @@ export function nextChanges(
   return out;
 }
 
-function driftOf(target: Target, live: LiveJobGroup): Record<string, { live: unknown; desired: unknown }> {
+/** Fields whose live value differs from the desired one (params compared as CityVisual spells them). */
+export function driftOf(
+  target: Target,
+  live: LiveJobGroup,
+): Record<string, { live: unknown; desired: unknown }> {
   const drift: Record<string, { live: unknown; desired: unknown }> = {};
   for (const key of ['planedJobCount', 'jobCount', 'streamPerJob', 'status'] as const) {
     const desired = target[key];

@@ -62,7 +62,8 @@ interface Verifier {
 export const MIN_TOKEN_LENGTH = 32;
 /** The Standard Webhooks range for a secret's decoded length. */
 const SECRET_BYTES = { min: 24, max: 64 } as const;
-interface Token {
+/** A configured bearer token: its caller name and SHA-256 digest (the token itself is not kept). */
+export interface Token {
   readonly who: string;
   readonly digest: Buffer;
 }
@@ -117,8 +118,11 @@ export function parseSecrets(value: string | undefined): Verifier[] {
   });
 }
 
-/** `name=token` / `token` list → names and SHA-256 digests (compared in constant time, equal length). */
-export function parseTokens(value: string | undefined): Token[] {
+/**
+ * `name=token` / `token` list → names and SHA-256 digests (compared in constant time, equal length).
+ * `variable` names the list in errors: `WEBHOOK_TOKENS`, or `CONSOLE_TOKENS` for the console's read tokens.
+ */
+export function parseTokens(value: string | undefined, variable = 'WEBHOOK_TOKENS'): Token[] {
   const entries = (value ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -129,8 +133,8 @@ export function parseTokens(value: string | undefined): Token[] {
     const token = eq > 0 ? entry.slice(eq + 1) : '';
     const refuse = (why: string) =>
       new AutopilotError('CONFIG_INVALID', {
-        message: `WEBHOOK_TOKENS entry ${index} ${why}; make a token with \`npx autopilot token [name]\`.`,
-        field: 'WEBHOOK_TOKENS',
+        message: `${variable} entry ${index} ${why}; make a token with \`npx autopilot token [name]\`.`,
+        field: variable,
       });
     // `name=`: an unset shell variable at deploy time left a name without a token. (A text of token
     // length before one `=` is a base64 token with its padding, as `openssl rand -base64 32` prints.)
@@ -145,6 +149,22 @@ export function parseTokens(value: string | undefined): Token[] {
     }
     return { who: named ? name : `token:${index}`, digest: sha256(value) };
   });
+}
+
+/**
+ * The configured token `presented` matches, or undefined. Every token is compared (no early exit), so
+ * timing does not tell which one came close.
+ */
+export function matchToken(tokens: readonly Token[], presented: string): Token | undefined {
+  const digest = sha256(presented);
+  let matched: Token | undefined;
+  for (const token of tokens) if (crypto.timingSafeEqual(digest, token.digest) && !matched) matched = token;
+  return matched;
+}
+
+/** The token of an `Authorization: Bearer <token>` header ('' when the header is not one). */
+export function bearerOf(authorization: string | undefined): string {
+  return BEARER.exec(authorization ?? '')?.[1]?.trim() ?? '';
 }
 
 /**
@@ -244,14 +264,6 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
     return { ok: true, caller: { who: `webhook:${matched.fingerprint}`, via: 'signature', webhookId: id } };
   }
 
-  function matchToken(presented: string): Token | undefined {
-    const digest = sha256(presented);
-    let matched: Token | undefined;
-    // Every token is compared (no early exit), so timing does not tell which one came close.
-    for (const token of tokens) if (crypto.timingSafeEqual(digest, token.digest) && !matched) matched = token;
-    return matched;
-  }
-
   function verifyBasic(authorization: string, allowed: boolean): AuthResult {
     if (!allowed) {
       return refuse(
@@ -264,7 +276,7 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
     const colon = decoded.indexOf(':');
     if (colon < 0 || tokens.length === 0) return refuse('bad-token');
     const user = decoded.slice(0, colon);
-    const matched = matchToken(decoded.slice(colon + 1));
+    const matched = matchToken(tokens, decoded.slice(colon + 1));
     if (!matched) return refuse('bad-token');
     return {
       ok: true,
@@ -279,9 +291,9 @@ export function createAuthenticator(config: AuthConfig, options: { now?: () => n
   }
 
   function verifyBearer(authorization: string): AuthResult {
-    const presented = BEARER.exec(authorization)?.[1]?.trim() ?? '';
+    const presented = bearerOf(authorization);
     if (presented === '' || tokens.length === 0) return refuse('bad-token');
-    const matched = matchToken(presented);
+    const matched = matchToken(tokens, presented);
     return matched
       ? {
           ok: true,

@@ -64,20 +64,26 @@ export interface WebhookRoute {
   readonly handle: (ctx: RouteContext) => Promise<RouteResult>;
 }
 
-export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: WebhookRoute; readonly params: Record<string, string> }
+/** What the router reads of a route: its method and path pattern (the webhook's and the console's routes). */
+export interface RouteShape {
+  readonly method: HttpMethod;
+  readonly path: string;
+}
+
+export type RouteMatch<R extends RouteShape = WebhookRoute> =
+  | { readonly kind: 'found'; readonly route: R; readonly params: Record<string, string> }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly HttpMethod[] }
   | { readonly kind: 'not-found' };
 
-export interface Router {
-  readonly routes: readonly WebhookRoute[];
+export interface Router<R extends RouteShape = WebhookRoute> {
+  readonly routes: readonly R[];
   /** Matches a method and an encoded path (`rawPath`); segments are decoded one by one. */
-  match(method: string, rawPath: string): RouteMatch;
+  match(method: string, rawPath: string): RouteMatch<R>;
 }
 
 type Segment = { readonly literal: string } | { readonly param: string };
-interface CompiledRoute {
-  readonly route: WebhookRoute;
+interface CompiledRoute<R extends RouteShape> {
+  readonly route: R;
   readonly segments: readonly Segment[];
 }
 
@@ -98,7 +104,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function compile(route: WebhookRoute): CompiledRoute {
+function compile<R extends RouteShape>(route: R): CompiledRoute<R> {
   if (!route.path.startsWith('/')) throw new Error(`route path must start with "/": ${route.path}`);
   const segments = splitPath(route.path).map(
     (part): Segment => (part.startsWith(':') ? { param: part.slice(1) } : { literal: part }),
@@ -114,8 +120,8 @@ const shapeOf = (segments: readonly Segment[]) =>
  * allowed methods (HEAD wherever GET); no shape matching is a 404. Two routes with the same method and shape are a
  * programming error, reported when the table is compiled.
  */
-export function createRouter(routes: readonly WebhookRoute[]): Router {
-  const compiled = routes.map(compile);
+export function createRouter<R extends RouteShape = WebhookRoute>(routes: readonly R[]): Router<R> {
+  const compiled = routes.map((route) => compile(route));
   const seen = new Set<string>();
   for (const { route, segments } of compiled) {
     const key = `${route.method} ${shapeOf(segments)}`;
@@ -127,7 +133,7 @@ export function createRouter(routes: readonly WebhookRoute[]): Router {
     match(method, rawPath) {
       const parts = splitPath(rawPath).map(decodeSegment);
       const allow: HttpMethod[] = [];
-      let found: { route: WebhookRoute; params: Record<string, string> } | undefined;
+      let found: { route: R; params: Record<string, string> } | undefined;
       for (const { route, segments } of compiled) {
         if (segments.length !== parts.length) continue;
         const params: Record<string, string> = {};

@@ -79,7 +79,7 @@ const inputsOf = (name: string): string[] => {
     .map(([file]) => file);
 };
 
-describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
+describe.each(['webhook', 'scheduler', 'events', 'console'])('the %s bundle', (name) => {
   it('leaves out what the functions never run, and stays small', () => {
     const inputs = inputsOf(name);
     const offenders = inputs.filter((input) =>
@@ -111,6 +111,11 @@ describe.each(['webhook', 'scheduler', 'events'])('the %s bundle', (name) => {
       expect(has('rules')).toBe(true);
       expect(schedule).toContain('shared/schedule/schema.ts');
       expect(schedule).toContain('shared/schedule/transitions.ts');
+    } else if (name === 'console') {
+      // Schedules and their transitions for the plan; no rules, no webhook use cases.
+      expect(has('rules')).toBe(false);
+      expect(schedule).toContain('shared/schedule/transitions.ts');
+      expect(inputs.filter((input) => /^shared\/webhook\/(?!auth|router)/.test(input))).toEqual([]);
     } else {
       expect(has('rules')).toBe(true);
       // The time zone and the local dates of holds, and the capacity-safe merge of firing alerts only:
@@ -189,6 +194,73 @@ describe('webhook bundle', () => {
     expect(answer.statusCode).toBe(401);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
     expect(emu.stats.requests).toBe(0);
+  });
+});
+
+describe('console bundle', () => {
+  const get = (rawPath: string, headers: Record<string, string> = {}) => {
+    const event = JSON.parse(fixture('http', 'healthz.json').toString()) as Record<string, unknown> & {
+      headers: Record<string, string>;
+      requestContext: { http: Record<string, unknown> };
+    };
+    event.rawPath = rawPath;
+    event.requestContext.http.path = rawPath;
+    event.requestContext.http.method = 'GET';
+    event.headers = { ...event.headers, ...headers };
+    return Buffer.from(JSON.stringify(event));
+  };
+  const TOKEN = 'tok_bundle_console_0123456789abcdef0123';
+  let handler: BundleHandler;
+  let restore: () => void;
+  beforeAll(() => {
+    restore = setEnv({ CONSOLE_TOKENS: `ops=${TOKEN}` });
+    handler = loadBundle('console').handler;
+  });
+  afterAll(() => restore());
+
+  it('serves the page and its script from the assets the build wrote beside it', async () => {
+    const page = (await handler(get('/'), fcContext('console'))) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+      isBase64Encoded: boolean;
+    };
+    const html = Buffer.from(page.body, 'base64').toString('utf8');
+    const script = /src="(assets\/console-[0-9a-f]+\.js)"/.exec(html)?.[1];
+    const asset = (await handler(get(`/${script}`), fcContext('console'))) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect([page.statusCode, page.isBase64Encoded]).toEqual([200, true]);
+    expect(page.headers['Content-Security-Policy']).toContain("script-src 'self'");
+    expect(asset.statusCode).toBe(200);
+    expect(Buffer.from(asset.body, 'base64')).toEqual(
+      readFileSync(path.join(TEST_BUILD, 'console', script as string)),
+    );
+  });
+
+  it('answers the plan of the bundled autopilot.json, and the overview with live state', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const plan = (await handler(get('/v1/plan', auth), fcContext('console'))) as {
+      statusCode: number;
+      body: string;
+    };
+    const overview = (await handler(get('/v1/overview', auth), fcContext('console'))) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(plan.statusCode).toBe(200);
+    expect(JSON.parse(plan.body).lanes.map((lane: { jobGroupId: string }) => lane.jobGroupId)).toEqual([
+      '1',
+      '2',
+      '3',
+      '7',
+      '8',
+    ]);
+    expect(overview.statusCode).toBe(200);
+    expect(JSON.parse(overview.body).groups).toHaveLength(8);
   });
 });
 

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildAll } from '../../build.js';
 import { ENV_KEYS } from '../../shared/config/env.js';
 import { checkConfig } from '../../shared/config/file.js';
+import { CONSOLE_METHODS } from '../../shared/console/app.js';
 import { BATCH_CONCURRENCY } from '../../shared/webhook/changes.js';
 import { webhookRoutes } from '../../shared/webhook/routes.js';
 import { loadBundle, REPO } from './helpers.js';
@@ -59,6 +60,7 @@ const NEEDS: Record<string, readonly string[]> = {
   webhook: [...COMMON, 'WEBHOOK_SECRETS', 'WEBHOOK_TOKENS', ...CHANNEL_ENV],
   scheduler: [...COMMON, ...ENV_KEYS.filter((key) => key.startsWith('FANOUT_')), ...CHANNEL_ENV],
   events: [...COMMON, ...CHANNEL_ENV],
+  console: [...COMMON, 'CONSOLE_TOKENS'],
 };
 
 interface Resource {
@@ -119,7 +121,7 @@ beforeAll(async () => {
 
 describe('s.yaml', () => {
   it('has one fc3 resource per function, nodejs20, index.handler, logConfig auto and a role', () => {
-    expect(Object.keys(resources).sort()).toEqual(['events', 'scheduler', 'webhook']);
+    expect(Object.keys(resources).sort()).toEqual(['console', 'events', 'scheduler', 'webhook']);
     for (const resource of Object.values(resources)) {
       expect(resource.component).toBe('fc3');
       expect(resource.props).toMatchObject({
@@ -132,7 +134,7 @@ describe('s.yaml', () => {
     }
   });
 
-  it.each(['webhook', 'scheduler', 'events'])(
+  it.each(['webhook', 'scheduler', 'events', 'console'])(
     'deploys %s from the built bundle, whose index.js exports handler',
     (name) => {
       const { code, handler } = (resources[name] as Resource).props;
@@ -203,6 +205,16 @@ describe('s.yaml', () => {
     expect(new Set(trigger?.triggerConfig.methods)).toEqual(served);
   });
 
+  it('serves the console over its own anonymous HTTP trigger, GET and HEAD only, its page beside the bundle', () => {
+    const [trigger] = (resources.console as Resource).props.triggers as Array<{
+      triggerType: string;
+      triggerConfig: { authType: string; methods: string[] };
+    }>;
+    expect(trigger).toMatchObject({ triggerType: 'http', triggerConfig: { authType: 'anonymous' } });
+    expect(trigger?.triggerConfig.methods).toEqual([...CONSOLE_METHODS]);
+    expect(existsSync(path.join(REPO, 'dist', 'console', 'assets', 'manifest.json'))).toBe(true);
+  });
+
   it('reconciles every 5 minutes (matching reconcile.tickSeconds) and shows a CRON_TZ timer', () => {
     const triggers = (resources.scheduler as Resource).props.triggers as Array<{
       triggerConfig: { cronExpression: string; payload: string };
@@ -238,7 +250,9 @@ describe('s.yaml', () => {
 });
 
 type Policy = { Statement: Array<{ Effect: string; Action: string[]; Resource: string[] }> };
-const FUNCTIONS = ['webhook', 'scheduler', 'events'] as const;
+const FUNCTIONS = ['webhook', 'scheduler', 'events', 'console'] as const;
+/** The functions that change job groups; the console only reads. */
+const WRITERS = ['webhook', 'scheduler', 'events'] as const;
 const policyOf = (name: string): Policy =>
   JSON.parse(readFileSync(path.join(REPO, 'deploy', `ram-policy-${name}.json`), 'utf8')) as Policy;
 const allowedBy = (policy: Policy, action: string) =>
@@ -249,8 +263,13 @@ const allowedBy = (policy: Policy, action: string) =>
 describe('deploy/ram-policy-<function>.json', () => {
   it('gives each function its own role', () => {
     const roles = FUNCTIONS.map((name) => (resources[name] as Resource).props.role);
-    expect(new Set(roles).size).toBe(3);
-    expect(roles).toEqual(['autopilot-webhook-role', 'autopilot-scheduler-role', 'autopilot-events-role']);
+    expect(new Set(roles).size).toBe(4);
+    expect(roles).toEqual([
+      'autopilot-webhook-role',
+      'autopilot-scheduler-role',
+      'autopilot-events-role',
+      'autopilot-console-role',
+    ]);
   });
 
   it.each(FUNCTIONS)('%s: grants nothing with a wildcard action', (name) => {
@@ -261,7 +280,7 @@ describe('deploy/ram-policy-<function>.json', () => {
     ).toEqual([]);
   });
 
-  it.each(FUNCTIONS)('%s: may modify and read job groups (and their resource profiles) only', (name) => {
+  it.each(WRITERS)('%s: may modify and read job groups (and their resource profiles) only', (name) => {
     const policy = policyOf(name);
     const resourcesOf = [
       'acs:cityvisual:$region:$account:jobgroup/*',
@@ -281,6 +300,7 @@ describe('deploy/ram-policy-<function>.json', () => {
     ]);
     expect(allowedBy(policyOf('webhook'), 'fc:InvokeFunction')).toEqual([]);
     expect(allowedBy(policyOf('events'), 'fc:InvokeFunction')).toEqual([]);
+    expect(allowedBy(policyOf('console'), 'fc:InvokeFunction')).toEqual([]);
   });
 
   it('only the functions with an async failure destination may write to the queue s.yaml names', () => {
@@ -293,7 +313,27 @@ describe('deploy/ram-policy-<function>.json', () => {
     expect(allowedBy(policyOf('webhook'), 'mns:SendMessage')).toEqual([]);
   });
 
-  it.each(FUNCTIONS)(
+  it('console: may read job groups and read rows of the state table, and write neither', () => {
+    const policy = policyOf('console');
+    const env = (resources.console as Resource).props.environmentVariables;
+    const table = `acs:ots:$region:$account:instance/${env.TABLESTORE_INSTANCE}/table/${env.TABLESTORE_TABLE}`;
+    const actions = policy.Statement.flatMap((s) => s.Action);
+
+    expect(allowedBy(policy, 'cityvisual:DescribeJobGroups')).toEqual(
+      allowedBy(policyOf('webhook'), 'cityvisual:DescribeJobGroups'),
+    );
+    expect(allowedBy(policy, 'ots:GetRow')).toEqual([table]);
+    expect(allowedBy(policy, 'ots:GetRange')).toEqual([table]);
+    // Exactly the reads: no ModifyJobGroup, no row write, nothing else of CityVisual or Tablestore.
+    expect(actions.filter((a) => a.startsWith('cityvisual:') || a.startsWith('ots:'))).toEqual([
+      'cityvisual:DescribeJobGroups',
+      'ots:GetRow',
+      'ots:GetRange',
+    ]);
+    expect(actions.filter((a) => !/^(cityvisual|ots|log):/.test(a))).toEqual([]);
+  });
+
+  it.each(WRITERS)(
     '%s: may read and write rows of the state table s.yaml names, and nothing else of Tablestore',
     (name) => {
       const policy = policyOf(name);

@@ -83,3 +83,56 @@ describe("npm start's log lines", () => {
     expect(wantsPrettyLogs({}, false)).toBe(false);
   });
 });
+
+describe('npm start with the demo config', () => {
+  it('serves the console on its own port, its banner printing the URL with the local token in the fragment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'start-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/dev-server.ts'], {
+      cwd: ROOT,
+      // Port 0 everywhere: free ports, so this never meets another `npm start` on this machine.
+      env: {
+        ...process.env,
+        AUTOPILOT_CONFIG: path.join(ROOT, 'config', 'autopilot.yaml'),
+        AUTOPILOT_STATE_FILE: path.join(dir, 'state.json'),
+        EMULATOR_PORT: '0',
+        WEBHOOK_PORT: '0',
+        EVENTS_PORT: '0',
+        CONSOLE_PORT: '0',
+        CONSOLE_TOKENS: undefined,
+        TICK_SECONDS: '3600',
+        LOG_FORMAT: 'json',
+      },
+    });
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        const timer = setTimeout(() => reject(new Error(`no banner in 30 s:\n${stdout}`)), 30_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('Ctrl+C stops everything')) {
+            clearTimeout(timer);
+            resolve(stdout);
+          }
+        });
+        child.on('error', reject);
+      });
+      const url = /console\s+(http:\/\/127\.0\.0\.1:\d+\/#token=(\S+))/.exec(banner);
+      expect(url, banner).not.toBeNull();
+      const base = new URL(url?.[1] as string);
+
+      const page = await fetch(new URL('/', base));
+      const overview = await fetch(new URL('/v1/overview', base), {
+        headers: { Authorization: `Bearer ${url?.[2]}` },
+      });
+
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('jobgroup-autopilot console');
+      expect(overview.status).toBe(200);
+      expect(((await overview.json()) as { groups: unknown[] }).groups).toHaveLength(8);
+      // The token is in the fragment, never in a query string a server or proxy would log.
+      expect(base.search).toBe('');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
+});
