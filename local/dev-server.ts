@@ -122,7 +122,7 @@ jobgroup-autopilot is running locally
   CityVisual     ${emulator ? `${emulator.url}  (emulator, demo fleet: instance cv-demo-instance, groups 1-8)` : `${realEndpoint}  (real endpoint)`}
   webhook        ${webhook.url}   GET /healthz, POST /v1/job-groups/{id}/scale|stop|start, PATCH /v1/job-groups/{id}, POST /v1/batch,
                  POST /v1/job-groups/{id}/holds, GET /v1/holds, DELETE /v1/holds/{holdId}, GET /v1/job-groups/{id}[/status|/history],
-                 POST|PUT /v1/hooks/alertmanager|grafana
+                 POST /v1/hooks/alertmanager, POST|PUT /v1/hooks/grafana
   events         ${events.url}   POST a CloudEvent (or an array) as EventBridge would deliver it, with the bearer token
   console        ${consoleUrl}   the week ahead of every group (open it in a browser${consoleToken ? '; the local read token is in the fragment' : '; CONSOLE_TOKENS is yours'})
   scheduler      reconcile every ${tickSeconds}s with ${env.AUTOPILOT_CONFIG}
