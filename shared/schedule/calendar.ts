@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema.js';
 import { dayRangeOf, WEEKDAYS } from './calendar-days.js';
 import { parseIsoDate, toDayNumber } from './local-date.js';
+import { ExceptEntrySchema } from './schema.js';
 
 /**
  * Named working calendars (`calendars:` at the top of the config), shared by schedules through
@@ -12,17 +13,6 @@ import { parseIsoDate, toDayNumber } from './local-date.js';
  */
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const RANGE = /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/;
-
-const HolidaySchema = lazySchema(() =>
-  z
-    .string()
-    .regex(RANGE, { message: 'must be a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD', abort: true })
-    .superRefine((text, ctx) => {
-      const range = dayRangeOf(text);
-      if ('problem' in range) ctx.addIssue({ code: 'custom', message: range.problem });
-    }),
-);
 
 const WorkdaySchema = lazySchema(() =>
   z.strictObject({
@@ -39,7 +29,7 @@ export const CalendarSchema = lazySchema(() =>
   z
     .strictObject({
       holidays: z
-        .array(HolidaySchema)
+        .array(ExceptEntrySchema)
         .default([])
         .meta({ description: 'Local dates or ranges: as `except`' }),
       workdays: z

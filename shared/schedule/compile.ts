@@ -1,7 +1,7 @@
 import type { Target } from '../jobgroup/target.js';
-import { type CompiledCalendar, compileCalendar } from './calendar-days.js';
+import { type CompiledCalendar, compileCalendar, dayRangeOf } from './calendar-days.js';
 import { type DaySpec, dayFeaturesOf, daySpecOf, matchesDay, matchesFeatures } from './days.js';
-import { fromDayNumber, parseIsoDate, toDayNumber } from './local-date.js';
+import { fromDayNumber } from './local-date.js';
 import type { Schedule, Window } from './schema.js';
 import { localToEpochMs } from './tz.js';
 
@@ -38,21 +38,6 @@ export function clockMinutes(text: string): number {
   return Number(hours) * 60 + Number(minutes);
 }
 
-/** An `except` entry as an inclusive day-number range, or why it is not one. @internal */
-export function parseExceptEntry(text: string): { range: readonly [number, number] } | { problem: string } {
-  const [first, last, ...rest] = text.split('..');
-  if (first === undefined || rest.length > 0) return { problem: `"${text}" is not a date or a date range` };
-  const start = parseIsoDate(first);
-  if (!start) return { problem: `"${first}" is not a real date (YYYY-MM-DD)` };
-  if (last === undefined) return { range: [toDayNumber(start), toDayNumber(start)] };
-  const end = parseIsoDate(last);
-  if (!end) return { problem: `"${last}" is not a real date (YYYY-MM-DD)` };
-  if (toDayNumber(end) < toDayNumber(start)) {
-    return { problem: `range "${text}" ends before it starts` };
-  }
-  return { range: [toDayNumber(start), toDayNumber(end)] };
-}
-
 // Config is parsed once at cold start and never mutated, so compiling per schedule object is safe.
 const cache = new WeakMap<Schedule, CompiledSchedule>();
 
@@ -78,9 +63,9 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
       }),
       except: [
         ...schedule.except.flatMap((entry) => {
-          const parsed = parseExceptEntry(entry);
+          const parsed = dayRangeOf(entry);
           if ('problem' in parsed) throw new Error(`invalid except entry: ${parsed.problem}`);
-          return [parsed.range];
+          return [parsed];
         }),
         ...(calendar?.holidays ?? []),
       ],

@@ -3,7 +3,8 @@ import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { PARAM_KEYS, type Target, TargetSchema } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Calendar } from './calendar.js';
-import { clockMinutes, parseExceptEntry, windowNameOf } from './compile.js';
+import { dayRangeOf } from './calendar-days.js';
+import { clockMinutes, windowNameOf } from './compile.js';
 import { adjacentDayFeatures, type DaySpec, matchesFeatures, parseDays } from './days.js';
 import { TimeZoneSchema } from './timezone.js';
 import { isValidTimeZone } from './tz.js';
@@ -42,7 +43,7 @@ export const DaysSchema = lazySchema(() =>
     }),
 );
 
-/** One `except` entry: a local date `YYYY-MM-DD` or an inclusive range `YYYY-MM-DD..YYYY-MM-DD`. */
+/** One `except` entry (or calendar holiday): a local date `YYYY-MM-DD` or an inclusive range `YYYY-MM-DD..YYYY-MM-DD`. */
 export const ExceptEntrySchema = lazySchema(() =>
   z
     .string()
@@ -51,7 +52,7 @@ export const ExceptEntrySchema = lazySchema(() =>
       abort: true,
     })
     .superRefine((entry, ctx) => {
-      const parsed = parseExceptEntry(entry);
+      const parsed = dayRangeOf(entry);
       if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
     }),
 );

@@ -271,10 +271,10 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     : undefined;
   // A pin or pause that ended makes its group due now, with or without enforce: the schedule's state is
   // applied at the first tick after the end, however short the hold was (its record may predate it).
-  const evaluatedAt = Math.max(tick.getTime(), input.now);
+  // (A record a tick wrote while the hold was being made may predate it: the end decides, not the record.)
   for (const record of holdRecords ?? []) {
     const hold = record.value as unknown as Hold;
-    if (hold.kind !== 'skip' && Date.parse(hold.until) <= evaluatedAt) applied?.delete(hold.jobGroupId);
+    if (hold.kind !== 'skip' && Date.parse(hold.until) <= at.getTime()) applied?.delete(hold.jobGroupId);
   }
   const due = dueGroups({
     config,
@@ -291,7 +291,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       store,
       holdRecords,
       { requestId: input.requestId ?? '', trigger },
-      evaluatedAt,
+      at.getTime(),
     );
     // The reaper forgot those groups' records (so shards apply them too): write theirs afresh.
     for (const hold of ended) if (hold.kind !== 'skip') records?.delete(hold.jobGroupId);
