@@ -1,9 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 // lib/rpc directly: the package index also loads the ROA client and xml2js, which we never use.
 import RPCClientModule from '@alicloud/pop-core/lib/rpc.js';
 import type { z } from 'zod';
 import { AutopilotError, type ErrorCode, isErrorCode, type UpstreamInfo } from '../errors.js';
+import { cappedAgents, MAX_ANSWER_BYTES } from '../http-cap.js';
 import { logger } from '../log.js';
 import {
   API_VERSION,
@@ -112,63 +111,11 @@ export function resolveRegion(env: NodeJS.ProcessEnv = process.env): string {
   return env.CITYVISUAL_REGION || DEFAULT_REGION;
 }
 
-/** An answer is read up to this many bytes (far above any real one); past it the socket is dropped. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+// One keep-alive agent per protocol for the whole process, every answer capped (shared/http-cap.ts):
+// warm invocations reuse connections though each invocation builds its own client for its credentials.
+const agents = cappedAgents;
 
-/** Thrown into pop-core's read when an answer passes MAX_ANSWER_BYTES; becomes UPSTREAM_UNREADABLE. */
-class AnswerTooLargeError extends Error {
-  override name = 'AnswerTooLargeError';
-}
-
-/**
- * Caps one answer before pop-core (httpx) buffers it: a declared or counted size past `maxBytes`
- * drops the connection. A content-encoding is taken away so httpx never inflates (a gzip bomb): a
- * compressed body then fails as not-JSON.
- */
-function capAnswer(response: http.IncomingMessage, maxBytes: number): void {
-  let size = 0;
-  let refused = false;
-  const refuse = () => {
-    if (refused) return;
-    refused = true;
-    // Deferred: httpx attaches its read listeners a microtask after 'response', and only then can it
-    // see the error; until then nothing more is kept.
-    setImmediate(() => response.destroy(new AnswerTooLargeError('answer too large')));
-  };
-  delete response.headers['content-encoding'];
-  if (Number(response.headers['content-length']) > maxBytes) refuse();
-  const push = response.push.bind(response);
-  response.push = (chunk: Buffer | null, encoding?: BufferEncoding) => {
-    if (refused) return false;
-    if (chunk !== null) {
-      size += chunk.length;
-      if (size > maxBytes) {
-        refuse();
-        return false;
-      }
-    }
-    return push(chunk, encoding);
-  };
-}
-
-/** A keep-alive agent whose every answer is capped: pop-core's only transport seam is `opts.agent`. */
-function cappedAgent(Agent: typeof http.Agent, maxBytes: number): http.Agent {
-  const agent = new Agent({ keepAlive: true });
-  const internals = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void };
-  const addRequest = internals.addRequest.bind(agent);
-  internals.addRequest = (req, options) => {
-    req.once('response', (response: http.IncomingMessage) => capAnswer(response, maxBytes));
-    addRequest(req, options);
-  };
-  return agent;
-}
-
-// One keep-alive agent per protocol for the whole process: warm invocations reuse connections even
-// though each invocation builds its own client for its own STS credentials.
-const agents = {
-  http: cappedAgent(http.Agent, MAX_ANSWER_BYTES),
-  https: cappedAgent(https.Agent, MAX_ANSWER_BYTES),
-};
+export { MAX_ANSWER_BYTES };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

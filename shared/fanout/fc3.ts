@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AutopilotError } from '../errors.js';
+import { MAX_ANSWER_BYTES } from '../http-cap.js';
 import { type Acs3Credentials, percentEncode, signAcs3 } from './acs3.js';
 import { type InvokeReceipt, type Invoker, invokeHttpError, invokeNetworkError } from './invoker.js';
 
@@ -22,8 +23,10 @@ export interface Fc3InvokerConfig {
 
 export const FC3_API_VERSION = '2023-03-30';
 const MAX_ERROR_BODY = 4096;
+
 /** An answer past this many bytes drops the connection and fails as FANOUT_UNAVAILABLE. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+export { MAX_ANSWER_BYTES };
+
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 /**

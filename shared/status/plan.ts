@@ -100,12 +100,8 @@ export function planWithHolds(
     const until = Date.parse(hold.until);
     const schedule = schedules.get(hold.jobGroupId);
     if (hold.kind === 'skip' || until <= from.getTime() || until > to.getTime()) continue;
-    const after = effectiveDesired(
-      schedule,
-      holds.filter((h) => h.jobGroupId === hold.jobGroupId),
-      new Date(until),
-      config.timezone,
-    );
+    const group = byGroup.get(hold.jobGroupId) ?? [];
+    const after = effectiveDesired(schedule, group, new Date(until), config.timezone);
     rows.push({
       at: new Date(until).toISOString(),
       jobGroupId: hold.jobGroupId,
@@ -115,8 +111,9 @@ export function planWithHolds(
       holdEnds: { holdId: hold.id, kind: hold.kind },
       ...(after.paused && {
         held: {
-          holdIds: holds
-            .filter((h) => h.jobGroupId === hold.jobGroupId && h.kind === 'pause')
+          // The pauses still in force when this hold ends.
+          holdIds: group
+            .filter((h) => h.kind === 'pause' && Date.parse(h.from) <= until && until < Date.parse(h.until))
             .map((h) => h.id),
           paused: true,
           effective: after.target,
