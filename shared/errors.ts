@@ -152,7 +152,7 @@ export const ERROR_TABLE = {
     503,
     true,
     true,
-    'A notification channel could not be reached, did not answer in time (notify.timeoutMs, within the invocation deadline) or answered 5xx; retried once when time allowed, then dropped. The change it reported is not affected, and GET /v1/history keeps it.',
+    'A notification channel could not be reached, did not answer in time (notify.timeoutMs, within the invocation deadline) or answered 5xx; a refused connection or 5xx is retried once when time allows, then the digest is dropped. The change it reported is not affected, and GET /v1/history keeps it.',
   ),
   NOTIFY_RATE_LIMITED: spec(
     429,

@@ -168,8 +168,7 @@ function cleartextEndpoints(env: Env): Array<{ path: string; message: string }> 
   for (const key of ['CITYVISUAL_ENDPOINT', 'FANOUT_ENDPOINT', 'TABLESTORE_ENDPOINT'] as const) {
     const value = env[key];
     if (value === undefined) continue;
-    const url = new URL(value);
-    if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+    if (!isSecureEndpoint(new URL(value))) {
       issues.push({ path: key, message: 'must be https:// (http:// is accepted for loopback hosts only)' });
     }
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENV_KEYS } from '../config/env.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { lazySchema } from '../lazy-schema.js';
 
@@ -38,15 +39,8 @@ const EnvNameSchema = lazySchema(() =>
     ),
 );
 
-/** Variables a channel may not point at: the product's own settings (shared/config/env.ts). */
-const RESERVED_ENV: ReadonlySet<string> = new Set([
-  'AUTOPILOT_CONFIG',
-  'WEBHOOK_SECRETS',
-  'WEBHOOK_TOKENS',
-  'CITYVISUAL_ENDPOINT',
-  'TABLESTORE_ENDPOINT',
-  'FANOUT_ENDPOINT',
-]);
+/** Variables a channel may not point at: the product's own settings, every one env.ts reads. */
+const RESERVED_ENV: ReadonlySet<string> = new Set<string>(ENV_KEYS);
 
 /** One notification channel of `notify.channels`. */
 export const ChannelSchema = lazySchema(() =>

@@ -48,6 +48,8 @@ describe('notify config', () => {
       'notify.channels[0].secretEnv',
     ],
     ['a product setting', [{ ...dingtalk, secretEnv: 'WEBHOOK_SECRETS' }], 'notify.channels[0].secretEnv'],
+    ['the console tokens', [{ ...dingtalk, secretEnv: 'CONSOLE_TOKENS' }], 'notify.channels[0].secretEnv'],
+    ['a store setting', [{ ...dingtalk, urlEnv: 'TABLESTORE_INSTANCE' }], 'notify.channels[0].urlEnv'],
     ['an unknown type', [{ ...dingtalk, type: 'slack' }], 'notify.channels[0].type'],
     ['an unknown topic', [{ ...dingtalk, on: ['changed'] }], 'notify.channels[0].on[0]'],
     ['an unknown key', [{ ...dingtalk, url: 'x' }], 'notify.channels[0].url'],
