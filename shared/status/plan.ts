@@ -186,7 +186,9 @@ export function planEntries(
     schedules.map((schedule) => [schedule.name, scheduleMarks(schedule, config.timezone, from, to)]),
   );
   const entries: PlanEntry[] = [];
-  for (const row of planWithHolds(scoped, holds, from, to)) {
+  // One group: only its own holds can change its rows (planWithHolds works per group).
+  const own = jobGroupId === undefined ? holds : holds.filter((hold) => hold.jobGroupId === jobGroupId);
+  for (const row of planWithHolds(scoped, own, from, to)) {
     if (jobGroupId !== undefined && row.jobGroupId !== jobGroupId) continue;
     const schedule = schedules.find((s) => s.name === row.schedule);
     const zone = schedule?.timezone ?? config.timezone;

@@ -212,6 +212,7 @@ describe.skipIf(!hasChromium)('the console in a browser', { tags: ['browser'] },
 
     await page.locator('#token').fill(CONSOLE_TOKEN);
     await page.locator('#login-form button').click();
+    await page.locator('.lane[data-job-group-id="1"]').scrollIntoViewIfNeeded();
     await page.locator('.lane[data-job-group-id="1"] [data-step]').first().waitFor();
     expect(await page.locator('#login').isHidden()).toBe(true);
     sameOrigin(requests);
@@ -235,6 +236,7 @@ describe.skipIf(!hasChromium)('the console in a browser', { tags: ['browser'] },
 
     it('lets nothing leave for another origin and runs no injected markup or inline script', async () => {
       const { page, context, requests } = await open(browser, `${rig.console.url}/#token=${CONSOLE_TOKEN}`);
+      await page.locator('.lane[data-job-group-id="1"]').scrollIntoViewIfNeeded();
       await page.locator('.lane[data-job-group-id="1"] [data-step]').first().waitFor();
       const elsewhere = `http://localhost:${(other.address() as { port: number }).port}`;
 
@@ -437,7 +439,9 @@ describe.skipIf(!hasChromium)(`the console with ${FLEET} groups`, { tags: ['brow
     expect(await dst.getAttribute('aria-label')).toBe(
       'DST change +00:00 → +01:00 at 2027-03-28 02:00 Europe/London (2027-03-28 01:00:00 UTC)',
     );
-    // Shanghai has none.
+    // Shanghai has none (once its chart is drawn: lanes draw lazily).
+    await page.locator('.lane[data-job-group-id="1"]').scrollIntoViewIfNeeded();
+    await page.locator('.lane[data-job-group-id="1"] [data-step]').first().waitFor();
     expect(await page.locator('.lane[data-job-group-id="1"] [data-mark="dst"]').count()).toBe(0);
     await context.close();
   });
