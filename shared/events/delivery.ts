@@ -1,7 +1,7 @@
 import { AutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { EventBridgeParseResult } from '../fc/eventbridge.js';
-import { type HistoryEntry, withJournal } from '../history/index.js';
+import { type HistoryEntry, withJournalFor } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { sendNotifications } from '../notify/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
@@ -38,7 +38,7 @@ export async function handleEventDelivery(
   const deps = options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime));
   // Every history record the delivery appends (changes, pins of holdFor) goes into its one digest.
   const journal: HistoryEntry[] = [];
-  const reports = await withJournal(journal, () =>
+  const reports = await withJournalFor(runtime.config.notify?.channels, journal, () =>
     processEvents(deliveryEntries(delivery), {
       rules: runtime.config.rules,
       commandSources: runtime.config.events?.commandSources ?? [],

@@ -64,6 +64,18 @@ export function withJournal<T>(journal: HistoryEntry[], work: () => Promise<T>):
   return journals.run(journal, work);
 }
 
+/**
+ * {@link withJournal} when some notification channel will read the journal, else `work` as it is: an
+ * AsyncLocalStorage run is not free on the warm path, and without channels nothing reads it.
+ */
+export function withJournalFor<T>(
+  channels: readonly unknown[] | undefined,
+  journal: HistoryEntry[],
+  work: () => Promise<T>,
+): Promise<T> {
+  return channels !== undefined && channels.length > 0 ? journals.run(journal, work) : work();
+}
+
 // Random hex drawn a few thousand characters at a time: one crypto call per record cost more than
 // the record.
 let pool = '';

@@ -2,7 +2,7 @@ import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
-import { type HistoryEntry, withJournal } from '../history/index.js';
+import { type HistoryEntry, withJournalFor } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, sendNotifications } from '../notify/index.js';
@@ -100,7 +100,7 @@ export async function runScheduler(
   let summary: TickSummary;
   if (payload.kind === 'reconcile') {
     const fanout = deps.fanout ?? deps.fanoutFor?.(invocation, runtime);
-    summary = await withJournal(journal, () =>
+    summary = await withJournalFor(runtime.config.notify?.channels, journal, () =>
       reconcile(
         {
           config: runtime.config,
@@ -119,7 +119,7 @@ export async function runScheduler(
       throw thrown;
     });
   } else {
-    const outcomes = await withJournal(journal, () =>
+    const outcomes = await withJournalFor(runtime.config.notify?.channels, journal, () =>
       executeChanges(
         payload.changes.map((change) => ({
           intent: toIntent(change),

@@ -3,7 +3,7 @@ import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
-import { type HistoryEntry, withJournal } from '../history/index.js';
+import { type HistoryEntry, withJournalFor } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
@@ -223,7 +223,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         if (claimed.kind === 'claimed') claim = claimed.claim;
       }
       let deps: ApplyDeps | undefined;
-      const result = await withJournal(journal, () =>
+      const result = await withJournalFor(runtime.config.notify?.channels, journal, () =>
         route.handle({
           request,
           params,
