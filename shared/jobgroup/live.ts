@@ -1,6 +1,7 @@
 import type { CallOptions, CityVisualClient } from '../cityvisual/client.js';
 import type { LiveJobGroup } from '../cityvisual/contract.js';
 import { type AutopilotError, toAutopilotError } from '../errors.js';
+import { runBounded } from '../scheduler/pool.js';
 
 /** DescribeJobGroups' largest page: a listing is read 100 groups a call. */
 export const LISTING_PAGE_SIZE = 100;
@@ -29,11 +30,9 @@ export interface ReadLiveOptions extends CallOptions {
 
 /** Runs `work` over `items`, `width` at a time. */
 async function eachBounded<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, lane));
+  // The project's bounded pool; a read that threw fails the whole listing, as it always did.
+  const failed = (await runBounded(items, work, { concurrency: width })).find((o) => o.state === 'error');
+  if (failed?.state === 'error') throw failed.error;
 }
 
 /**
