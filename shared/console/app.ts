@@ -92,7 +92,8 @@ export function createConsoleApp(options: ConsoleAppOptions = {}): ConsoleApp {
   const now = options.now ?? (() => new Date());
   const authorizers = new WeakMap<Env, Authorizer>();
 
-  function authorize(env: Env, request: HttpRequest): string {
+  /** The env's authorizer, built (and an invalid CONSOLE_TOKENS logged) once per env. */
+  function authorizerOf(env: Env): Authorizer {
     let authorizer = authorizers.get(env);
     if (!authorizer) {
       authorizer = authorizerFor(env);
@@ -104,6 +105,11 @@ export function createConsoleApp(options: ConsoleAppOptions = {}): ConsoleApp {
       }
       authorizers.set(env, authorizer);
     }
+    return authorizer;
+  }
+
+  function authorize(env: Env, request: HttpRequest): string {
+    const authorizer = authorizerOf(env);
     if ('error' in authorizer) throw authorizer.error;
     const presented = bearerOf(request.headers.authorization);
     if (presented === '') {
@@ -145,7 +151,7 @@ export function createConsoleApp(options: ConsoleAppOptions = {}): ConsoleApp {
       path: '/healthz',
       access: 'health',
       handle: async ({ runtime }) => {
-        const authorizer = authorizerFor(runtime().env);
+        const authorizer = authorizerOf(runtime().env);
         return 'error' in authorizer
           ? jsonResponse(503, { status: 'unavailable', error: authorizer.error.toPublic() })
           : jsonResponse(200, { status: 'ok' });
@@ -197,7 +203,8 @@ export function createConsoleApp(options: ConsoleAppOptions = {}): ConsoleApp {
     try {
       const match = router.match(request.method, request.rawPath);
       if (match.kind === 'not-found') throw new AutopilotError('ROUTE_NOT_FOUND');
-      if (match.kind === 'method-not-allowed' || !CONSOLE_METHODS.includes(request.method as HttpMethod)) {
+      // The router holds GET routes only (HEAD answers as GET): anything else is not allowed here.
+      if (match.kind === 'method-not-allowed') {
         throw new AutopilotError('METHOD_NOT_ALLOWED', {
           message: 'The console only reads: GET or HEAD.',
           details: { allow: CONSOLE_METHODS.join(', ') },
