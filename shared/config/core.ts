@@ -159,20 +159,15 @@ function resolveSections(config: ConfigFile, sections: readonly ConfigSection[])
   return config;
 }
 
-/** A section this function does not read: any value is accepted (the build validated it) and reads as []. */
-/** A top-level mapping this function does not read: any value is accepted and reads as `{}`. */
-const notReadHereObject = () =>
+/**
+ * Config this function does not read (a section, or a mapping a section brings along): any value is
+ * accepted (the build validated it) and reads as `empty` — `[]` for a section, `{}` for a mapping.
+ */
+const notReadHere = <T>(empty: () => T) =>
   z
     .unknown()
-    .transform((): Record<string, never> => ({}))
-    .default({})
-    .meta({ description: 'Not read by this function' });
-
-const notReadHere = () =>
-  z
-    .unknown()
-    .transform((): never[] => [])
-    .default([])
+    .transform(empty)
+    .default(empty() as never)
     .meta({ description: 'Not read by this function' });
 
 const schemas = new Map<string, z.ZodType>();
@@ -185,9 +180,10 @@ export function configSchemaFor(sections: readonly ConfigSection[]): z.ZodType {
     const shape: Record<string, z.ZodType> = { ...configHead() };
     for (const key of SECTION_KEYS) {
       const section = sections.find((candidate) => candidate.key === key);
-      shape[key] = section ? z.array(section.entry).default([]) : notReadHere();
+      shape[key] = section ? z.array(section.entry).default([]) : notReadHere((): never[] => []);
       const extra = section?.extraKeys?.() ?? {};
-      for (const name of SECTION_EXTRA_KEYS[key]) shape[name] = extra[name] ?? notReadHereObject();
+      for (const name of SECTION_EXTRA_KEYS[key])
+        shape[name] = extra[name] ?? notReadHere((): Record<string, never> => ({}));
     }
     schema = z.strictObject({ ...shape, ...configTail() });
     schemas.set(cacheKey, schema);
