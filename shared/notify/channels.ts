@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { isSecureEndpoint } from '../config/env.js';
 import { AutopilotError } from '../errors.js';
+import { SECRET_BYTES, whsecBytes } from '../webhook/auth.js';
 import type { Digest } from './digest.js';
 import type { PostAnswer } from './http.js';
 import { renderJson, renderMarkdown } from './render.js';
@@ -41,8 +42,6 @@ export type AnswerVerdict =
       /** The robot's own error code (errcode / code) or the HTTP status. */
       readonly channelCode?: number;
     };
-
-const SECRET_BYTES = { min: 24, max: 64 } as const;
 
 function invalid(channel: Channel, message: string): AutopilotError {
   return new AutopilotError('NOTIFY_CHANNEL_INVALID', { message: `Channel ${channel.name}: ${message}` });
@@ -93,8 +92,7 @@ export function resolveChannel(channel: Channel, env: NodeJS.ProcessEnv): Resolv
 }
 
 function checkWebhookSecret(channel: Channel, secret: string): void {
-  const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : '';
-  const size = /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64').length : 0;
+  const size = whsecBytes(secret);
   if (size < SECRET_BYTES.min || size > SECRET_BYTES.max) {
     throw invalid(
       channel,

@@ -61,7 +61,13 @@ interface Verifier {
 /** Tokens shorter than this are refused at cold start (a guessable or truncated value). */
 export const MIN_TOKEN_LENGTH = 32;
 /** The Standard Webhooks range for a secret's decoded length. */
-const SECRET_BYTES = { min: 24, max: 64 } as const;
+export const SECRET_BYTES = { min: 24, max: 64 } as const;
+
+/** The decoded length of a `whsec_` secret; 0 when it is not `whsec_` followed by base64. */
+export function whsecBytes(secret: string): number {
+  const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : '';
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64').length : 0;
+}
 /** A configured bearer token: its caller name and SHA-256 digest (the token itself is not kept). */
 export interface Token {
   readonly who: string;
@@ -94,8 +100,7 @@ export function parseSecrets(value: string | undefined): Verifier[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
   return entries.map((secret, index) => {
-    const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64').length : 0;
+    const bytes = whsecBytes(secret);
     let webhook: Webhook | undefined;
     try {
       webhook = new Webhook(secret);
