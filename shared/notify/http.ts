@@ -58,12 +58,7 @@ export function postJson(
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (size >= MAX_ANSWER_BYTES) return;
-          chunks.push(chunk);
-          size += chunk.length;
-        });
-        response.on('end', () => {
+        const answer = () => {
           const retryAfter = Number(response.headers['retry-after']);
           finish(() =>
             resolve({
@@ -72,7 +67,17 @@ export function postJson(
               ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterSeconds: retryAfter }),
             }),
           );
+        };
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          // Enough to judge the answer: the rest is not read (an endless answer ends here, not at the timer).
+          if (size >= MAX_ANSWER_BYTES) {
+            answer();
+            response.destroy();
+          }
         });
+        response.on('end', answer);
         response.on('error', () => finish(() => reject(new PostFailure('network'))));
       },
     );
