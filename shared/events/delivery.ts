@@ -1,7 +1,7 @@
 import { AutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { EventBridgeParseResult } from '../fc/eventbridge.js';
-import { type HistoryEntry, withJournalFor } from '../history/index.js';
+import { type HistoryEntry, journaling } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { sendNotifications } from '../notify/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
@@ -35,19 +35,21 @@ export async function handleEventDelivery(
   runtime: Runtime,
   options: DeliveryOptions = {},
 ): Promise<EventsSummary> {
-  const deps = options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime));
   // Every history record the delivery appends (changes, pins of holdFor) goes into its one digest.
   const journal: HistoryEntry[] = [];
-  const reports = await withJournalFor(runtime.config.notify?.channels, journal, () =>
-    processEvents(deliveryEntries(delivery), {
-      rules: runtime.config.rules,
-      commandSources: runtime.config.events?.commandSources ?? [],
-      deps,
-      deadline: invocation.deadline,
-      requestId: invocation.requestId,
-      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-    }),
-  );
+  const given = options.deps ?? (() => applyDepsFor(invocation, runtime));
+  const deps = lazyDeps(() => {
+    const built = given();
+    return built.store ? { ...built, store: journaling(built.store, journal) } : built;
+  });
+  const reports = await processEvents(deliveryEntries(delivery), {
+    rules: runtime.config.rules,
+    commandSources: runtime.config.events?.commandSources ?? [],
+    deps,
+    deadline: invocation.deadline,
+    requestId: invocation.requestId,
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+  });
   const total = reports.length;
   const notify = await sendNotifications(
     {

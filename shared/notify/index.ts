@@ -2,7 +2,7 @@
  * Notifications: one digest per tick, event delivery and webhook request — what changed (fields from →
  * to, who decided), what failed (code and what to do), holds created, released and expired — to DingTalk,
  * Feishu, WeCom robots and signed generic webhooks, after the change and within the invocation deadline.
- * The history journal (`withJournal`) is what a digest is made of; the callers add their failures.
+ * The history journal (`journaling`) is what a digest is made of; the callers add their failures.
  */
 export { coolDown, type Reservation, reserveSend } from './budget.js';
 export {

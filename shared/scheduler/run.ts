@@ -2,7 +2,7 @@ import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
-import { type HistoryEntry, withJournalFor } from '../history/index.js';
+import { type HistoryEntry, journaling } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, sendNotifications } from '../notify/index.js';
@@ -69,14 +69,14 @@ export async function runScheduler(
     },
     limiter,
   );
+  // Every history record this tick appends (changes, holds that ended) goes into its one digest.
+  const journal: HistoryEntry[] = [];
+  const applyDeps = applyDepsFor(invocation, runtime, client);
   const common = {
-    applyDeps: applyDepsFor(invocation, runtime, client),
+    applyDeps: applyDeps.store ? { ...applyDeps, store: journaling(applyDeps.store, journal) } : applyDeps,
     deadline: invocation.deadline,
     maxAttempts: runtime.env.CITYVISUAL_MAX_ATTEMPTS,
   };
-
-  // Every history record this tick appends (changes, holds that ended) goes into its one digest.
-  const journal: HistoryEntry[] = [];
   const digest = (failures: readonly NotifyFailure[]) =>
     sendNotifications(
       {
@@ -100,42 +100,38 @@ export async function runScheduler(
   let summary: TickSummary;
   if (payload.kind === 'reconcile') {
     const fanout = deps.fanout ?? deps.fanoutFor?.(invocation, runtime);
-    summary = await withJournalFor(runtime.config.notify?.channels, journal, () =>
-      reconcile(
-        {
-          config: runtime.config,
-          tick: tick.triggerTime,
-          trigger: tick.triggerName,
-          now: deps.now?.() ?? invocation.startedAt,
-          requestId: invocation.requestId,
-          ...(payload.shard && { shard: payload.shard }),
-          ...(payload.pages && { pages: payload.pages }),
-        },
-        { ...common, ...(fanout && { fanout }) },
-      ),
+    summary = await reconcile(
+      {
+        config: runtime.config,
+        tick: tick.triggerTime,
+        trigger: tick.triggerName,
+        now: deps.now?.() ?? invocation.startedAt,
+        requestId: invocation.requestId,
+        ...(payload.shard && { shard: payload.shard }),
+        ...(payload.pages && { pages: payload.pages }),
+      },
+      { ...common, ...(fanout && { fanout }) },
     ).catch(async (thrown: unknown) => {
       // The tick failed as a whole (the store unreadable, say): said once, with what it did before.
       await digest([{ code: toAutopilotError(thrown).code }]);
       throw thrown;
     });
   } else {
-    const outcomes = await withJournalFor(runtime.config.notify?.channels, journal, () =>
-      executeChanges(
-        payload.changes.map((change) => ({
-          intent: toIntent(change),
-          source: { kind: 'scheduler' as const, action: payload.action, trigger: tick.triggerName },
-        })),
-        {
-          ...common,
-          concurrency: settings.concurrency,
-          auditFields: {
-            source: 'scheduler',
-            action: payload.action,
-            trigger: tick.triggerName,
-            tick: tick.triggerTime.toISOString(),
-          },
+    const outcomes = await executeChanges(
+      payload.changes.map((change) => ({
+        intent: toIntent(change),
+        source: { kind: 'scheduler' as const, action: payload.action, trigger: tick.triggerName },
+      })),
+      {
+        ...common,
+        concurrency: settings.concurrency,
+        auditFields: {
+          source: 'scheduler',
+          action: payload.action,
+          trigger: tick.triggerName,
+          tick: tick.triggerTime.toISOString(),
         },
-      ),
+      },
     );
     summary = summarize({
       action: payload.action,

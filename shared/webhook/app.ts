@@ -3,7 +3,7 @@ import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
-import { type HistoryEntry, withJournalFor } from '../history/index.js';
+import { type HistoryEntry, journaling } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
@@ -223,31 +223,31 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         if (claimed.kind === 'claimed') claim = claimed.claim;
       }
       let deps: ApplyDeps | undefined;
-      const result = await withJournalFor(runtime.config.notify?.channels, journal, () =>
-        route.handle({
-          request,
-          params,
-          body,
-          dryRun: dry,
-          invocation,
-          runtime,
-          caller,
-          audit: facts,
-          deps: () => {
-            deps ??= applyDepsFor(
-              invocation,
-              runtime,
-              // One limit for everything this request sends (limits.qps): a batch is paced, a single
-              // change never waits.
-              pacedClient(
-                lazyClient(() => buildClient(invocation, runtime)),
-                invocationLimiter(runtime),
-              ),
-            );
-            return deps;
-          },
-        }),
-      );
+      const result = await route.handle({
+        request,
+        params,
+        body,
+        dryRun: dry,
+        invocation,
+        runtime,
+        caller,
+        audit: facts,
+        deps: () => {
+          if (deps) return deps;
+          const built = applyDepsFor(
+            invocation,
+            runtime,
+            // One limit for everything this request sends (limits.qps): a batch is paced, a single
+            // change never waits.
+            pacedClient(
+              lazyClient(() => buildClient(invocation, runtime)),
+              invocationLimiter(runtime),
+            ),
+          );
+          deps = built.store ? { ...built, store: journaling(built.store, journal) } : built;
+          return deps;
+        },
+      });
       const notify = await digest(failuresOf(facts));
       writeAudit({
         route,

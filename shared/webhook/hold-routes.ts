@@ -18,7 +18,8 @@ import { applyChange, outcomeOf, toSuccess, webhookSource } from './changes.js';
 import { parseJobGroupIdParam } from './request.js';
 import type { RouteContext, WebhookRoute } from './router.js';
 
-const storeOf = (ctx: RouteContext) => stateStoreFor(ctx.runtime.env, ctx.invocation);
+/** The store of this request's dependencies: its history records also reach the request's digest. */
+const storeOf = (ctx: RouteContext) => ctx.deps().store ?? stateStoreFor(ctx.runtime.env, ctx.invocation);
 
 /**
  * `POST /v1/job-groups/{id}/holds`: a pin (applied now, then automation keeps off its fields), a pause
