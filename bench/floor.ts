@@ -4,7 +4,9 @@
  * runtime/config lookup, planner, retry loop, log redaction or error translation). `bench/run.ts`
  * bundles this file exactly as `npm run build` bundles a function (same esbuild options and stubs) and
  * times it beside the real handler, so the printout separates what the required checks cost from what
- * our composition adds. Not product code: it serves one happy path and throws on anything else.
+ * our composition adds. Since the state store (#13) and holds (#14), a request also cannot skip reading
+ * the group's holds and appending its history record: both are here, against the same embedded store
+ * the handler uses in this benchmark. Not product code: it serves one happy path and throws on anything else.
  */
 import RPCClientModule from '@alicloud/pop-core/lib/rpc.js';
 import { Webhook } from 'standardwebhooks';
@@ -16,6 +18,7 @@ import {
 import { decodeHttpEvent, jsonResponse } from '../shared/fc/http.js';
 import { ScaleBodySchema } from '../shared/intent/index.js';
 import { parseJsonSafe } from '../shared/json.js';
+import { KEYS } from '../shared/state/keys.js';
 import { createMemoryStore } from '../shared/state/memory.js';
 
 type PopClient = { request(action: string, params: object, opts: object): Promise<unknown> };
@@ -65,6 +68,9 @@ export function createFloorHandler(options: {
       throw new Error(`floor serves only the scale route, not ${request.rawPath}`);
     // Body and the seed's request contract, both with the product's schemas.
     const body = ScaleBodySchema.parse(parseJsonSafe(request.body.toString('utf8')));
+    // A group held by a pin or pause must not be changed (#14): one prefix read of its holds.
+    const holds = await store.list(KEYS.holdPrefix(jobGroupId));
+    if (holds.length > 0) throw new Error('floor serves only groups without holds');
     const modify = ModifyJobGroupRequestSchema.parse({
       AlgoLibId: group.algoLibId,
       JobGroupId: jobGroupId,
@@ -81,6 +87,20 @@ export function createFloorHandler(options: {
     if (entry.response?.statusCode !== 200)
       throw new Error(`CityVisual answered ${entry.response?.statusCode}`);
     const { RequestId } = ModifyJobGroupResponseSchema.parse(json);
+    // Every applied change appends a history record, kept 30 days (#13).
+    const at = Date.now();
+    await store.create(
+      KEYS.history(jobGroupId, at, Math.random().toString(36).slice(2, 10)),
+      {
+        at: new Date(at).toISOString(),
+        jobGroupId,
+        source: { kind: 'webhook', who: 'webhook:floor', route: 'scale' },
+        sent: toRpcParams(modify),
+        set: { planedJobCount: body.planedJobCount },
+        requestId: RequestId,
+      },
+      { expiresAt: at + 30 * 86_400_000 },
+    );
     // One audit line and the HTTP answer.
     process.stdout.write(
       `${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'webhook request', audit: true, jobGroupIds: [jobGroupId], status: 200, cityVisualRequestIds: [RequestId] })}\n`,

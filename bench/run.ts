@@ -385,7 +385,7 @@ async function warmOverhead(latencyMs: number, floorModule: FloorModule): Promis
     const toFloor = median(through) / median(floor);
     console.log(`   bare pop-core ModifyJobGroup:   ${ms(median(bare))}`);
     console.log(
-      `   floor (bench/floor.ts: same schemas, signature check, replay claim, signed call, audit line; no plumbing): ${ms(median(floor))}  ${(median(floor) / median(bare)).toFixed(2)}× bare`,
+      `   floor (bench/floor.ts: same schemas, signature check, replay claim, holds read, signed call, history record, audit line; no plumbing): ${ms(median(floor))}  ${(median(floor) / median(bare)).toFixed(2)}× bare`,
     );
     console.log(
       `   webhook through the handler:    ${ms(median(through))}  (+${ms(median(through) - median(floor))} over the floor; ${(median(through) / median(bare)).toFixed(2)}× bare, for information)`,
