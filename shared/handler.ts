@@ -26,15 +26,24 @@ export interface FunctionSpec<E, R> {
 export function createFcHandler<E, R>(spec: FunctionSpec<E, R>): FcHandler<R> {
   const errorTranslator = spec.errors === 'http' ? httpErrorResponseMiddleware() : asyncErrorMiddleware();
   const stack: Middleware[] = [errorTranslator, invocationContext(), requestLog(), decodeEvent(spec.decode)];
+  // The invocation facts reach the base handler keyed by the decoded event (a new object per request):
+  // copying or subclassing FC's context on every request cost more than the rest of the stack.
+  const invocations = new WeakMap<object, Invocation>();
   const base = async (event: unknown, context: FcContext & { invocation?: Invocation }) =>
-    spec.run(event as E, context.invocation as Invocation);
+    spec.run(
+      event as E,
+      (typeof event === 'object' && event !== null && invocations.get(event)) ||
+        (context.invocation as Invocation),
+    );
   const handler = middy(base as never, { timeoutEarlyInMillis: 0 });
-  // Our invocation facts travel on the request; expose them to the base handler through the context.
   handler.use([
     ...(stack as never[]),
     {
-      before: (request: { context: Record<string, unknown>; invocation?: Invocation }) => {
-        request.context = { ...request.context, invocation: request.invocation };
+      before: (request: { event: unknown; context: Record<string, unknown>; invocation?: Invocation }) => {
+        const { event, invocation } = request;
+        if (invocation === undefined) return;
+        if (typeof event === 'object' && event !== null) invocations.set(event, invocation);
+        else request.context = { ...request.context, invocation };
       },
     } as never,
   ]);
