@@ -6,6 +6,17 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 const SECRET_KEY = /secret|token|signature|password|authorization|accesskey|credential|cookie/i;
+/** Field names seen so far → whether they can hold a secret (a line reuses the same few dozen names). */
+const secretKeys = new Map<string, boolean>();
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    // Bounded: field names come from our code, but a map of caller-chosen keys must not grow it forever.
+    if (secretKeys.size < 1_000) secretKeys.set(key, secret);
+  }
+  return secret;
+}
 export const REDACTED = '[redacted]';
 
 export type LogSink = (line: string) => void;
@@ -40,7 +51,7 @@ function redact(value: unknown, depth: number): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+    out[key] = isSecretKey(key) ? REDACTED : redact(item, depth + 1);
   }
   return out;
 }
@@ -51,7 +62,7 @@ function write(line: Record<string, unknown>, fields: Record<string, unknown>): 
     if (!Object.hasOwn(fields, key) || key === '__proto__') continue;
     const value = fields[key];
     // Most fields are plain values: nothing to walk.
-    line[key] = SECRET_KEY.test(key)
+    line[key] = isSecretKey(key)
       ? REDACTED
       : value === null || typeof value !== 'object'
         ? value

@@ -59,6 +59,8 @@ const MIN_RETRY_MS = 250;
 const RETRY_DELAY_MS = 200;
 
 const warnedOnce = new Set<string>();
+/** The channels (config objects) already said to be off because their URL variable is unset. */
+let offSaid = new WeakSet<Channel>();
 
 /**
  * Sends one digest of an invocation to every configured channel that has something in it — the changes
@@ -115,6 +117,9 @@ export async function sendNotifications(
 
 function isOn(channel: Channel, env: NodeJS.ProcessEnv): boolean {
   if (env[channel.urlEnv]?.trim()) return true;
+  // Asked on every request and tick: once said, nothing to build.
+  if (offSaid.has(channel)) return false;
+  offSaid.add(channel);
   warnOnce(
     channel,
     'notification channel off',
@@ -237,4 +242,5 @@ async function sendOne(
 /** Forget which channel problems were already logged (tests). */
 export function resetNotifyWarnings(): void {
   warnedOnce.clear();
+  offSaid = new WeakSet();
 }
