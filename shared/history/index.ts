@@ -47,9 +47,6 @@ export interface HistoryEntry {
   readonly hold?: HoldEvent;
 }
 
-/** The journal of each store view {@link journaling} made. */
-const journals = new WeakMap<StateStore, HistoryEntry[]>();
-
 /**
  * A view of `store` whose history records ({@link appendHistory}) also go onto `journal`, in order: what
  * one invocation did, for its notification digest, without a second read of the store. Each invocation
@@ -63,16 +60,33 @@ const journals = new WeakMap<StateStore, HistoryEntry[]>();
  * // journal: each change applied and each hold that ended in this tick
  */
 export function journaling(store: StateStore, journal: HistoryEntry[]): StateStore {
-  const view: StateStore = {
-    kind: store.kind,
-    get: (key) => store.get(key),
-    create: (key, value, options) => store.create(key, value, options),
-    update: (key, value, options) => store.update(key, value, options),
-    delete: (key, options) => store.delete(key, options),
-    list: (prefix, options) => store.list(prefix, options),
-  };
-  journals.set(view, journal);
-  return view;
+  return new JournalingStore(store, journal);
+}
+
+/** The view {@link journaling} makes: every call goes to the store as it is. */
+class JournalingStore implements StateStore {
+  readonly kind: StateStore['kind'];
+  constructor(
+    private readonly store: StateStore,
+    readonly journal: HistoryEntry[],
+  ) {
+    this.kind = store.kind;
+  }
+  get(key: string) {
+    return this.store.get(key);
+  }
+  create(...args: Parameters<StateStore['create']>) {
+    return this.store.create(...args);
+  }
+  update(...args: Parameters<StateStore['update']>) {
+    return this.store.update(...args);
+  }
+  delete(...args: Parameters<StateStore['delete']>) {
+    return this.store.delete(...args);
+  }
+  list(...args: Parameters<StateStore['list']>) {
+    return this.store.list(...args);
+  }
 }
 
 // Random hex drawn a few thousand characters at a time: one crypto call per record cost more than
@@ -95,7 +109,7 @@ function uniqueSuffix(): string {
  * The record also goes to the journal of the view it is written through ({@link journaling}), stored or not.
  */
 export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
-  journals.get(store)?.push(entry);
+  if (store instanceof JournalingStore) store.journal.push(entry);
   const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), uniqueSuffix());
   try {
     // The store keeps its own copy (as every adapter does): no copy here.
