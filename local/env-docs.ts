@@ -2,7 +2,7 @@ import type { Env } from '../shared/config/env.js';
 
 /**
  * The README's environment reference, one row per variable the functions read. Typed against the
- * schema's keys, so a variable added to `EnvSchema` without a row here fails the typecheck. Kept out of
+ * keys of `Env`, so a variable added there without a row here fails the typecheck. Kept out of
  * `shared/` so the text does not weigh on the bundles.
  */
 export const ENV_DOCS: Record<keyof Env, string> = {

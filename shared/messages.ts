@@ -86,5 +86,5 @@ let installed = false;
 export function useOurMessages(): void {
   if (installed) return;
   installed = true;
-  z.config({ customError: ourMessage });
+  z.config({ customError: ourMessage, jitless: true });
 }

@@ -1,123 +1,168 @@
 import { z } from 'zod';
 import { RegionIdSchema } from '../cityvisual/fields.js';
 import { AutopilotError } from '../errors.js';
-import { lazySchema } from '../lazy-schema.js';
-import { zodIssues } from '../validation.js';
+import { useOurMessages } from '../messages.js';
+import { type Issue, zodIssues } from '../validation.js';
 
-const intFromEnv = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .optional()
-    .transform((v) => v ?? fallback);
+// The checks' messages are ours, like every schema's (lazy-schema.ts installs them for the others).
+useOurMessages();
 
-/** FC function, service and qualifier names. */
-const FcNameSchema = lazySchema(() =>
-  z.string().regex(/^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/, 'must be an FC name ([_a-zA-Z][-_a-zA-Z0-9]*)'),
-);
+/** A check of one variable's (trimmed, non-empty) value; what it outputs is the variable's value. */
+type Check<T> = () => z.ZodType<T, string>;
 
-const optionalString = lazySchema(() =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
-);
+/** How one variable is read: unset or blank is `fallback` (or absent); a set value must pass `check`. */
+interface EnvVar<T> {
+  readonly check?: Check<T>;
+  readonly fallback?: T;
+}
+
+const wholeNumber =
+  (min: number, max: number): Check<number> =>
+  () =>
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max));
+const httpUrl: Check<string> = () => z.url({ protocol: /^https?$/ });
+const fcName: Check<string> = () =>
+  z.string().regex(/^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/, 'must be an FC name ([_a-zA-Z][-_a-zA-Z0-9]*)');
+const region: Check<string> = () => RegionIdSchema;
+const oneOf =
+  <const T extends readonly [string, ...string[]]>(values: T): Check<T[number]> =>
+  () =>
+    z.enum(values);
+
+/** Every environment variable the functions read (credentials are deliberately absent: STYLE 7). */
+// A type, not an interface: callers index it as a record of variables.
+export type Env = {
+  /** Full CityVisual endpoint URL; default `https://cityvisual.<region>.aliyuncs.com`. */
+  readonly CITYVISUAL_ENDPOINT?: string;
+  /** Region of the CityVisual endpoint and `RegionId` of every call. */
+  readonly CITYVISUAL_REGION: string;
+  /** CityVisual instance: enables live reads (DescribeJobGroups) of job groups. */
+  readonly CITYVISUAL_INSTANCE_ID?: string;
+  /** Per-attempt timeout of a CityVisual call, ms. */
+  readonly CITYVISUAL_TIMEOUT_MS: number;
+  /** Attempts per CityVisual call, including the first. */
+  readonly CITYVISUAL_MAX_ATTEMPTS: number;
+  /** Path of the YAML/JSON config file (schedules, rules, registry); relative to the bundle. */
+  readonly AUTOPILOT_CONFIG?: string;
+  /** Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side). */
+  readonly WEBHOOK_SECRETS?: string;
+  /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
+  readonly WEBHOOK_TOKENS?: string;
+  /** Read-only bearer tokens of the console function: `token` or `name=token`, comma-separated. */
+  readonly CONSOLE_TOKENS?: string;
+  /**
+   * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
+   * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
+   * runtime's `@alicloud/fc2`). Default `none`.
+   */
+  readonly FANOUT_INVOKER: 'none' | 'fc2' | 'fc3';
+  /** Function the shards are sent to; default the invoking function itself (FC context). */
+  readonly FANOUT_FUNCTION_NAME?: string;
+  /** fc2 only, required there: the FC 2.0 service of that function. */
+  readonly FANOUT_SERVICE_NAME?: string;
+  /** Version or alias to invoke; default none (LATEST). */
+  readonly FANOUT_QUALIFIER?: string;
+  /** Account id of the FC endpoint; default the FC context's `accountId`. */
+  readonly FANOUT_ACCOUNT_ID?: string;
+  /** Region of the FC endpoint; default the FC context's `region`. */
+  readonly FANOUT_REGION?: string;
+  /** FC endpoint URL; default `https://<account>.<region>.fc.aliyuncs.com`. */
+  readonly FANOUT_ENDPOINT?: string;
+  /** Per-request timeout of submitting one shard, ms. */
+  readonly FANOUT_TIMEOUT_MS: number;
+  /**
+   * `on`: each shard carries a deterministic async task id, so a retried tick does not re-run shards FC
+   * already accepted (needs `asyncTask: true` in the function's async config). Default `off`.
+   */
+  readonly FANOUT_TASK_IDS: 'on' | 'off';
+  /**
+   * The shared state store (webhook ids, what the scheduler applied, event order, holds, history):
+   * `memory` (embedded, one process: `npm start` and tests) or `tablestore` (deployed). Default `memory`.
+   */
+  readonly STATE_STORE: 'memory' | 'tablestore';
+  /** Tablestore instance endpoint; default `https://<TABLESTORE_INSTANCE>.<CITYVISUAL_REGION>.ots.aliyuncs.com`. */
+  readonly TABLESTORE_ENDPOINT?: string;
+  /** Tablestore instance name; required with `tablestore`. */
+  readonly TABLESTORE_INSTANCE?: string;
+  /** Table of the state store; default `autopilot_state`. */
+  readonly TABLESTORE_TABLE: string;
+  /** debug | info | warn | error */
+  readonly LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error';
+};
 
 /**
- * Every environment variable the functions read. Parsed once per cold start; a bad value fails the
- * start listing every bad key. Credentials are deliberately absent: they are not config (STYLE 7).
+ * How each variable is read. A value is trimmed; blank is unset. Each check is a zod schema built the
+ * first time its variable is set (a cold start builds the few a deployment sets, not one per variable:
+ * one object schema of every variable cost ~10 ms of every cold start).
  */
-export const EnvSchema = lazySchema(() =>
-  z.object({
-    /** Full CityVisual endpoint URL; default `https://cityvisual.<region>.aliyuncs.com`. */
-    CITYVISUAL_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    /** Region of the CityVisual endpoint and `RegionId` of every call. */
-    CITYVISUAL_REGION: optionalString.pipe(RegionIdSchema.optional()).transform((v) => v ?? 'cn-shanghai'),
-    /** CityVisual instance: enables live reads (DescribeJobGroups) of job groups. */
-    CITYVISUAL_INSTANCE_ID: optionalString,
-    /** Per-attempt timeout of a CityVisual call, ms. */
-    CITYVISUAL_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
-    /** Attempts per CityVisual call, including the first. */
-    CITYVISUAL_MAX_ATTEMPTS: intFromEnv(1, 10, 4),
-    /** Path of the YAML/JSON config file (schedules, rules, registry); relative to the bundle. */
-    AUTOPILOT_CONFIG: optionalString,
-    /** Standard Webhooks secrets `whsec_…`, comma-separated (rotation: old and new side by side). */
-    WEBHOOK_SECRETS: optionalString,
-    /** Bearer tokens for tools that cannot sign: `token` or `name=token`, comma-separated. */
-    WEBHOOK_TOKENS: optionalString,
-    /** Read-only bearer tokens of the console function: `token` or `name=token`, comma-separated. */
-    CONSOLE_TOKENS: optionalString,
-    /**
-     * How the scheduler fans large reconciles out as asynchronous invocations of itself: `none` (work
-     * inline), `fc3` (FC 3.0 InvokeFunction, signed ACS3-HMAC-SHA256) or `fc2` (FC 2.0 API through the
-     * runtime's `@alicloud/fc2`). Default `none`.
-     */
-    FANOUT_INVOKER: optionalString
-      .pipe(z.enum(['none', 'fc2', 'fc3']).optional())
-      .transform((v) => v ?? 'none'),
-    /** Function the shards are sent to; default the invoking function itself (FC context). */
-    FANOUT_FUNCTION_NAME: optionalString.pipe(FcNameSchema.optional()),
-    /** fc2 only, required there: the FC 2.0 service of that function. */
-    FANOUT_SERVICE_NAME: optionalString.pipe(FcNameSchema.optional()),
-    /** Version or alias to invoke; default none (LATEST). */
-    FANOUT_QUALIFIER: optionalString.pipe(FcNameSchema.optional()),
-    /** Account id of the FC endpoint; default the FC context's `accountId`. */
-    FANOUT_ACCOUNT_ID: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\d{1,32}$/, 'must be an account id')
-        .optional(),
-    ),
-    /** Region of the FC endpoint; default the FC context's `region`. */
-    FANOUT_REGION: optionalString.pipe(RegionIdSchema.optional()),
-    /** FC endpoint URL; default `https://<account>.<region>.fc.aliyuncs.com`. */
-    FANOUT_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    /** Per-request timeout of submitting one shard, ms. */
-    FANOUT_TIMEOUT_MS: intFromEnv(100, 60_000, 5_000),
-    /**
-     * `on`: each shard carries a deterministic async task id, so a retried tick does not re-run shards FC
-     * already accepted (needs `asyncTask: true` in the function's async config). Default `off`.
-     */
-    FANOUT_TASK_IDS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'off'),
-    /**
-     * The shared state store (webhook ids, what the scheduler applied, event order, holds, history):
-     * `memory` (embedded, one process: `npm start` and tests) or `tablestore` (deployed). Default `memory`.
-     */
-    STATE_STORE: optionalString
-      .pipe(z.enum(['memory', 'tablestore']).optional())
-      .transform((v) => v ?? 'memory'),
-    /** Tablestore instance endpoint; default `https://<TABLESTORE_INSTANCE>.<CITYVISUAL_REGION>.ots.aliyuncs.com`. */
-    TABLESTORE_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    /** Tablestore instance name; required with `tablestore`. */
-    TABLESTORE_INSTANCE: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[a-zA-Z][a-zA-Z0-9-]{2,15}$/, 'must be a Tablestore instance name')
-        .optional(),
-    ),
-    /** Table of the state store; default `autopilot_state`. */
-    TABLESTORE_TABLE: optionalString
-      .pipe(
-        z
-          .string()
-          .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,254}$/, 'must be a Tablestore table name')
-          .optional(),
-      )
-      .transform((v) => v ?? 'autopilot_state'),
-    /** debug | info | warn | error */
-    LOG_LEVEL: optionalString
-      .pipe(z.enum(['debug', 'info', 'warn', 'error']).optional())
-      .transform((v) => v ?? 'info'),
-  }),
-);
-export type Env = z.infer<typeof EnvSchema>;
+const VARS: { readonly [K in keyof Env]-?: EnvVar<NonNullable<Env[K]>> } = {
+  CITYVISUAL_ENDPOINT: { check: httpUrl },
+  CITYVISUAL_REGION: { check: region, fallback: 'cn-shanghai' },
+  CITYVISUAL_INSTANCE_ID: {},
+  CITYVISUAL_TIMEOUT_MS: { check: wholeNumber(100, 60_000), fallback: 5_000 },
+  CITYVISUAL_MAX_ATTEMPTS: { check: wholeNumber(1, 10), fallback: 4 },
+  AUTOPILOT_CONFIG: {},
+  WEBHOOK_SECRETS: {},
+  WEBHOOK_TOKENS: {},
+  CONSOLE_TOKENS: {},
+  FANOUT_INVOKER: { check: oneOf(['none', 'fc2', 'fc3']), fallback: 'none' },
+  FANOUT_FUNCTION_NAME: { check: fcName },
+  FANOUT_SERVICE_NAME: { check: fcName },
+  FANOUT_QUALIFIER: { check: fcName },
+  FANOUT_ACCOUNT_ID: { check: () => z.string().regex(/^\d{1,32}$/, 'must be an account id') },
+  FANOUT_REGION: { check: region },
+  FANOUT_ENDPOINT: { check: httpUrl },
+  FANOUT_TIMEOUT_MS: { check: wholeNumber(100, 60_000), fallback: 5_000 },
+  FANOUT_TASK_IDS: { check: oneOf(['on', 'off']), fallback: 'off' },
+  STATE_STORE: { check: oneOf(['memory', 'tablestore']), fallback: 'memory' },
+  TABLESTORE_ENDPOINT: { check: httpUrl },
+  TABLESTORE_INSTANCE: {
+    check: () => z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,15}$/, 'must be a Tablestore instance name'),
+  },
+  TABLESTORE_TABLE: {
+    check: () => z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,254}$/, 'must be a Tablestore table name'),
+    fallback: 'autopilot_state',
+  },
+  LOG_LEVEL: { check: oneOf(['debug', 'info', 'warn', 'error']), fallback: 'info' },
+};
+
+/** Each variable's check, once built. */
+const built = new Map<string, z.ZodType>();
+
+/** Reads every variable of {@link VARS}: the parsed env, or every problem (path = the variable). */
+function readVars(env: NodeJS.ProcessEnv): { env: Env } | { issues: Issue[] } {
+  const out: Record<string, unknown> = {};
+  const issues: Issue[] = [];
+  for (const key of ENV_KEYS) {
+    const spec: EnvVar<unknown> = VARS[key];
+    const value = env[key]?.trim();
+    if (value === undefined || value === '') {
+      if (spec.fallback !== undefined) out[key] = spec.fallback;
+      continue;
+    }
+    if (!spec.check) {
+      out[key] = value;
+      continue;
+    }
+    let schema = built.get(key);
+    if (!schema) {
+      schema = spec.check();
+      built.set(key, schema);
+    }
+    const result = schema.safeParse(value);
+    if (result.success) out[key] = result.data;
+    else issues.push(...zodIssues(result.error, key));
+  }
+  return issues.length > 0 ? { issues } : { env: out as unknown as Env };
+}
 
 /**
- * The variable names the code reads; s.yaml must declare each (checked by a test). Spelled out rather
- * than read from `EnvSchema.shape`, which would build the schema when this module loads; the type
- * below fails the typecheck if a key of the schema is missing here.
+ * The variable names the code reads, in the order they are checked; s.yaml must declare each (checked
+ * by a test). The type below fails the typecheck if a key of {@link Env} is missing here.
  */
 export const ENV_KEYS = [
   'CITYVISUAL_ENDPOINT',
@@ -177,33 +222,23 @@ function cleartextEndpoints(env: Env): Array<{ path: string; message: string }> 
 
 /** Parses the environment, throwing CONFIG_INVALID listing every bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  const result = EnvSchema.safeParse(env);
-  const cleartext = result.success ? cleartextEndpoints(result.data) : [];
-  if (cleartext.length > 0) {
-    throw new AutopilotError('CONFIG_INVALID', {
-      message: `Invalid environment: ${cleartext.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      details: { issues: cleartext },
-    });
+  const read = readVars(env);
+  if ('issues' in read) throw invalidEnv(read.issues);
+  const parsed = read.env;
+  const cleartext = cleartextEndpoints(parsed);
+  if (cleartext.length > 0) throw invalidEnv(cleartext);
+  if (parsed.FANOUT_INVOKER === 'fc2' && !parsed.FANOUT_SERVICE_NAME) {
+    throw invalidEnv([{ path: 'FANOUT_SERVICE_NAME', message: 'required when FANOUT_INVOKER is fc2' }]);
   }
-  if (result.success && result.data.FANOUT_INVOKER === 'fc2' && !result.data.FANOUT_SERVICE_NAME) {
-    throw new AutopilotError('CONFIG_INVALID', {
-      message: 'Invalid environment: FANOUT_SERVICE_NAME: required when FANOUT_INVOKER is fc2',
-      details: { issues: [{ path: 'FANOUT_SERVICE_NAME', message: 'required when FANOUT_INVOKER is fc2' }] },
-    });
+  if (parsed.STATE_STORE === 'tablestore' && parsed.TABLESTORE_INSTANCE === undefined) {
+    throw invalidEnv([{ path: 'TABLESTORE_INSTANCE', message: 'required when STATE_STORE is tablestore' }]);
   }
-  if (result.success && result.data.STATE_STORE === 'tablestore') {
-    const missing = (['TABLESTORE_INSTANCE'] as const).filter((key) => result.data[key] === undefined);
-    if (missing.length > 0) {
-      const issues = missing.map((path) => ({ path, message: 'required when STATE_STORE is tablestore' }));
-      throw new AutopilotError('CONFIG_INVALID', {
-        message: `Invalid environment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        details: { issues },
-      });
-    }
-  }
-  if (result.success) return result.data;
-  const issues = zodIssues(result.error);
-  throw new AutopilotError('CONFIG_INVALID', {
+  return parsed;
+}
+
+/** CONFIG_INVALID listing every bad variable. */
+function invalidEnv(issues: readonly Issue[]): AutopilotError {
+  return new AutopilotError('CONFIG_INVALID', {
     message: `Invalid environment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
     details: { issues },
   });
