@@ -132,6 +132,9 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
   const { table } = options;
   let client: Client | undefined;
   let TableStore: Sdk | undefined;
+  // A cold instance loads the SDK the first time its event loop waits (its first CityVisual answer, say)
+  // rather than when its first store call needs it: that wait hides most of the load.
+  if (!sdk) setImmediate(() => void loadSdk().catch(() => undefined));
 
   const sdkAndClient = async (): Promise<[Sdk, Client]> => {
     if (TableStore && client) return [TableStore, client];
