@@ -19,6 +19,7 @@
  * | `zlib` (httpx) | inflating a gzip/deflate-encoded response | `stubs/lazy-zlib.cts`: node:zlib is required on the first encoded response |
  * | most of the `tablestore` SDK's `tablestore_compiled_proto.js` (~630 KB) | the static protobuf code of every Tablestore API | `tablestore-proto.ts`: the SDK's own generated code of only the messages our calls reach (their closure, read from its .proto files) |
  * | the SDK's `sql.js`, `sql_generated.js` and `flatbuffers` | decoding SQLQuery answers | empty modules: SQLQuery is never called |
+ * | the bodies of most members of the SDK's `encoder.js` and `decoder.js` (search, index, SQL, batch, transactions) | every API's request encoding and answer decoding | `tablestore-members.ts`: members no call of ours reaches throw instead (the dispatch table keeps its names) |
  *
  * One fix, not a removal: the SDK assigns undeclared loop variables (`for (pro in …)`, `size += …`,
  * `cell_type = …`), which throws ReferenceError in the bundle (strict: it starts with "use strict"). Each
@@ -30,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { undeclaredAssignments } from './sloppy-globals.js';
+import { slimCodec } from './tablestore-members.js';
 import { slimTablestoreProto } from './tablestore-proto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -239,6 +241,14 @@ export function slimBundle(root: string): Plugin {
         loader: 'js',
       }));
 
+      build.onLoad(
+        { filter: /[\\/]node_modules[\\/]tablestore[\\/]lib[\\/]protocol[\\/](en|de)coder\.js$/ },
+        (args) => {
+          const codec = path.basename(args.path, '.js') as 'encoder' | 'decoder';
+          const { contents } = slimCodec(readFileSync(args.path, 'utf8'), codec);
+          return { contents: declareSloppyGlobals(contents, args.path), loader: 'js' };
+        },
+      );
       build.onLoad({ filter: /[\\/]node_modules[\\/]tablestore[\\/]lib[\\/].*\.js$/ }, (args) => ({
         contents: declareSloppyGlobals(readFileSync(args.path, 'utf8'), args.path),
         loader: 'js',

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleOptions } from '../../build.js';
+import { codecRoots, slimCodec } from '../../local/bundle/tablestore-members.js';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../../local/tablestore/server.js';
 import type * as Adapter from '../../shared/state/tablestore.js';
 import { ensureTable } from '../../shared/state/tablestore.js';
@@ -43,6 +45,28 @@ describe('the tablestore adapter, bundled', () => {
     expect(flatbuffers.reduce((sum, [, input]) => sum + input.bytesInOutput, 0)).toBeLessThan(100);
     // A regression guard on the whole adapter bundle (SDK, protobufjs runtime, our adapter, errors, zod).
     expect(bytes).toBeLessThan(240_000);
+  });
+
+  it("carries the SDK's encoder and decoder only for the row calls: every other member throws", () => {
+    const sdkFile = (name: string) =>
+      Object.entries(inputs).find(([file]) =>
+        file.endsWith(`node_modules/tablestore/lib/protocol/${name}`),
+      )?.[1].bytesInOutput ?? 0;
+    // Naively ~30 KB and ~13 KB minified, most of it search, index, SQL and transactions.
+    expect(sdkFile('encoder.js')).toBeLessThan(16_000);
+    expect(sdkFile('decoder.js')).toBeLessThan(10_000);
+    const source = readFileSync(path.join(REPO, 'node_modules/tablestore/lib/protocol/encoder.js'), 'utf8');
+    const slim = slimCodec(source, 'encoder');
+    // The row calls and the condition and filter helpers they use stay; search and the rest do not.
+    expect(slim.kept).toEqual(
+      expect.arrayContaining([...codecRoots('encoder'), '_makeCondition', '_makeColumnCondition']),
+    );
+    expect(slim.stubbed).toEqual(
+      expect.arrayContaining(['encodeSearch', 'encodeSQLQuery', 'encodeBatchWriteRow']),
+    );
+    expect(slim.kept.filter((name) => slim.stubbed.includes(name))).toEqual([]);
+    expect(slim.contents).toContain('tablestore encoder.encodeSearch is not bundled');
+    expect(() => slimCodec(source, 'encoder', ['encodeNoSuchCall'])).toThrow(/no member encodeNoSuchCall/);
   });
 
   it('talks to the emulator: create-only, compare-and-set, list, delete', async () => {
