@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
-import { COUNT_LIMITS, ENABLE_PARAM_KEYS, PARAM_KEYS, type Status } from '../jobgroup/target.js';
+import { ENABLE_PARAM_KEYS, optionalCountSchemas, PARAM_KEYS, type Status } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 import { JobGroupNameSchema, RegionIdSchema, ResourceIdSchema } from './fields.js';
 
@@ -8,8 +8,6 @@ export { JobGroupNameSchema, RegionIdSchema, ResourceIdSchema };
 
 /** CityVisual API version every call is signed for. */
 export const API_VERSION = '2018-10-30';
-
-const count = (max: number) => z.number().int().min(0).max(max);
 
 export const ParamKeySchema = lazySchema(() => z.enum(PARAM_KEYS));
 const isEnableKey = (key: string) => (ENABLE_PARAM_KEYS as readonly string[]).includes(key);
@@ -29,9 +27,9 @@ function modifyRequestSchema(name: z.ZodType<string>, resourceId: z.ZodType<stri
       JobGroupId: JobGroupIdSchema,
       JobGroupName: name,
       ResourceProfileId: resourceId,
-      JobCount: count(COUNT_LIMITS.jobCount).optional(),
-      PlanedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
-      StreamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+      JobCount: optionalCountSchemas().jobCount,
+      PlanedJobCount: optionalCountSchemas().planedJobCount,
+      StreamPerJob: optionalCountSchemas().streamPerJob,
       Status: z.enum(['Running', 'Stopped']).optional(),
       RegionId: RegionIdSchema.optional(),
       JobGroupParams: z.array(JobGroupParamSchema).max(PARAM_KEYS.length).optional(),

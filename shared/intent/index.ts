@@ -1,30 +1,27 @@
 import { z } from 'zod';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import {
-  COUNT_LIMITS,
+  countSchemas,
   type Identity,
   IdentitySchema,
+  optionalCountSchemas,
   ParamsSchema,
   StatusSchema,
   type Target,
 } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 
-const count = (max: number) => z.number().int().min(0).max(max);
-
 // Field sets shared by several schemas below: built with the first of them, then reused.
 let scaleFieldsBuilt: ReturnType<typeof buildScaleFields> | undefined;
 let modifyFieldsBuilt: ReturnType<typeof buildModifyFields> | undefined;
 const buildScaleFields = () => ({
-  planedJobCount: count(COUNT_LIMITS.planedJobCount),
-  jobCount: count(COUNT_LIMITS.jobCount).optional(),
-  streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+  planedJobCount: countSchemas().planedJobCount,
+  jobCount: optionalCountSchemas().jobCount,
+  streamPerJob: optionalCountSchemas().streamPerJob,
 });
 const buildModifyFields = () => ({
   ...IdentitySchema.shape,
-  planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
-  jobCount: count(COUNT_LIMITS.jobCount).optional(),
-  streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+  ...optionalCountSchemas(),
   status: StatusSchema.optional(),
   params: ParamsSchema.optional(),
 });

@@ -13,6 +13,33 @@ export const StatusSchema = lazySchema(() => z.enum(['Running', 'Stopped']));
 export type Status = z.infer<typeof StatusSchema>;
 
 const count = (max: number) => z.number().int().min(0).max(max);
+type CountSchemas = { readonly [K in keyof typeof COUNT_LIMITS]: ReturnType<typeof count> };
+let counts: CountSchemas | undefined;
+let optionalCounts: { readonly [K in keyof CountSchemas]: z.ZodOptional<CountSchemas[K]> } | undefined;
+
+/**
+ * The three counts, each built once and shared by every schema that has one (targets, webhook bodies,
+ * changes, the ModifyJobGroup contract): one count is seven zod objects, and a cold start builds them.
+ */
+export function countSchemas(): CountSchemas {
+  counts ??= {
+    planedJobCount: count(COUNT_LIMITS.planedJobCount),
+    jobCount: count(COUNT_LIMITS.jobCount),
+    streamPerJob: count(COUNT_LIMITS.streamPerJob),
+  };
+  return counts;
+}
+
+/** {@link countSchemas}, each optional (also built once). */
+export function optionalCountSchemas(): NonNullable<typeof optionalCounts> {
+  const { planedJobCount, jobCount, streamPerJob } = countSchemas();
+  optionalCounts ??= {
+    planedJobCount: planedJobCount.optional(),
+    jobCount: jobCount.optional(),
+    streamPerJob: streamPerJob.optional(),
+  };
+  return optionalCounts;
+}
 
 /**
  * Friendly `params` object: booleans for the *_ENABLE keys, Latest/Oldest for the start time. At least
@@ -42,9 +69,9 @@ export type Params = z.infer<typeof ParamsSchema>;
  */
 export const TargetSchema = lazySchema(() =>
   z.strictObject({
-    planedJobCount: count(COUNT_LIMITS.planedJobCount).optional(),
-    jobCount: count(COUNT_LIMITS.jobCount).optional(),
-    streamPerJob: count(COUNT_LIMITS.streamPerJob).optional(),
+    planedJobCount: optionalCountSchemas().planedJobCount,
+    jobCount: optionalCountSchemas().jobCount,
+    streamPerJob: optionalCountSchemas().streamPerJob,
     status: StatusSchema.optional(),
     params: ParamsSchema.optional(),
   }),
