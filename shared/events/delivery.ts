@@ -1,7 +1,7 @@
 import { AutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { EventBridgeParseResult } from '../fc/eventbridge.js';
-import { type HistoryEntry, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { sendNotifications } from '../notify/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
@@ -38,9 +38,12 @@ export async function handleEventDelivery(
   // Every history record the delivery appends (changes, pins of holdFor) goes into its one digest.
   const journal: HistoryEntry[] = [];
   const given = options.deps ?? (() => applyDepsFor(invocation, runtime));
+  let view: StateStore | undefined;
   const deps = lazyDeps(() => {
     const built = given();
-    return built.store ? { ...built, store: journaling(built.store, journal) } : built;
+    if (!built.store) return built;
+    view = journaling(built.store, journal);
+    return { ...built, store: view };
   });
   const reports = await processEvents(deliveryEntries(delivery), {
     rules: runtime.config.rules,
@@ -49,7 +52,8 @@ export async function handleEventDelivery(
     deadline: invocation.deadline,
     requestId: invocation.requestId,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-  });
+    // Every history record written before the digest and the answer to FC.
+  }).finally(() => historyWritten(view));
   const total = reports.length;
   const notify = await sendNotifications(
     {

@@ -63,9 +63,14 @@ export function journaling(store: StateStore, journal: HistoryEntry[]): StateSto
   return new JournalingStore(store, journal);
 }
 
+/** At most this many history writes of one view in flight; the next record waits for the oldest. */
+const MAX_PENDING_HISTORY = 16;
+
 /** The view {@link journaling} makes: every call goes to the store as it is. */
 class JournalingStore implements StateStore {
   readonly kind: StateStore['kind'];
+  /** History writes started and not yet awaited ({@link historyWritten}). */
+  readonly pending: Array<Promise<void>> = [];
   constructor(
     private readonly store: StateStore,
     readonly journal: HistoryEntry[],
@@ -106,10 +111,32 @@ function uniqueSuffix(): string {
 /**
  * Appends one history record. The change it records has already happened: a store failure here is
  * logged (with the request id, so the audit line still tells) and does not turn the change into an error.
- * The record also goes to the journal of the view it is written through ({@link journaling}), stored or not.
+ * The record also goes to the journal of the view it is written through ({@link journaling}), stored or not;
+ * through such a view the write runs on while this returns, and {@link historyWritten} awaits it.
  */
 export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
-  if (store instanceof JournalingStore) store.journal.push(entry);
+  if (store instanceof JournalingStore) {
+    // The invocation goes on (its answer, its next group) while the record is written; it awaits
+    // historyWritten() before it answers or ends, so no record is left behind.
+    store.journal.push(entry);
+    if (store.pending.length >= MAX_PENDING_HISTORY) await store.pending.shift();
+    store.pending.push(writeHistory(store, entry, now));
+    return;
+  }
+  await writeHistory(store, entry, now);
+}
+
+/**
+ * Resolves once every history record appended through `store` — a {@link journaling} view; anything
+ * else has nothing pending — is written (or logged as not written). Never rejects.
+ */
+export async function historyWritten(store: StateStore | undefined): Promise<void> {
+  if (!(store instanceof JournalingStore)) return;
+  while (store.pending.length > 0) await Promise.all(store.pending.splice(0));
+}
+
+/** One history record into the store; a failure is logged, never thrown. */
+async function writeHistory(store: StateStore, entry: HistoryEntry, now: number): Promise<void> {
   const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), uniqueSuffix());
   try {
     // The store keeps its own copy (as every adapter does): no copy here.

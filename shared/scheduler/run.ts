@@ -2,7 +2,7 @@ import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
-import { type HistoryEntry, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, sendNotifications } from '../notify/index.js';
@@ -113,6 +113,7 @@ export async function runScheduler(
       { ...common, ...(fanout && { fanout }) },
     ).catch(async (thrown: unknown) => {
       // The tick failed as a whole (the store unreadable, say): said once, with what it did before.
+      await historyWritten(common.applyDeps.store);
       await digest([{ code: toAutopilotError(thrown).code }]);
       throw thrown;
     });
@@ -142,7 +143,9 @@ export async function runScheduler(
     });
   }
 
-  // After the changes, within the deadline; whatever the channels answer, the tick's outcome stays.
+  // Every history record written, then the digest: within the deadline; whatever the channels answer,
+  // the tick's outcome stays.
+  await historyWritten(common.applyDeps.store);
   const notify = await digest(summary.failed);
   if (notify) summary = { ...summary, notify };
 

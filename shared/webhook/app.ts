@@ -3,7 +3,7 @@ import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
-import { type HistoryEntry, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
@@ -161,6 +161,8 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     let claim: IdempotencyClaim | undefined;
     let store: ReturnType<typeof stateStoreFor> | undefined;
     let loaded: Runtime | undefined;
+    // This request's dependencies, once a route asks for them (their store is a journaling view).
+    let deps: ApplyDeps | undefined;
     // Every history record the request appends (changes, holds) goes into its one digest.
     const journal: HistoryEntry[] = [];
     /**
@@ -222,7 +224,6 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         }
         if (claimed.kind === 'claimed') claim = claimed.claim;
       }
-      let deps: ApplyDeps | undefined;
       const result = await route.handle({
         request,
         params,
@@ -264,6 +265,8 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       // returned 429/503 (a batch or alert hook with retryable failures) must run again when the
       // sender retries: the id is freed instead.
       const final = response.statusCode >= 200 && response.statusCode < 300;
+      // The history records still being written finish beside the idempotency record, before the answer.
+      const written = historyWritten(deps?.store);
       if (store && claim && !final) {
         await releaseRequest(store, claim).catch(() => undefined);
       } else if (store && claim) {
@@ -277,9 +280,11 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
           return false;
         });
       }
+      await written;
       return response;
     } catch (error) {
       const e = toAutopilotError(error);
+      const written = historyWritten(deps?.store);
       // The id is free again: the sender's retry runs (a refusal runs into the same refusal, sending nothing new).
       if (store && claim) {
         await releaseRequest(store, claim).catch((thrown: unknown) => {
@@ -301,6 +306,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         error: e,
         ...(notify && { notify }),
       });
+      await written;
       throw e;
     }
   }
