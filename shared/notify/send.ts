@@ -59,8 +59,8 @@ const MIN_RETRY_MS = 250;
 const RETRY_DELAY_MS = 200;
 
 const warnedOnce = new Set<string>();
-/** The channels (config objects) already said to be off because their URL variable is unset. */
-let offSaid = new WeakSet<Channel>();
+/** Whether each channel (config object) is on in an environment object, as first read there. */
+let onByChannel = new WeakMap<Channel, { readonly env: NodeJS.ProcessEnv; readonly on: boolean }>();
 
 /**
  * Sends one digest of an invocation to every configured channel that has something in it — the changes
@@ -116,10 +116,13 @@ export async function sendNotifications(
 }
 
 function isOn(channel: Channel, env: NodeJS.ProcessEnv): boolean {
-  if (env[channel.urlEnv]?.trim()) return true;
-  // Asked on every request and tick: once said, nothing to build.
-  if (offSaid.has(channel)) return false;
-  offSaid.add(channel);
+  // Asked on every request and tick, and a read of process.env is not free: decided once per channel
+  // of the loaded config and environment object (FC fixes an instance's variables at its start).
+  const known = onByChannel.get(channel);
+  if (known?.env === env) return known.on;
+  const on = Boolean(env[channel.urlEnv]?.trim());
+  onByChannel.set(channel, { env, on });
+  if (on) return true;
   warnOnce(
     channel,
     'notification channel off',
@@ -242,5 +245,5 @@ async function sendOne(
 /** Forget which channel problems were already logged (tests). */
 export function resetNotifyWarnings(): void {
   warnedOnce.clear();
-  offSaid = new WeakSet();
+  onByChannel = new WeakMap();
 }
