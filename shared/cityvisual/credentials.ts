@@ -3,13 +3,10 @@ import { AutopilotError } from '../errors.js';
 import { lazySchema } from '../lazy-schema.js';
 
 /** AccessKey credentials for signing; STS credentials carry a security token. Never logged. */
-export const CredentialsSchema = lazySchema(() =>
-  z.object({
-    accessKeyId: z.string().min(1),
-    accessKeySecret: z.string().min(1),
-    securityToken: z.string().min(1).optional(),
-  }),
-);
+export const CredentialsSchema = lazySchema(() => {
+  const text = z.string().min(1);
+  return z.object({ accessKeyId: text, accessKeySecret: text, securityToken: text.optional() });
+});
 export type Credentials = z.infer<typeof CredentialsSchema>;
 
 /**

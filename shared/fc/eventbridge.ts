@@ -31,25 +31,28 @@ export type EventParseCode = (typeof EVENT_PARSE_CODES)[keyof typeof EVENT_PARSE
  * https://alibabacloud.com/help/en/doc-detail/181428.html ; trigger delivery (`eventSchema`, batches)
  * https://alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-deliveryoption
  */
-export const CloudEventSchema = lazySchema(() =>
-  z.looseObject({
-    id: z.string().min(1),
-    source: z.string().min(1),
+export const CloudEventSchema = lazySchema(() => {
+  // One instance of each field kind, shared by the fields of that kind (a cold start builds them).
+  const text = z.string().min(1);
+  const optionalText = z.string().optional();
+  return z.looseObject({
+    id: text,
+    source: text,
     specversion: z.literal('1.0'),
-    type: z.string().min(1),
-    subject: z.string().optional(),
+    type: text,
+    subject: optionalText,
     // Formats vary (RFC 3339 with offset, or Alibaba's `…179PRC`): kept as text, never parsed here.
-    time: z.string().optional(),
-    datacontenttype: z.string().optional(),
-    dataschema: z.string().optional(),
+    time: optionalText,
+    datacontenttype: optionalText,
+    dataschema: optionalText,
     data: z.json().optional(),
-    aliyunaccountid: z.string().optional(),
-    aliyunpublishtime: z.string().optional(),
-    aliyuneventbusname: z.string().optional(),
-    aliyunregionid: z.string().optional(),
-    aliyunpublishaddr: z.string().optional(),
-  }),
-);
+    aliyunaccountid: optionalText,
+    aliyunpublishtime: optionalText,
+    aliyuneventbusname: optionalText,
+    aliyunregionid: optionalText,
+    aliyunpublishaddr: optionalText,
+  });
+});
 export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
 /** One entry of a delivery that is not an event: its position, its `id` when it had one, and why. */

@@ -7,25 +7,24 @@ import { lazySchema } from '../lazy-schema.js';
  * Header names arrive Go-canonicalised (`Webhook-Id`), repeated values comma-joined.
  * https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function
  */
-export const FcHttpEventSchema = lazySchema(() =>
-  // Plain (stripping) objects: only these fields are read, and zod compiles a fast path for them.
-  z.object({
+export const FcHttpEventSchema = lazySchema(() => {
+  // Plain (stripping) objects: only these fields are read. One instance per field kind, shared.
+  const text = z.string();
+  const optionalText = text.optional();
+  const strings = z.record(text, text).optional();
+  return z.object({
     version: z.literal('v1').optional(),
-    rawPath: z.string(),
-    body: z.string().optional().default(''),
+    rawPath: text,
+    body: optionalText.default(''),
     isBase64Encoded: z.boolean().optional().default(false),
-    headers: z.record(z.string(), z.string()).optional().default({}),
-    queryParameters: z.record(z.string(), z.string()).optional().default({}),
+    headers: strings.default({}),
+    queryParameters: strings.default({}),
     requestContext: z.object({
-      requestId: z.string().optional(),
-      http: z.object({
-        method: z.string(),
-        path: z.string().optional(),
-        sourceIp: z.string().optional(),
-      }),
+      requestId: optionalText,
+      http: z.object({ method: text, path: optionalText, sourceIp: optionalText }),
     }),
-  }),
-);
+  });
+});
 export type FcHttpEvent = z.infer<typeof FcHttpEventSchema>;
 
 /** The response struct FC maps back to HTTP. */
