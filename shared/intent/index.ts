@@ -40,13 +40,38 @@ export const EmptyBodySchema = lazySchema(() => z.strictObject({}));
 export const ModifyBodySchema = lazySchema(() => z.strictObject(modifyFields()));
 
 /** One change to one job group: the unit of the batch form shared by webhook, timer and events. */
+/** A value built on its first use, then kept. */
+const once = <T>(build: () => T): (() => T) => {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+};
+
+// The variants of each union below, each built when first needed: a change names its action, so it is
+// checked with that variant alone (see changeSchemaFor) and a cold start builds one, not five.
+const changeVariants = {
+  scale: once(() =>
+    z.strictObject({ action: z.literal('scale'), jobGroupId: JobGroupIdSchema, ...scaleFields() }),
+  ),
+  stop: once(() => z.strictObject({ action: z.literal('stop'), jobGroupId: JobGroupIdSchema })),
+  start: once(() => z.strictObject({ action: z.literal('start'), jobGroupId: JobGroupIdSchema })),
+  'set-params': once(() =>
+    z.strictObject({ action: z.literal('set-params'), jobGroupId: JobGroupIdSchema, params: ParamsSchema }),
+  ),
+  modify: once(() =>
+    z.strictObject({ action: z.literal('modify'), jobGroupId: JobGroupIdSchema, ...modifyFields() }),
+  ),
+};
+
 export const ChangeSchema = lazySchema(() =>
   z.discriminatedUnion('action', [
-    z.strictObject({ action: z.literal('scale'), jobGroupId: JobGroupIdSchema, ...scaleFields() }),
-    z.strictObject({ action: z.literal('stop'), jobGroupId: JobGroupIdSchema }),
-    z.strictObject({ action: z.literal('start'), jobGroupId: JobGroupIdSchema }),
-    z.strictObject({ action: z.literal('set-params'), jobGroupId: JobGroupIdSchema, params: ParamsSchema }),
-    z.strictObject({ action: z.literal('modify'), jobGroupId: JobGroupIdSchema, ...modifyFields() }),
+    changeVariants.scale(),
+    changeVariants.stop(),
+    changeVariants.start(),
+    changeVariants['set-params'](),
+    changeVariants.modify(),
   ]),
 );
 export type Change = z.infer<typeof ChangeSchema>;
@@ -124,28 +149,54 @@ export function compact<T extends Record<string, unknown>>(
  * The multi-group form used by timer payloads and rule actions: a change with `jobGroupIds` instead of
  * `jobGroupId`, e.g. `{"action": "stop", "jobGroupIds": ["3", "7"]}`.
  */
+const groupIds = once(() => z.array(JobGroupIdSchema).min(1));
+const multiChangeVariants = {
+  scale: once(() =>
+    z.strictObject({ action: z.literal('scale'), jobGroupIds: groupIds(), ...scaleFields() }),
+  ),
+  stop: once(() => z.strictObject({ action: z.literal('stop'), jobGroupIds: groupIds() })),
+  start: once(() => z.strictObject({ action: z.literal('start'), jobGroupIds: groupIds() })),
+  'set-params': once(() =>
+    z.strictObject({ action: z.literal('set-params'), jobGroupIds: groupIds(), params: ParamsSchema }),
+  ),
+  modify: once(() =>
+    z.strictObject({ action: z.literal('modify'), jobGroupIds: groupIds(), ...modifyFields() }),
+  ),
+};
+
 export const MultiChangeSchema = lazySchema(() =>
   z.discriminatedUnion('action', [
-    z.strictObject({
-      action: z.literal('scale'),
-      jobGroupIds: z.array(JobGroupIdSchema).min(1),
-      ...scaleFields(),
-    }),
-    z.strictObject({ action: z.literal('stop'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
-    z.strictObject({ action: z.literal('start'), jobGroupIds: z.array(JobGroupIdSchema).min(1) }),
-    z.strictObject({
-      action: z.literal('set-params'),
-      jobGroupIds: z.array(JobGroupIdSchema).min(1),
-      params: ParamsSchema,
-    }),
-    z.strictObject({
-      action: z.literal('modify'),
-      jobGroupIds: z.array(JobGroupIdSchema).min(1),
-      ...modifyFields(),
-    }),
+    multiChangeVariants.scale(),
+    multiChangeVariants.stop(),
+    multiChangeVariants.start(),
+    multiChangeVariants['set-params'](),
+    multiChangeVariants.modify(),
   ]),
 );
 export type MultiChange = z.infer<typeof MultiChangeSchema>;
+
+/** The variant a raw value's `action` names, if it names one. */
+function variantOf<V extends Record<string, () => z.ZodType>>(
+  variants: V,
+  raw: unknown,
+): z.ZodType | undefined {
+  const action = typeof raw === 'object' && raw !== null ? (raw as { action?: unknown }).action : undefined;
+  return typeof action === 'string' && Object.hasOwn(variants, action) ? variants[action]?.() : undefined;
+}
+
+/**
+ * The schema to check one raw change with: the variant its `action` names — exactly the check
+ * {@link ChangeSchema} makes for it, without building the other four — else the whole union (which
+ * says what the actions are).
+ */
+export function changeSchemaFor(raw: unknown): z.ZodType<Change> {
+  return (variantOf(changeVariants, raw) as z.ZodType<Change> | undefined) ?? ChangeSchema;
+}
+
+/** {@link changeSchemaFor} for the multi-group form ({@link MultiChangeSchema}). */
+export function multiChangeSchemaFor(raw: unknown): z.ZodType<MultiChange> {
+  return (variantOf(multiChangeVariants, raw) as z.ZodType<MultiChange> | undefined) ?? MultiChangeSchema;
+}
 
 /** Expands the multi-group form into one change per group, in the order given, duplicates removed. */
 export function expandMultiChange(multi: MultiChange): Change[] {

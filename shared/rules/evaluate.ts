@@ -1,5 +1,5 @@
 import type { CloudEvent } from '../fc/eventbridge.js';
-import { BatchSchema, ChangeSchema } from '../intent/index.js';
+import { BatchSchema, changeSchemaFor } from '../intent/index.js';
 import { isPlainObject } from './json.js';
 import { matchRule, type ResolveResult, RULE_ERROR_CODES, resolveThen } from './match.js';
 import type { Rule } from './schema.js';
@@ -84,7 +84,7 @@ function evaluateCommand(event: CloudEvent): RuleOutcome[] {
     ];
   }
   return batch.data.changes.map((raw, index): RuleOutcome => {
-    const change = ChangeSchema.safeParse(raw);
+    const change = changeSchemaFor(raw).safeParse(raw);
     if (change.success)
       return { rule: COMMAND_RULE_NAME, index, result: { ok: true, changes: [change.data] } };
     const [first] = change.error.issues;

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import type { CloudEvent } from '../fc/eventbridge.js';
 import {
   type Change,
-  ChangeSchema,
+  changeSchemaFor,
   expandMultiChange,
   MAX_BATCH,
-  MultiChangeSchema,
+  multiChangeSchemaFor,
 } from '../intent/index.js';
 import { parseDuration } from '../state/duration.js';
 import { displayKey } from '../validation.js';
@@ -137,7 +137,7 @@ export function resolveThen(rule: Pick<Rule, 'name' | 'then'>, event: CloudEvent
   const invalid = (error: z.ZodError): ResolveResult => invalidInput(rule.name, error, sources);
 
   if (Object.hasOwn(candidate, 'jobGroupIds')) {
-    const multi = MultiChangeSchema.safeParse(candidate);
+    const multi = multiChangeSchemaFor(candidate).safeParse(candidate);
     if (!multi.success) return invalid(multi.error);
     const expanded = expandMultiChange(multi.data);
     if (expanded.length > MAX_BATCH) {
@@ -150,13 +150,13 @@ export function resolveThen(rule: Pick<Rule, 'name' | 'then'>, event: CloudEvent
     }
     const changes: Change[] = [];
     for (const change of expanded) {
-      const checked = ChangeSchema.safeParse(change);
+      const checked = changeSchemaFor(change).safeParse(change);
       if (!checked.success) return invalid(checked.error);
       changes.push(checked.data);
     }
     return { ok: true, changes, ...held };
   }
-  const single = ChangeSchema.safeParse(candidate);
+  const single = changeSchemaFor(candidate).safeParse(candidate);
   return single.success ? { ok: true, changes: [single.data], ...held } : invalid(single.error);
 }
 

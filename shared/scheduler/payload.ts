@@ -4,9 +4,9 @@ import { AutopilotError } from '../errors.js';
 import {
   BatchSchema,
   type Change,
-  ChangeSchema,
+  changeSchemaFor,
   expandMultiChange,
-  MultiChangeSchema,
+  multiChangeSchemaFor,
 } from '../intent/index.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { lazySchema } from '../lazy-schema.js';
@@ -70,7 +70,7 @@ export function parseTimerPayload(payload: unknown): TimerPayload {
   if (payload.changes !== undefined && payload.action === undefined) {
     const batch = parseOrThrow(BatchSchema, payload, 'payload');
     const changes = batch.changes.map((change, index) =>
-      parseOrThrow(ChangeSchema, change, `payload.changes[${index}]`),
+      parseOrThrow(changeSchemaFor(change), change, `payload.changes[${index}]`),
     );
     return { kind: 'changes', action: 'batch', changes };
   }
@@ -84,9 +84,9 @@ export function parseTimerPayload(payload: unknown): TimerPayload {
     };
   }
   if (payload.jobGroupId !== undefined && payload.jobGroupIds === undefined) {
-    const change = parseOrThrow(ChangeSchema, payload, 'payload');
+    const change = parseOrThrow(changeSchemaFor(payload), payload, 'payload');
     return { kind: 'changes', action: change.action, changes: [change] };
   }
-  const multi = parseOrThrow(MultiChangeSchema, payload, 'payload');
+  const multi = parseOrThrow(multiChangeSchemaFor(payload), payload, 'payload');
   return { kind: 'changes', action: multi.action, changes: expandMultiChange(multi) };
 }

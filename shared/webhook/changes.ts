@@ -1,6 +1,6 @@
 import { AutopilotError, ERROR_TABLE, isErrorCode, type PublicError, toAutopilotError } from '../errors.js';
 import type { ChangeSource } from '../history/index.js';
-import { type Change, type ChangeAction, ChangeSchema, toIntent } from '../intent/index.js';
+import { type Change, type ChangeAction, changeSchemaFor, toIntent } from '../intent/index.js';
 import { type ApplyDeps, type ApplyResult, applyIntent } from '../jobgroup/apply.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { validationError } from '../validation.js';
@@ -90,7 +90,7 @@ function errorEntry(index: number, raw: unknown, error: unknown): BatchEntry {
 }
 
 function parseChange(raw: unknown, index: number): Change {
-  const parsed = ChangeSchema.safeParse(raw);
+  const parsed = changeSchemaFor(raw).safeParse(raw);
   if (parsed.success) return parsed.data;
   const prefix = `changes[${index}]`;
   const idIssue = parsed.error.issues.some((i) => i.path.length === 1 && i.path[0] === 'jobGroupId');
