@@ -139,7 +139,12 @@ function readVars(env: NodeJS.ProcessEnv): { env: Env } | { issues: Issue[] } {
   const issues: Issue[] = [];
   for (const key of ENV_KEYS) {
     const spec: EnvVar<unknown> = VARS[key];
-    const value = env[key]?.trim();
+    const raw: unknown = env[key];
+    if (raw !== undefined && typeof raw !== 'string') {
+      issues.push({ path: key, message: 'must be text' });
+      continue;
+    }
+    const value = raw?.trim();
     if (value === undefined || value === '') {
       if (spec.fallback !== undefined) out[key] = spec.fallback;
       continue;

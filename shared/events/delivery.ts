@@ -53,7 +53,7 @@ export async function handleEventDelivery(
     requestId: invocation.requestId,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     // Every history record written before the digest and the answer to FC.
-  }).finally(() => historyWritten(view));
+  }).finally(() => historyWritten(view, invocation.deadline));
   const total = reports.length;
   const notify = await sendNotifications(
     {

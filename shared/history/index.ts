@@ -63,8 +63,11 @@ export function journaling(store: StateStore, journal: HistoryEntry[]): StateSto
   return new JournalingStore(store, journal);
 }
 
-/** At most this many history writes of one view in flight; the next record waits for the oldest. */
-const MAX_PENDING_HISTORY = 16;
+/**
+ * At most this many history writes of one view in flight; the next record waits for the oldest. Few:
+ * they share the keep-alive sockets with the calls the invocation still has to make.
+ */
+const MAX_PENDING_HISTORY = 4;
 
 /** The view {@link journaling} makes: every call goes to the store as it is. */
 class JournalingStore implements StateStore {
@@ -128,11 +131,28 @@ export async function appendHistory(store: StateStore, entry: HistoryEntry, now 
 
 /**
  * Resolves once every history record appended through `store` — a {@link journaling} view; anything
- * else has nothing pending — is written (or logged as not written). Never rejects.
+ * else has nothing pending — is written (or logged as not written), or at `deadline` (epoch ms), with a
+ * warning naming how many were still being written: the invocation must still answer in time. Never
+ * rejects.
  */
-export async function historyWritten(store: StateStore | undefined): Promise<void> {
-  if (!(store instanceof JournalingStore)) return;
-  while (store.pending.length > 0) await Promise.all(store.pending.splice(0));
+export async function historyWritten(store: StateStore | undefined, deadline?: number): Promise<void> {
+  if (!(store instanceof JournalingStore) || store.pending.length === 0) return;
+  const pending = store.pending.length;
+  const all = (async () => {
+    while (store.pending.length > 0) await Promise.all(store.pending.splice(0));
+  })();
+  if (deadline === undefined) return all;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    if ((await Promise.race([all, late])) === 'late') {
+      logger.warn('history records still being written at the deadline', { pending });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One history record into the store; a failure is logged, never thrown. */

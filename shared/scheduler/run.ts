@@ -113,7 +113,7 @@ export async function runScheduler(
       { ...common, ...(fanout && { fanout }) },
     ).catch(async (thrown: unknown) => {
       // The tick failed as a whole (the store unreadable, say): said once, with what it did before.
-      await historyWritten(common.applyDeps.store);
+      await historyWritten(common.applyDeps.store, invocation.deadline);
       await digest([{ code: toAutopilotError(thrown).code }]);
       throw thrown;
     });
@@ -145,7 +145,7 @@ export async function runScheduler(
 
   // Every history record written, then the digest: within the deadline; whatever the channels answer,
   // the tick's outcome stays.
-  await historyWritten(common.applyDeps.store);
+  await historyWritten(common.applyDeps.store, invocation.deadline);
   const notify = await digest(summary.failed);
   if (notify) summary = { ...summary, notify };
 

@@ -163,6 +163,8 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     let loaded: Runtime | undefined;
     // This request's dependencies, once a route asks for them (their store is a journaling view).
     let deps: ApplyDeps | undefined;
+    // Its history records still being written, awaited before the answer.
+    let written: Promise<void> | undefined;
     // Every history record the request appends (changes, holds) goes into its one digest.
     const journal: HistoryEntry[] = [];
     /**
@@ -266,7 +268,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       // sender retries: the id is freed instead.
       const final = response.statusCode >= 200 && response.statusCode < 300;
       // The history records still being written finish beside the idempotency record, before the answer.
-      const written = historyWritten(deps?.store);
+      written = historyWritten(deps?.store, invocation.deadline);
       if (store && claim && !final) {
         await releaseRequest(store, claim).catch(() => undefined);
       } else if (store && claim) {
@@ -284,7 +286,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       return response;
     } catch (error) {
       const e = toAutopilotError(error);
-      const written = historyWritten(deps?.store);
+      written ??= historyWritten(deps?.store, invocation.deadline);
       // The id is free again: the sender's retry runs (a refusal runs into the same refusal, sending nothing new).
       if (store && claim) {
         await releaseRequest(store, claim).catch((thrown: unknown) => {

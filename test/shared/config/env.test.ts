@@ -103,3 +103,11 @@ describe('parseEnv values', () => {
     ]);
   });
 });
+
+describe('parseEnv given something other than process.env', () => {
+  it('refuses a value that is not text as CONFIG_INVALID naming the variable', () => {
+    expect(() => parseEnv({ CITYVISUAL_TIMEOUT_MS: 5000 } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /CITYVISUAL_TIMEOUT_MS: must be text/,
+    );
+  });
+});
