@@ -9,9 +9,8 @@
  *    and makes one signed call (bench/cold-baseline.ts): ≤ 1.35×;
  * 2. warm overhead — a signed webhook request through the whole built handler (Standard Webhooks auth,
  *    parse, plan, sign, HTTP to the emulator, translate) vs `bench/floor.ts` (the steps such a request
- *    cannot skip, without the product's plumbing) at 0 ms upstream latency: ≤ 1.15×, each path serving
- *    blocks of 50 requests in a row (rotating), the median of each round's ratio; request-by-request
- *    interleaving and the ratio to a bare pop-core ModifyJobGroup call are printed for information;
+ *    cannot skip, without the product's plumbing) at 0 ms upstream latency (median): ≤ 1.15×; the ratio
+ *    to a bare pop-core ModifyJobGroup call to the same emulator is printed for information;
  * 3. fleet — the built scheduler reconciling 1,000 groups inline against the emulator with 20 ms
  *    latency and a 200 QPS limit vs the ideal 1000 / 200 = 5 s: ≤ 1.15×, zero failures;
  * 4. fleet at scale — 10,000 groups with live reads, fan-out on: an FC 3.0 stand-in runs every shard it
@@ -359,46 +358,31 @@ async function warmOverhead(latencyMs: number, floorModule: FloorModule): Promis
         { method: 'POST', timeout: 5000 },
       );
 
-    // Measured two ways, each path sampled throughout so machine drift hits all three alike:
-    // in blocks (each path serves BLOCK requests in a row, block order rotating) — what a warm instance
-    // does, serving one request after another of the same kind — and interleaved request by request,
-    // where each path runs on caches and branch predictors the other two just used.
-    const BLOCK = 50;
-    const paths: ReadonlyArray<readonly [string, (i: number) => Promise<unknown>]> = [
-      ['through', (i) => webhookRequest(webhookEvent(12 + (i % 2)))],
-      ['bare', (i) => bareCall(12 + (i % 2))],
-      ['floor', (i) => floorRequest(webhookEvent(12 + (i % 2)))],
-    ];
-    const timeOne = async (run: (i: number) => Promise<unknown>, i: number, into: number[]) => {
-      const start = nowMs();
-      await run(i);
-      into.push(nowMs() - start);
-    };
-    const blocked: Record<string, number[]> = { through: [], bare: [], floor: [] };
-    const interleaved: Record<string, number[]> = { through: [], bare: [], floor: [] };
+    const through: number[] = [];
+    const bare: number[] = [];
+    const floor: number[] = [];
     await quietly(async () => {
-      for (let i = 0; i < WARMUP; i++) for (const [, run] of paths) await run(i);
-      for (let round = 0; round * BLOCK < ITERATIONS; round++) {
-        for (let k = 0; k < paths.length; k++) {
-          const [name, run] = paths[(round + k) % paths.length] as (typeof paths)[number];
-          for (let i = 0; i < BLOCK; i++) await timeOne(run, i, blocked[name] as number[]);
-        }
+      for (let i = 0; i < WARMUP; i++) {
+        await webhookRequest(webhookEvent(10 + (i % 2)));
+        await bareCall(10 + (i % 2));
+        await floorRequest(webhookEvent(10 + (i % 2)));
       }
-      // Alternating values: every request is a real write (no "already at target" shortcut).
       for (let i = 0; i < ITERATIONS; i++) {
-        for (const [name, run] of paths) await timeOne(run, i, interleaved[name] as number[]);
+        // Alternating values: every request is a real write (no "already at target" shortcut).
+        const event = webhookEvent(12 + (i % 2));
+        let start = nowMs();
+        await webhookRequest(event);
+        through.push(nowMs() - start);
+        start = nowMs();
+        await bareCall(12 + (i % 2));
+        bare.push(nowMs() - start);
+        const floorEvent = webhookEvent(12 + (i % 2));
+        start = nowMs();
+        await floorRequest(floorEvent);
+        floor.push(nowMs() - start);
       }
     });
-    const through = blocked.through as number[];
-    const bare = blocked.bare as number[];
-    const floor = blocked.floor as number[];
-    // The ratio of each round's two block medians, then the median of those: drift between rounds cancels.
-    const roundRatios: number[] = [];
-    for (let at = 0; at < through.length; at += BLOCK) {
-      roundRatios.push(median(through.slice(at, at + BLOCK)) / median(floor.slice(at, at + BLOCK)));
-    }
-    const toFloor = median(roundRatios);
-    const interleavedRatio = median(interleaved.through as number[]) / median(interleaved.floor as number[]);
+    const toFloor = median(through) / median(floor);
     console.log(`   bare pop-core ModifyJobGroup:   ${ms(median(bare))}`);
     console.log(
       `   floor (bench/floor.ts: same schemas, signature check, replay claim, holds read, signed call, history record, audit line; no plumbing): ${ms(median(floor))}  ${(median(floor) / median(bare)).toFixed(2)}× bare`,
@@ -406,15 +390,12 @@ async function warmOverhead(latencyMs: number, floorModule: FloorModule): Promis
     console.log(
       `   webhook through the handler:    ${ms(median(through))}  (+${ms(median(through) - median(floor))} over the floor; ${(median(through) / median(bare)).toFixed(2)}× bare, for information)`,
     );
-    console.log(
-      `   interleaved request by request, for information: handler ${ms(median(interleaved.through as number[]))}, floor ${ms(median(interleaved.floor as number[]))}, ratio ${interleavedRatio.toFixed(2)}×`,
-    );
     // The budget holds at 0 ms, where nothing hides the handler's own time; the others are for information.
     const budget =
       latencyMs === 0
         ? `budget ≤ ${BUDGET.warmRatio}×: ${verdict(toFloor <= BUDGET.warmRatio)}`
         : 'information';
-    console.log(`   ratio to the floor (blocks of ${BLOCK}) ${toFloor.toFixed(2)}×   ${budget}`);
+    console.log(`   ratio to the floor ${toFloor.toFixed(2)}×   ${budget}`);
   } finally {
     await emu.close();
   }
