@@ -1,7 +1,7 @@
 import { AutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { EventBridgeParseResult } from '../fc/eventbridge.js';
-import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, withJournal } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { sendNotifications } from '../notify/index.js';
 import { applyDepsFor, type Runtime } from '../runtime.js';
@@ -38,12 +38,10 @@ export async function handleEventDelivery(
   // Every history record the delivery appends (changes, pins of holdFor) goes into its one digest.
   const journal: HistoryEntry[] = [];
   const given = options.deps ?? (() => applyDepsFor(invocation, runtime));
-  let view: StateStore | undefined;
+  let built: ApplyDeps | undefined;
   const deps = lazyDeps(() => {
-    const built = given();
-    if (!built.store) return built;
-    view = journaling(built.store, journal);
-    return { ...built, store: view };
+    built = withJournal(given(), journal);
+    return built;
   });
   const reports = await processEvents(deliveryEntries(delivery), {
     rules: runtime.config.rules,
@@ -53,7 +51,7 @@ export async function handleEventDelivery(
     requestId: invocation.requestId,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     // Every history record written before the digest and the answer to FC.
-  }).finally(() => historyWritten(view, invocation.deadline));
+  }).finally(() => historyWritten(built?.store, invocation.deadline));
   const total = reports.length;
   const notify = await sendNotifications(
     {

@@ -56,11 +56,16 @@ export interface HistoryEntry {
  *
  * @example
  * const journal: HistoryEntry[] = [];
- * const summary = await reconcile(input, { ...deps, store: journaling(deps.store, journal) });
+ * const summary = await reconcile(input, withJournal(deps, journal));
  * // journal: each change applied and each hold that ended in this tick
  */
 export function journaling(store: StateStore, journal: HistoryEntry[]): StateStore {
   return new JournalingStore(store, journal);
+}
+
+/** `deps` with its store, when it has one, a {@link journaling} view onto `journal`. */
+export function withJournal<D extends { readonly store?: StateStore }>(deps: D, journal: HistoryEntry[]): D {
+  return deps.store ? { ...deps, store: journaling(deps.store, journal) } : deps;
 }
 
 /**

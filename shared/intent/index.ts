@@ -11,35 +11,6 @@ import {
 } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
 
-// Field sets shared by several schemas below: built with the first of them, then reused.
-let scaleFieldsBuilt: ReturnType<typeof buildScaleFields> | undefined;
-let modifyFieldsBuilt: ReturnType<typeof buildModifyFields> | undefined;
-const buildScaleFields = () => ({
-  planedJobCount: countSchemas().planedJobCount,
-  jobCount: optionalCountSchemas().jobCount,
-  streamPerJob: optionalCountSchemas().streamPerJob,
-});
-const buildModifyFields = () => ({
-  ...IdentitySchema.shape,
-  ...optionalCountSchemas(),
-  status: StatusSchema.optional(),
-  params: ParamsSchema.optional(),
-});
-const scaleFields = () => {
-  scaleFieldsBuilt ??= buildScaleFields();
-  return scaleFieldsBuilt;
-};
-const modifyFields = () => {
-  modifyFieldsBuilt ??= buildModifyFields();
-  return modifyFieldsBuilt;
-};
-
-/** Bodies of the single-group webhook routes (the job group id comes from the path). */
-export const ScaleBodySchema = lazySchema(() => z.strictObject(scaleFields()));
-export const EmptyBodySchema = lazySchema(() => z.strictObject({}));
-export const ModifyBodySchema = lazySchema(() => z.strictObject(modifyFields()));
-
-/** One change to one job group: the unit of the batch form shared by webhook, timer and events. */
 /** A value built on its first use, then kept. */
 const once = <T>(build: () => T): (() => T) => {
   let built: { value: T } | undefined;
@@ -48,6 +19,24 @@ const once = <T>(build: () => T): (() => T) => {
     return built.value;
   };
 };
+
+// Field sets shared by several schemas below: built with the first of them, then reused.
+const scaleFields = once(() => ({
+  planedJobCount: countSchemas().planedJobCount,
+  jobCount: optionalCountSchemas().jobCount,
+  streamPerJob: optionalCountSchemas().streamPerJob,
+}));
+const modifyFields = once(() => ({
+  ...IdentitySchema.shape,
+  ...optionalCountSchemas(),
+  status: StatusSchema.optional(),
+  params: ParamsSchema.optional(),
+}));
+
+/** Bodies of the single-group webhook routes (the job group id comes from the path). */
+export const ScaleBodySchema = lazySchema(() => z.strictObject(scaleFields()));
+export const EmptyBodySchema = lazySchema(() => z.strictObject({}));
+export const ModifyBodySchema = lazySchema(() => z.strictObject(modifyFields()));
 
 // The variants of each union below, each built when first needed: a change names its action, so it is
 // checked with that variant alone (see changeSchemaFor) and a cold start builds one, not five.
@@ -65,6 +54,7 @@ const changeVariants = {
   ),
 };
 
+/** One change to one job group: the unit of the batch form shared by webhook, timer and events. */
 export const ChangeSchema = lazySchema(() =>
   z.discriminatedUnion('action', [
     changeVariants.scale(),
@@ -145,10 +135,6 @@ export function compact<T extends Record<string, unknown>>(
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/**
- * The multi-group form used by timer payloads and rule actions: a change with `jobGroupIds` instead of
- * `jobGroupId`, e.g. `{"action": "stop", "jobGroupIds": ["3", "7"]}`.
- */
 const groupIds = once(() => z.array(JobGroupIdSchema).min(1));
 const multiChangeVariants = {
   scale: once(() =>
@@ -164,6 +150,10 @@ const multiChangeVariants = {
   ),
 };
 
+/**
+ * The multi-group form used by timer payloads and rule actions: a change with `jobGroupIds` instead of
+ * `jobGroupId`, e.g. `{"action": "stop", "jobGroupIds": ["3", "7"]}`.
+ */
 export const MultiChangeSchema = lazySchema(() =>
   z.discriminatedUnion('action', [
     multiChangeVariants.scale(),

@@ -2,7 +2,7 @@ import { type CityVisualClient, pacedClient } from '../cityvisual/client.js';
 import { toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import type { TimerTick } from '../fc/timer.js';
-import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, withJournal } from '../history/index.js';
 import { toIntent } from '../intent/index.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, sendNotifications } from '../notify/index.js';
@@ -71,9 +71,8 @@ export async function runScheduler(
   );
   // Every history record this tick appends (changes, holds that ended) goes into its one digest.
   const journal: HistoryEntry[] = [];
-  const applyDeps = applyDepsFor(invocation, runtime, client);
   const common = {
-    applyDeps: applyDeps.store ? { ...applyDeps, store: journaling(applyDeps.store, journal) } : applyDeps,
+    applyDeps: withJournal(applyDepsFor(invocation, runtime, client), journal),
     deadline: invocation.deadline,
     maxAttempts: runtime.env.CITYVISUAL_MAX_ATTEMPTS,
   };

@@ -3,7 +3,7 @@ import type { Env } from '../config/env.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { Invocation } from '../fc/context.js';
 import { type FcHttpResponse, type HttpRequest, jsonResponse } from '../fc/http.js';
-import { type HistoryEntry, historyWritten, journaling } from '../history/index.js';
+import { type HistoryEntry, historyWritten, withJournal } from '../history/index.js';
 import type { ApplyDeps } from '../jobgroup/apply.js';
 import { logger } from '../log.js';
 import { type NotifyFailure, type NotifyReport, sendNotifications } from '../notify/index.js';
@@ -236,18 +236,19 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
         caller,
         audit: facts,
         deps: () => {
-          if (deps) return deps;
-          const built = applyDepsFor(
-            invocation,
-            runtime,
-            // One limit for everything this request sends (limits.qps): a batch is paced, a single
-            // change never waits.
-            pacedClient(
-              lazyClient(() => buildClient(invocation, runtime)),
-              invocationLimiter(runtime),
+          deps ??= withJournal(
+            applyDepsFor(
+              invocation,
+              runtime,
+              // One limit for everything this request sends (limits.qps): a batch is paced, a single
+              // change never waits.
+              pacedClient(
+                lazyClient(() => buildClient(invocation, runtime)),
+                invocationLimiter(runtime),
+              ),
             ),
+            journal,
           );
-          deps = built.store ? { ...built, store: journaling(built.store, journal) } : built;
           return deps;
         },
       });
