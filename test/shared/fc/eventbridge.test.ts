@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CloudEventSchema,
   EVENT_PARSE_CODES,
+  MAX_DATA_DEPTH,
   MAX_EVENTS_PER_INVOCATION,
   parseEventBridgeEvent,
 } from '../../../shared/fc/eventbridge.js';
@@ -129,6 +130,29 @@ describe('parseEventBridgeEvent: broken JSON data', () => {
         id: base.id,
         code: 'INVALID_JSON',
         message: 'data: application/json text that is not valid JSON',
+      },
+    ]);
+  });
+
+  it.each([
+    ['an object', (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`],
+    ['an array', (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`],
+  ])('accepts data nested %s MAX_DATA_DEPTH levels deep and refuses one level more', (_kind, nest) => {
+    const delivery = (depth: number) =>
+      Buffer.from(`{${JSON.stringify(base).slice(1, -1)}, "data": ${nest(depth)}}`);
+
+    const atLimit = parseEventBridgeEvent(delivery(MAX_DATA_DEPTH));
+    const over = parseEventBridgeEvent(delivery(MAX_DATA_DEPTH + 1));
+
+    expect(atLimit.invalid).toEqual([]);
+    expect(atLimit.events).toHaveLength(1);
+    expect(over.events).toEqual([]);
+    expect(over.invalid).toEqual([
+      {
+        index: 0,
+        id: base.id,
+        code: 'INVALID_INPUT',
+        message: `not a CloudEvents 1.0 event: data: nested deeper than ${MAX_DATA_DEPTH} levels`,
       },
     ]);
   });
