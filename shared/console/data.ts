@@ -1,6 +1,7 @@
 import type { ConfigFile } from '../config/core.js';
 import { AutopilotError } from '../errors.js';
 import { listHolds } from '../holds/index.js';
+import { parseInstant } from '../instant.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import type { StateStore } from '../state/store.js';
 import { type FleetInput, fleetStatus } from '../status/fleet.js';
@@ -14,7 +15,6 @@ export const DEFAULT_RANGE = { beforeMs: DAY_MS, afterMs: 6 * DAY_MS } as const;
 /** The longest range one answer covers. */
 export const MAX_RANGE_DAYS = 31;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const PLAN_QUERY = ['from', 'to', 'jobGroupId', 'view'] as const;
 
 function invalid(field: string, message: string): AutopilotError {
@@ -40,7 +40,7 @@ export function refuseUnknownQuery(
 function instant(query: Readonly<Record<string, string>>, field: 'from' | 'to'): number | undefined {
   const text = query[field];
   if (text === undefined) return undefined;
-  const ms = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+  const ms = parseInstant(text);
   if (!Number.isFinite(ms)) {
     throw invalid(field, 'expected an RFC 3339 instant with an offset, such as 2026-06-01T00:00:00+08:00.');
   }

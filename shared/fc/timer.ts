@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AutopilotError } from '../errors.js';
+import { parseInstant } from '../instant.js';
 import { parseJsonSafe } from '../json.js';
 import { lazySchema } from '../lazy-schema.js';
 
@@ -9,7 +10,7 @@ import { lazySchema } from '../lazy-schema.js';
  */
 export const FcTimerEventSchema = lazySchema(() =>
   z.looseObject({
-    triggerTime: z.iso.datetime({ offset: true }),
+    triggerTime: z.string().refine((text) => Number.isFinite(parseInstant(text))),
     triggerName: z.string(),
     payload: z.string().optional().default(''),
   }),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ConfigFile } from '../config/core.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import { appendHistory, type ChangeSource, type HoldEvent } from '../history/index.js';
+import { parseInstant } from '../instant.js';
 import { JobGroupIdSchema } from '../jobgroup/id.js';
 import { type Target, TargetSchema } from '../jobgroup/target.js';
 import { lazySchema } from '../lazy-schema.js';
@@ -21,8 +22,6 @@ import { parseOrThrow } from '../validation.js';
  * never blocked by a hold. Every hold is stored with absolute instants and expires by itself.
  */
 export const HOLD_KINDS = ['pin', 'pause', 'skip'] as const;
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** The body of `POST /v1/job-groups/{id}/holds`. */
 export const HoldBodySchema = lazySchema(() =>
@@ -108,7 +107,7 @@ function endOf(
   } else {
     field = 'until';
     const text = body.until as string;
-    end = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+    end = parseInstant(text);
     if (!Number.isFinite(end)) {
       throw new AutopilotError('INVALID_INPUT', {
         message: 'until: expected an RFC 3339 instant with an offset, such as 2026-12-24T18:00:00+08:00.',
