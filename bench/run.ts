@@ -23,6 +23,7 @@
  * `BENCH_ONLY=cold,warm,fleet,scale` (any subset) runs only those parts.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -210,7 +211,11 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
     const events: Record<string, () => string> = {
       webhook: webhookEvent,
       scheduler: () => fixture('timer', 'scale.json'),
-      events: () => fixture('eventbridge', 'custom-scale.json'),
+      // A new event each spawn (id and time): a copy of an applied one would be acknowledged unsent.
+      events: () => {
+        const event = JSON.parse(fixture('eventbridge', 'custom-scale.json')) as Record<string, unknown>;
+        return JSON.stringify({ ...event, id: `evt-bench-${randomUUID()}`, time: new Date().toISOString() });
+      },
     };
     const env = {
       ...process.env,
@@ -258,7 +263,9 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
       samples.bare?.push(await spawnTimed(['-e', '0'], env));
       samples.baseline?.push(await spawnTimed(['-e', baselineScript], env));
       for (const [name, code] of Object.entries(scripts)) {
-        if (name === 'webhook') writeFileSync(path.join(dir, 'webhook.json'), webhookEvent());
+        // The webhook and the events function each get a new request: a replay would send nothing.
+        if (name === 'webhook' || name === 'events')
+          writeFileSync(path.join(dir, `${name}.json`), events[name]?.() ?? '');
         samples[name]?.push(await spawnTimed(['-e', code], env));
       }
     }
