@@ -493,6 +493,10 @@ describe('stand-ins agree with what they replace', () => {
     const json = fc.oneof(
       fc.json(),
       fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => `{"JobGroupId":${n},"Name":"x ${n}"}`),
+      // Long literals of every shape: signs, fractions, exponents (the fast path's scan must see them).
+      fc
+        .double({ noNaN: true, noDefaultInfinity: true })
+        .map((d) => `{"Value":${JSON.stringify(d)},"Status":"Running e-1e"}`),
       fc.constantFrom(
         '{"a":12345678901234567890.5}',
         '<html>',
@@ -503,6 +507,11 @@ describe('stand-ins agree with what they replace', () => {
         '{"a":{"construct\\u006fr":1}}',
         '{"RequestId":"7C9BA728-9B69-4463-BEB7-50B9706D7880"}',
         '[-1.23456789012345e+10]',
+        '[-1234567890123456]',
+        '[-123456789012345]',
+        '[-1.234567890e+10]',
+        '{"a":-0.0000000000000001}',
+        '{"a":1.5E+300,"b":"eEeEeEeEeEeEeEeEeE"}',
       ),
     );
     const outcome = (parse: (s: string) => unknown, text: string) => {
