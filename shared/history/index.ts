@@ -77,8 +77,8 @@ const MAX_PENDING_HISTORY = 4;
 /** The view {@link journaling} makes: every call goes to the store as it is. */
 class JournalingStore implements StateStore {
   readonly kind: StateStore['kind'];
-  /** History writes started and not yet awaited ({@link historyWritten}). */
-  readonly pending: Array<Promise<void>> = [];
+  /** History writes started and not yet finished, oldest first (each removes itself when done). */
+  readonly pending = new Set<Promise<void>>();
   constructor(
     private readonly store: StateStore,
     readonly journal: HistoryEntry[],
@@ -127,8 +127,11 @@ export async function appendHistory(store: StateStore, entry: HistoryEntry, now 
     // The invocation goes on (its answer, its next group) while the record is written; it awaits
     // historyWritten() before it answers or ends, so no record is left behind.
     store.journal.push(entry);
-    if (store.pending.length >= MAX_PENDING_HISTORY) await store.pending.shift();
-    store.pending.push(writeHistory(store, entry, now));
+    if (store.pending.size >= MAX_PENDING_HISTORY) await store.pending.values().next().value;
+    const write: Promise<void> = writeHistory(store, entry, now).then(() => {
+      store.pending.delete(write);
+    });
+    store.pending.add(write);
     return;
   }
   await writeHistory(store, entry, now);
@@ -141,10 +144,11 @@ export async function appendHistory(store: StateStore, entry: HistoryEntry, now 
  * rejects.
  */
 export async function historyWritten(store: StateStore | undefined, deadline?: number): Promise<void> {
-  if (!(store instanceof JournalingStore) || store.pending.length === 0) return;
-  const pending = store.pending.length;
+  // Usually every write has finished by the time the answer is ready: nothing to wait for, no timer.
+  if (!(store instanceof JournalingStore) || store.pending.size === 0) return;
+  const pending = store.pending.size;
   const all = (async () => {
-    while (store.pending.length > 0) await Promise.all(store.pending.splice(0));
+    while (store.pending.size > 0) await Promise.all([...store.pending]);
   })();
   if (deadline === undefined) return all;
   let timer: NodeJS.Timeout | undefined;
