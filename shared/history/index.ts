@@ -168,7 +168,7 @@ export async function historyWritten(store: StateStore | undefined, deadline?: n
 async function writeHistory(store: StateStore, entry: HistoryEntry, now: number): Promise<void> {
   const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), uniqueSuffix());
   try {
-    // The store keeps its own copy (as every adapter does): no copy here.
+    // Every adapter copies the value when the call is made (the contract tests it): no copy here.
     await store.create(key, entry as unknown as StoredValue, { expiresAt: now + HISTORY_MS });
   } catch (thrown) {
     logger.warn('history record not written', {

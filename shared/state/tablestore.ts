@@ -184,26 +184,28 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     return and;
   };
   const primaryKey = (key: string) => [{ [TABLE_LAYOUT.primaryKey]: key }];
-  const columns = (ts: Sdk, value: StoredValue, version: number, write: WriteOptions) => [
-    { [TABLE_LAYOUT.value]: JSON.stringify(value) },
+  // A value is serialised once, when the call is made (before any await): a caller that goes on to
+  // change its object (a deferred history write, say) cannot change what is stored or answered.
+  const columns = (ts: Sdk, text: string, version: number, write: WriteOptions) => [
+    { [TABLE_LAYOUT.value]: text },
     { [TABLE_LAYOUT.version]: ts.Long.fromNumber(version) },
     ...(write.expiresAt !== undefined
       ? [{ [TABLE_LAYOUT.expiresAt]: ts.Long.fromNumber(write.expiresAt) }]
       : []),
   ];
-  const record = (key: string, value: StoredValue, version: number, write: WriteOptions): StoredRecord => ({
+  const record = (key: string, text: string, version: number, write: WriteOptions): StoredRecord => ({
     key,
-    value: JSON.parse(JSON.stringify(value)) as StoredValue,
+    value: JSON.parse(text) as StoredValue,
     version,
     ...(write.expiresAt !== undefined && { expiresAt: write.expiresAt }),
   });
-  const put = (key: string, value: StoredValue, version: number, write: WriteOptions, condition: unknown) =>
+  const put = (key: string, text: string, version: number, write: WriteOptions, condition: unknown) =>
     call('PutRow', (ts, c) =>
       c.putRow({
         tableName: table,
         condition,
         primaryKey: primaryKey(key),
-        attributeColumns: columns(ts, value, version, write),
+        attributeColumns: columns(ts, text, version, write),
       }),
     );
   /** The row as stored, expired or not. */
@@ -223,19 +225,14 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     },
     async create(key, value, write): Promise<CreateResult> {
       checkKey(key);
+      const text = JSON.stringify(value);
       const [ts] = await sdkAndClient();
       // A create that finds an expired row replaces it, conditional on that row's version and expiry;
       // if another writer got there first, the next round answers what it wrote. Three rounds at most.
       for (let round = 0; round < 3; round++) {
         try {
-          await put(
-            key,
-            value,
-            1,
-            write,
-            new ts.Condition(ts.RowExistenceExpectation.EXPECT_NOT_EXIST, null),
-          );
-          return { ok: true, record: record(key, value, 1, write) };
+          await put(key, text, 1, write, new ts.Condition(ts.RowExistenceExpectation.EXPECT_NOT_EXIST, null));
+          return { ok: true, record: record(key, text, 1, write) };
         } catch (error) {
           if (!(error instanceof ConditionFailed)) throw error;
         }
@@ -245,7 +242,7 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
         try {
           await put(
             key,
-            value,
+            text,
             1,
             write,
             // Still that expired row: a second creator finds the new row live (or without expiresAt) and fails.
@@ -254,7 +251,7 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
               all(ts, versionIs(ts, existing.version), expiredCondition(ts)),
             ),
           );
-          return { ok: true, record: record(key, value, 1, write) };
+          return { ok: true, record: record(key, text, 1, write) };
         } catch (error) {
           if (!(error instanceof ConditionFailed)) throw error;
         }
@@ -268,12 +265,13 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     },
     async update(key, value, write: UpdateOptions): Promise<UpdateResult> {
       checkKey(key);
+      const text = JSON.stringify(value);
       const [ts] = await sdkAndClient();
       const next = write.expectedVersion + 1;
       try {
         await put(
           key,
-          value,
+          text,
           next,
           write,
           new ts.Condition(
@@ -281,7 +279,7 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
             all(ts, versionIs(ts, write.expectedVersion), liveCondition(ts)),
           ),
         );
-        return { ok: true, record: record(key, value, next, write) };
+        return { ok: true, record: record(key, text, next, write) };
       } catch (error) {
         if (!(error instanceof ConditionFailed)) throw error;
       }

@@ -40,6 +40,24 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       });
     });
 
+    it('keeps the value as it was when the call was made, not when the write went out', async () => {
+      const { store } = await setup();
+      const created = { n: 1, list: ['a'] };
+      const updated = { n: 10 };
+      // Not awaited before the change: a deferred writer (history) may go on with its object.
+      const creating = store.create('t/m', created, { expiresAt: undefined });
+      created.n = 2;
+      created.list.push('b');
+      const first = await creating;
+      const updating = store.update('t/m', updated, { expectedVersion: 1, expiresAt: undefined });
+      updated.n = 20;
+      const second = await updating;
+
+      expect(first).toEqual({ ok: true, record: { key: 't/m', value: { n: 1, list: ['a'] }, version: 1 } });
+      expect(second).toEqual({ ok: true, record: { key: 't/m', value: { n: 10 }, version: 2 } });
+      expect((await store.get('t/m'))?.value).toEqual({ n: 10 });
+    });
+
     it('an expired record does not exist: get misses it and create replaces it', async () => {
       const { store, clock } = await setup();
       await store.create('t/e', { n: 1 }, { expiresAt: clock.now + 1_000 });
