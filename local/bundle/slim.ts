@@ -19,6 +19,7 @@
  * | `zlib` (httpx) | inflating a gzip/deflate-encoded response | `stubs/lazy-zlib.cts`: node:zlib is required on the first encoded response |
  * | most of the `tablestore` SDK's `tablestore_compiled_proto.js` (~630 KB) | the static protobuf code of every Tablestore API | `tablestore-proto.ts`: the SDK's own generated code of only the messages our calls reach (their closure, read from its .proto files) |
  * | the SDK's `sql.js`, `sql_generated.js` and `flatbuffers` | decoding SQLQuery answers | empty modules: SQLQuery is never called |
+ * | the SDK's `search.js` | the search index enums (`TableStore.QueryType`, `SortOrder`, …) | an empty module: only search and index members of the codec read them, and those throw (`test/deploy/state-bundle.test.ts` checks no kept member names one) |
  * | the bodies of most members of the SDK's `encoder.js` and `decoder.js` (search, index, SQL, batch, transactions) | every API's request encoding and answer decoding | `tablestore-members.ts`: members no call of ours reaches throw instead (the dispatch table keeps its names) |
  *
  * One fix, not a removal: the SDK assigns undeclared loop variables (`for (pro in …)`, `size += …`,
@@ -232,10 +233,13 @@ export function slimBundle(root: string): Plugin {
           return { contents: tablestoreProto, loader: 'js' };
         },
       );
-      build.onLoad({ filter: /[\\/]tablestore[\\/]lib[\\/](sql|protocol[\\/]sql_generated)\.js$/ }, () => ({
-        contents: 'module.exports = {};',
-        loader: 'js',
-      }));
+      build.onLoad(
+        { filter: /[\\/]tablestore[\\/]lib[\\/](sql|search|protocol[\\/]sql_generated)\.js$/ },
+        () => ({
+          contents: 'module.exports = {};',
+          loader: 'js',
+        }),
+      );
       build.onLoad({ filter: /[\\/]node_modules[\\/]flatbuffers[\\/].*\.js$/ }, () => ({
         contents: 'exports.flatbuffers = {};',
         loader: 'js',
