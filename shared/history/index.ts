@@ -127,8 +127,9 @@ export async function appendHistory(store: StateStore, entry: HistoryEntry, now 
     // The invocation goes on (its answer, its next group) while the record is written; it awaits
     // historyWritten() before it answers or ends, so no record is left behind.
     store.journal.push(entry);
-    if (store.pending.size >= MAX_PENDING_HISTORY) await store.pending.values().next().value;
-    const write: Promise<void> = writeHistory(store, entry, now).then(() => {
+    // Re-checked after each wake: lanes waiting together must not all add their write at once.
+    while (store.pending.size >= MAX_PENDING_HISTORY) await Promise.race(store.pending);
+    const write: Promise<void> = writeHistory(store, entry, now).finally(() => {
       store.pending.delete(write);
     });
     store.pending.add(write);
