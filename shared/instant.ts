@@ -10,7 +10,9 @@ export function parseInstant(text: string): number {
   const match = RFC3339.exec(text);
   if (!match) return Number.NaN;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const calendar = new Date(0);
+  // (setUTCFullYear, not Date.UTC: that reads years 0-99 as 1900-1999.)
+  calendar.setUTCFullYear(year, month - 1, day);
   if (month < 1 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return Number.NaN;
   return Date.parse(text);
 }

@@ -32,6 +32,13 @@ export function decodeTimerEvent(raw: unknown): TimerTick {
     throw new AutopilotError('INVALID_INPUT', { message: 'The FC timer event is not JSON.' });
   }
   const parsed = FcTimerEventSchema.safeParse(json);
+  const given = typeof json === 'object' && json !== null && 'triggerTime' in json;
+  if (!parsed.success && given && parsed.error.issues.every((issue) => issue.path[0] === 'triggerTime')) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: 'The FC timer event has a triggerTime that is not an RFC 3339 instant with an offset.',
+      field: 'triggerTime',
+    });
+  }
   if (!parsed.success) {
     throw new AutopilotError('INVALID_INPUT', {
       message: 'The FC timer event lacks triggerTime/triggerName.',

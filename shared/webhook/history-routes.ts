@@ -1,5 +1,6 @@
 import { AutopilotError } from '../errors.js';
 import { readHistory } from '../history/index.js';
+import { parseInstant } from '../instant.js';
 import { parseDuration } from '../state/duration.js';
 import { stateStoreFor } from '../state/select.js';
 import { parseJobGroupIdParam } from './request.js';
@@ -11,7 +12,7 @@ function historyQuery(ctx: RouteContext): { since?: number; limit?: number } {
   const out: { since?: number; limit?: number } = {};
   if (since !== undefined) {
     const ms = parseDuration(since);
-    const instant = /^\d{4}-\d{2}-\d{2}T/.test(since) ? Date.parse(since) : Number.NaN;
+    const instant = parseInstant(since);
     if (ms === undefined && !Number.isFinite(instant)) {
       throw new AutopilotError('INVALID_INPUT', {
         message: 'since: expected a duration such as 90m, 24h or 3d, or an RFC 3339 instant with an offset.',

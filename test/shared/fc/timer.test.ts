@@ -28,8 +28,14 @@ describe('decodeTimerEvent', () => {
     ['a day that does not exist', '2026-02-30T00:00:00Z'],
     ['not a time', 'yesterday'],
     ['a number', 1780272000000],
-  ])('refuses a triggerTime with %s as INVALID_INPUT naming the event', (_case, triggerTime) => {
+  ])('refuses a triggerTime with %s as INVALID_INPUT naming triggerTime', (_case, triggerTime) => {
     expect(() => decodeTimerEvent(tick({ triggerTime }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', field: 'triggerTime' }),
+    );
+  });
+
+  it('refuses an event without triggerName as INVALID_INPUT naming the event', () => {
+    expect(() => decodeTimerEvent(tick({ triggerName: undefined }))).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT', field: 'event' }),
     );
   });
