@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   CloudEventSchema,
   EVENT_PARSE_CODES,
@@ -304,6 +305,9 @@ describe('parseEventBridgeEvent: prototype keys', () => {
   it('produces events that CloudEventSchema accepts again', () => {
     const { events } = parseEventBridgeEvent(fixture('eventbridge/batch.json'));
 
-    for (const event of events) expect(CloudEventSchema.safeParse(event).success).toBe(true);
+    for (const event of events) {
+      expect(CloudEventSchema.safeParse(event).success).toBe(true);
+      expect(z.json().optional().safeParse(event.data).success).toBe(true);
+    }
   });
 });

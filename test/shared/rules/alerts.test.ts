@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CloudEventSchema } from '../../../shared/fc/eventbridge.js';
 import {
   ALERT_EVENT_TYPES,
@@ -67,6 +68,7 @@ describe('Alertmanager webhook → CloudEvents', () => {
   it('produces events CloudEventSchema accepts', () => {
     for (const event of eventsOf('alertmanager', alertmanagerBody)) {
       expect(CloudEventSchema.safeParse(event).success).toBe(true);
+      expect(z.json().optional().safeParse(event.data).success).toBe(true);
     }
   });
 
@@ -172,8 +174,10 @@ describe('Grafana webhook → CloudEvents', () => {
   });
 
   it('produces events CloudEventSchema accepts', () => {
-    for (const event of eventsOf('grafana', grafanaBody))
+    for (const event of eventsOf('grafana', grafanaBody)) {
       expect(CloudEventSchema.safeParse(event).success).toBe(true);
+      expect(z.json().optional().safeParse(event.data).success).toBe(true);
+    }
   });
 });
 

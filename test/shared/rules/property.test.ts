@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type CloudEvent, CloudEventSchema, parseEventBridgeEvent } from '../../../shared/fc/eventbridge.js';
 import { ChangeSchema } from '../../../shared/intent/index.js';
 import { parseAlertWebhook } from '../../../shared/rules/alerts.js';
@@ -183,7 +184,10 @@ describe('property: parsing never throws', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
         const { events, invalid } = parseEventBridgeEvent(Buffer.from(bytes));
-        for (const e of events) expect(CloudEventSchema.safeParse(e).success).toBe(true);
+        for (const e of events) {
+          expect(CloudEventSchema.safeParse(e).success).toBe(true);
+          expect(z.json().optional().safeParse(e.data).success).toBe(true);
+        }
         expect(events.length + invalid.length).toBeGreaterThanOrEqual(0);
       }),
       RUNS,
@@ -199,7 +203,10 @@ describe('property: parsing never throws', () => {
           parseEventBridgeEvent(Buffer.from(JSON.stringify(many.map((v) => JSON.stringify(v))))),
         ];
         for (const { events, invalid } of outcomes) {
-          for (const e of events) expect(CloudEventSchema.safeParse(e).success).toBe(true);
+          for (const e of events) {
+            expect(CloudEventSchema.safeParse(e).success).toBe(true);
+            expect(z.json().optional().safeParse(e.data).success).toBe(true);
+          }
           for (const entry of invalid) expect(['INVALID_JSON', 'INVALID_INPUT']).toContain(entry.code);
         }
       }),
@@ -224,8 +231,10 @@ describe('property: parsing never throws', () => {
         fc.constantFrom('alertmanager' as const, 'grafana' as const),
         (body, tool) => {
           const result = parseAlertWebhook(tool, body);
-          for (const e of result.ok ? result.events : [])
+          for (const e of result.ok ? result.events : []) {
             expect(CloudEventSchema.safeParse(e).success).toBe(true);
+            expect(z.json().optional().safeParse(e.data).success).toBe(true);
+          }
         },
       ),
       RUNS,
