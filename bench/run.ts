@@ -206,15 +206,26 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
     const fixture = (trigger: string, name: string) =>
       readFileSync(path.join(root, 'test', 'events', trigger, name), 'utf8');
     const template = readFixture('http', 'scale.json');
+    // A new id and count each spawn: a repeated webhook-id is answered from its stored response, and a
+    // group already at its target could be left alone.
+    const spawns = { webhook: 0, events: 0 };
     const webhookEvent = () =>
-      JSON.stringify(signedScaleEvent(template, new Webhook(secret), 'msg_bench_first_request', 12));
+      JSON.stringify(
+        signedScaleEvent(template, new Webhook(secret), `msg_bench_${randomUUID()}`, 12 + (spawns.webhook++ % 2)),
+      );
     const events: Record<string, () => string> = {
       webhook: webhookEvent,
       scheduler: () => fixture('timer', 'scale.json'),
       // A new event each spawn (id and time): a copy of an applied one would be acknowledged unsent.
       events: () => {
         const event = JSON.parse(fixture('eventbridge', 'custom-scale.json')) as Record<string, unknown>;
-        return JSON.stringify({ ...event, id: `evt-bench-${randomUUID()}`, time: new Date().toISOString() });
+        const data = { ...(event.data as Record<string, unknown>), count: 24 + (spawns.events++ % 2) };
+        return JSON.stringify({
+          ...event,
+          id: `evt-bench-${randomUUID()}`,
+          time: new Date().toISOString(),
+          data,
+        });
       },
     };
     const env = {
