@@ -211,7 +211,12 @@ async function coldFirstRequest(names: readonly string[]): Promise<void> {
     const spawns = { webhook: 0, events: 0 };
     const webhookEvent = () =>
       JSON.stringify(
-        signedScaleEvent(template, new Webhook(secret), `msg_bench_${randomUUID()}`, 12 + (spawns.webhook++ % 2)),
+        signedScaleEvent(
+          template,
+          new Webhook(secret),
+          `msg_bench_${randomUUID()}`,
+          12 + (spawns.webhook++ % 2),
+        ),
       );
     const events: Record<string, () => string> = {
       webhook: webhookEvent,
