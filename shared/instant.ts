@@ -2,7 +2,7 @@
  * An instant as the product accepts one (CLARIFICATIONS 9): an RFC 3339 date-time with an offset (`Z`
  * or `±hh:mm`), seconds and a fraction of up to nine digits optional.
  */
-export const RFC3339 =
+const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** Epoch ms of `text` when it is an RFC 3339 instant on a real calendar day, else `NaN` (no rollover: 02-30 is refused). */
@@ -13,6 +13,6 @@ export function parseInstant(text: string): number {
   const calendar = new Date(0);
   // (setUTCFullYear, not Date.UTC: that reads years 0-99 as 1900-1999.)
   calendar.setUTCFullYear(year, month - 1, day);
-  if (month < 1 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return Number.NaN;
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return Number.NaN;
   return Date.parse(text);
 }

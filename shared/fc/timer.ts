@@ -10,7 +10,8 @@ import { lazySchema } from '../lazy-schema.js';
  */
 export const FcTimerEventSchema = lazySchema(() =>
   z.looseObject({
-    triggerTime: z.string().refine((text) => Number.isFinite(parseInstant(text))),
+    // Read with parseInstant below, so a bad one is named as such (and read once).
+    triggerTime: z.unknown(),
     triggerName: z.string(),
     payload: z.string().optional().default(''),
   }),
@@ -32,17 +33,18 @@ export function decodeTimerEvent(raw: unknown): TimerTick {
     throw new AutopilotError('INVALID_INPUT', { message: 'The FC timer event is not JSON.' });
   }
   const parsed = FcTimerEventSchema.safeParse(json);
-  const given = typeof json === 'object' && json !== null && 'triggerTime' in json;
-  if (!parsed.success && given && parsed.error.issues.every((issue) => issue.path[0] === 'triggerTime')) {
-    throw new AutopilotError('INVALID_INPUT', {
-      message: 'The FC timer event has a triggerTime that is not an RFC 3339 instant with an offset.',
-      field: 'triggerTime',
-    });
-  }
-  if (!parsed.success) {
+  if (!parsed.success || parsed.data.triggerTime === undefined) {
     throw new AutopilotError('INVALID_INPUT', {
       message: 'The FC timer event lacks triggerTime/triggerName.',
       field: 'event',
+    });
+  }
+  const { triggerTime } = parsed.data;
+  const at = typeof triggerTime === 'string' ? parseInstant(triggerTime) : Number.NaN;
+  if (!Number.isFinite(at)) {
+    throw new AutopilotError('INVALID_INPUT', {
+      message: 'The FC timer event has a triggerTime that is not an RFC 3339 instant with an offset.',
+      field: 'triggerTime',
     });
   }
   let payload: unknown;
@@ -54,5 +56,5 @@ export function decodeTimerEvent(raw: unknown): TimerTick {
       field: 'payload',
     });
   }
-  return { triggerTime: new Date(parsed.data.triggerTime), triggerName: parsed.data.triggerName, payload };
+  return { triggerTime: new Date(at), triggerName: parsed.data.triggerName, payload };
 }
