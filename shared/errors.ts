@@ -97,6 +97,12 @@ export const ERROR_TABLE = {
     true,
     'A request with this webhook-id or Idempotency-Key is still being processed; retry after the Retry-After delay to get its result.',
   ),
+  GROUP_CHANGE_IN_PROGRESS: spec(
+    409,
+    true,
+    true,
+    'Another delivery was sending a change to this job group at the same moment; nothing was sent by this one. Its retry is judged against what the other applied (an older event is then stale).',
+  ),
   IDEMPOTENCY_KEY_REUSED: spec(
     422,
     false,

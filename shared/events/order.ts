@@ -1,16 +1,20 @@
 import { toAutopilotError } from '../errors.js';
 import { logger } from '../log.js';
 import { KEYS } from '../state/keys.js';
-import type { StateStore, StoredRecord } from '../state/store.js';
+import type { CreateResult, StateStore, StoredRecord, StoredValue, UpdateResult } from '../state/store.js';
 
 /**
  * Per job group, the time of the newest event applied to it, and which events (source and id) carried
  * that time: an older event is stale, a copy of one of those is a redelivery. Kept 30 days (FC gives up
- * redelivering long before).
+ * redelivering long before). While a delivery sends a change to the group it holds `lease` on the
+ * record, so two deliveries never write the same group at once (the later write could be the older
+ * event's); a lease ends on its own at the holder's deadline.
  */
 export interface EventOrderRecord {
-  readonly time: string;
+  /** Null until an event carrying a time was applied (a record made by a first lease). */
+  readonly time: string | null;
   readonly events: readonly string[];
+  readonly lease?: { readonly until: string };
 }
 
 const ORDER_MS = 30 * 86_400_000;
@@ -33,34 +37,89 @@ export function orderOf(
 ): { time: number; events: ReadonlySet<string> } | undefined {
   if (!record) return undefined;
   const value = record.value as unknown as EventOrderRecord;
-  const time = Date.parse(value.time);
+  const time = typeof value.time === 'string' ? Date.parse(value.time) : Number.NaN;
   return Number.isFinite(time) ? { time, events: new Set(value.events) } : undefined;
 }
 
+/** Epoch ms until which another delivery holds the record's lease; undefined when none is in force. */
+export function leaseUntil(record: StoredRecord | undefined, now: number): number | undefined {
+  const lease = (record?.value as EventOrderRecord | undefined)?.lease;
+  const until = typeof lease?.until === 'string' ? Date.parse(lease.until) : Number.NaN;
+  return until > now ? until : undefined;
+}
+
+export type ClaimResult =
+  | { readonly ok: true; readonly record: StoredRecord }
+  /** Another delivery holds the lease (until then) or changed the record since it was read. */
+  | { readonly ok: false; readonly until?: number };
+
 /**
- * Moves the group's record forward to `time` (never back): compare-and-set, retried on a concurrent
- * writer. A store failure is logged: the change happened; without the record an older redelivery could
- * still apply later, which is what the log line warns about.
+ * Takes the group's lease until `until` (the invocation's deadline: the change cannot be sent later),
+ * by compare-and-set on the record as read. Fails when a lease of another delivery is in force or the
+ * record changed since: the caller sends nothing and fails retryably, so the redelivery is judged
+ * against what the other delivery applied. A store failure throws STATE_UNAVAILABLE.
  */
-export async function advanceEventOrder(
+export async function claimEventOrder(
   store: StateStore,
   jobGroupId: string,
-  time: number,
-  events: readonly string[],
-  previous: StoredRecord | undefined,
+  record: StoredRecord | undefined,
+  until: number,
+  now = Date.now(),
+): Promise<ClaimResult> {
+  const held = leaseUntil(record, now);
+  if (held !== undefined) return { ok: false, until: held };
+  const base = record?.value as EventOrderRecord | undefined;
+  const value = {
+    time: base?.time ?? null,
+    events: base?.events ?? [],
+    lease: { until: new Date(until).toISOString() },
+  };
+  const key = KEYS.eventOrder(jobGroupId);
+  const expiresAt = Math.max(record?.expiresAt ?? 0, until + ORDER_MS);
+  const result = record
+    ? await store.update(key, value, { expectedVersion: record.version, expiresAt })
+    : await store.create(key, value, { expiresAt });
+  if (result.ok) return { ok: true, record: result.record };
+  const current = 'existing' in result ? result.existing : result.current;
+  const other = leaseUntil(current, now);
+  return other === undefined ? { ok: false } : { ok: false, until: other };
+}
+
+/**
+ * Ends the lease `claimed` holds, moving the record forward to `applied` (the newest event time among
+ * the changes sent, and the events that carried it; never back), or only releasing it when nothing was
+ * sent. Compare-and-set, retried on a concurrent writer (then only moving forward, keeping the other
+ * delivery's lease). A store failure is logged: the change happened; the lease ends at its deadline, and
+ * without the record an older redelivery could still apply later, which is what the log line warns about.
+ */
+export async function settleEventOrder(
+  store: StateStore,
+  jobGroupId: string,
+  applied: { readonly time: number; readonly events: readonly string[] } | undefined,
+  claimed: StoredRecord,
   now = Date.now(),
 ): Promise<void> {
   const key = KEYS.eventOrder(jobGroupId);
-  let current = previous;
+  let current: StoredRecord | undefined = claimed;
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
+      const ours: boolean = current?.version === claimed.version;
       const order = orderOf(current);
-      if (order && order.time > time) return;
-      const kept = order && order.time === time ? [...order.events] : [];
-      const merged = [...new Set([...kept, ...events])].slice(-MAX_EVENTS_AT_ONE_TIME);
-      const value = { time: new Date(time).toISOString(), events: merged };
+      const forward = applied !== undefined && !(order && order.time > applied.time);
+      if (!ours && !forward) return;
+      const base: EventOrderRecord | undefined = current?.value as EventOrderRecord | undefined;
+      let time = base?.time ?? null;
+      let events = base?.events ?? [];
+      if (forward) {
+        const kept = order && order.time === applied.time ? [...order.events] : [];
+        time = new Date(applied.time).toISOString();
+        events = [...new Set([...kept, ...applied.events])].slice(-MAX_EVENTS_AT_ONE_TIME);
+      }
+      // Our lease ends here; another delivery's (taken after ours ran out) stays.
+      const lease: EventOrderRecord['lease'] = ours ? undefined : base?.lease;
+      const value: StoredValue = { time, events, ...(lease && { lease }) } satisfies EventOrderRecord;
       const expiresAt = now + ORDER_MS;
-      const result = current
+      const result: CreateResult | UpdateResult = current
         ? await store.update(key, value, { expectedVersion: current.version, expiresAt })
         : await store.create(key, value, { expiresAt });
       if (result.ok) return;

@@ -30,8 +30,11 @@ export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 /** What became of one change: the event outcomes minus `unmatched` (a change exists only if a rule matched). */
 export type ChangeOutcome = Exclude<EventOutcome, 'unmatched'>;
 
-/** Why a retryable failure happened; `deadline` when the invocation ran out of time. */
-export type RetryReason = 'throttled' | 'timeout' | 'upstream' | 'deadline';
+/**
+ * Why a retryable failure happened; `deadline` when the invocation ran out of time, `contended` when
+ * another delivery was sending to the same group.
+ */
+export type RetryReason = 'throttled' | 'timeout' | 'upstream' | 'deadline' | 'contended';
 
 const SEVERITY: Readonly<Record<EventOutcome, number>> = {
   unmatched: 0,
@@ -154,6 +157,7 @@ function retryReason(error: AutopilotError, deadline: number, now: number): Retr
   if (error.code === 'DEADLINE_EXCEEDED' || now + DEADLINE_SLACK_MS >= deadline) return 'deadline';
   if (error.code.startsWith('Throttling')) return 'throttled';
   if (error.code === 'UPSTREAM_TIMEOUT') return 'timeout';
+  if (error.code === 'GROUP_CHANGE_IN_PROGRESS') return 'contended';
   return 'upstream';
 }
 

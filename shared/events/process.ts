@@ -15,7 +15,8 @@ import type { Identity, Target } from '../jobgroup/target.js';
 import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
 import { mergeTargets } from '../schedule/merge.js';
-import { advanceEventOrder, eventKey, orderOf, readEventOrder } from './order.js';
+import type { StoredRecord } from '../state/store.js';
+import { claimEventOrder, eventKey, orderOf, readEventOrder, settleEventOrder } from './order.js';
 import {
   type ChangeReport,
   COMMAND_SOURCE_NOT_ALLOWED,
@@ -32,6 +33,9 @@ export const MAX_EVENT_TIME_AHEAD_MS = 5 * 60_000;
 
 /** Changes to different job groups run this many at a time; changes to one group run in delivery order. */
 export const EVENTS_CONCURRENCY = 4;
+
+/** A group's lease outlasts the holder's deadline by this much: a call sent just before it may land later. */
+const LEASE_MARGIN_MS = 1_000;
 
 /** One entry of a delivery, at its position: a parsed event, or why it is not one. */
 export type DeliveryEntry =
@@ -323,6 +327,18 @@ function mergedIntent(intents: readonly Intent[], capacitySafe = false): Intent 
 
 type Applied = Omit<ChangeReport, 'rule' | 'changeIndex' | 'jobGroupId' | 'action'>;
 
+/** A change that failed with `error`: its outcome and reason by the error table, its public message. */
+function failedWith(error: unknown, options: ProcessOptions): Applied {
+  const failure = classifyFailure(error, options.deadline, (options.now ?? Date.now)());
+  return {
+    outcome: failure.outcome,
+    requestId: failure.error.upstream?.requestId ?? null,
+    code: failure.error.code,
+    ...(failure.reason !== undefined && { reason: failure.reason }),
+    message: failure.error.toPublic().message,
+  };
+}
+
 /**
  * The holds that keep `rule` off a group: every hold in force but the rule's own `holdFor` pin (a
  * repeat of the alert that made it must still apply, and extends it).
@@ -384,14 +400,7 @@ async function applyMerged(
       }),
     };
   } catch (error) {
-    const failure = classifyFailure(error, options.deadline, now());
-    return {
-      outcome: failure.outcome,
-      requestId: failure.error.upstream?.requestId ?? null,
-      code: failure.error.code,
-      ...(failure.reason !== undefined && { reason: failure.reason }),
-      message: failure.error.toPublic().message,
-    };
+    return failedWith(error, options);
   }
 }
 
@@ -464,28 +473,30 @@ async function applyGroup(
     return (item) => report(item, stale.get(item) ?? deferred);
   }
   budget.left--;
-  const after = async (applied: readonly Work[], pins: readonly Work[]) => {
-    if (options.dryRun) return;
-    await gate.advance(applied);
-    await pinRuleHolds(pins, options, effect);
-  };
+  // The group's lease: no other delivery sends to it until this one settles (or its deadline passes).
+  const refused = await gate.claim();
+  if (refused) return (item) => report(item, stale.get(item) ?? refused);
   const merged = await applyMerged(fresh, options, effect);
-  if (merged.outcome === 'applied' || merged.outcome === 'unchanged')
-    await after(fresh, [...redelivered, ...fresh]);
-  if (
-    fresh.length === 1 ||
-    merged.outcome === 'applied' ||
-    merged.outcome === 'unchanged' ||
-    merged.outcome === 'failed-retryable'
-  ) {
+  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
+    await gate.settle(fresh);
+    if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
+    return (item) => report(item, stale.get(item) ?? merged);
+  }
+  if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
+    await gate.settle([]);
     return (item) => report(item, stale.get(item) ?? merged);
   }
   const reports = new Map<Work, Applied>(stale);
+  const sent: Work[] = [];
   for (const item of fresh) {
     const applied = await applyMerged([item], options, effect);
-    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') await after([item], [item]);
+    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
+      sent.push(item);
+      if (!options.dryRun) await pinRuleHolds([item], options, effect);
+    }
     reports.set(item, applied);
   }
+  await gate.settle(sent);
   return (item) => report(item, reports.get(item) as Applied);
 }
 
@@ -584,8 +595,13 @@ type Gate =
       readonly redelivered: readonly Work[];
       /** The group's holds in force (pause > pin > rules). */
       readonly effect?: HoldEffect;
-      /** Records that these changes were applied (the newest event time among them). */
-      readonly advance: (applied: readonly Work[]) => Promise<void>;
+      /**
+       * Takes the group's lease before anything is sent; answers why not (another delivery is sending
+       * to the group, or the store failed: retryable either way), undefined when taken or not needed.
+       */
+      readonly claim: () => Promise<Applied | undefined>;
+      /** Ends the lease, recording that these changes were applied (the newest event time among them). */
+      readonly settle: (applied: readonly Work[]) => Promise<void>;
     };
 
 /**
@@ -612,22 +628,15 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
     record = order;
     if (holds.length > 0) effect = holdEffect(holds);
   } catch (error) {
-    const failure = classifyFailure(error, options.deadline, (options.now ?? Date.now)());
-    return {
-      error: {
-        outcome: failure.outcome,
-        requestId: null,
-        code: failure.error.code,
-        message: failure.error.toPublic().message,
-      },
-    };
+    return { error: failedWith(error, options) };
   }
   if (!store || !timed) {
     return {
       fresh: queue,
       stale: new Map(),
       redelivered: [],
-      advance: async () => {},
+      claim: async () => undefined,
+      settle: async () => {},
       ...(effect && { effect }),
     };
   }
@@ -662,19 +671,52 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
     } else fresh.push(item);
   }
   const target = store;
+  let claimed: StoredRecord | undefined;
   return {
     fresh,
     stale,
     redelivered,
     ...(effect && { effect }),
-    advance: async (applied) => {
+    claim: async () => {
+      if (options.dryRun) return undefined;
+      const now = (options.now ?? Date.now)();
+      let result: Awaited<ReturnType<typeof claimEventOrder>>;
+      try {
+        result = await claimEventOrder(target, jobGroupId, record, options.deadline + LEASE_MARGIN_MS, now);
+      } catch (thrown) {
+        return failedWith(thrown, options);
+      }
+      if (result.ok) {
+        claimed = result.record;
+        return undefined;
+      }
+      const busy =
+        result.until === undefined
+          ? `another delivery changed the event order of job group ${jobGroupId} while this one was judged`
+          : `another delivery is sending a change to job group ${jobGroupId} (for at most ${Math.ceil((result.until - now) / 1000)} s more)`;
+      return failedWith(
+        new AutopilotError('GROUP_CHANGE_IN_PROGRESS', {
+          message: `Not applied yet: ${busy}; nothing was sent, and the retry is judged against what that delivery applied.`,
+        }),
+        options,
+      );
+    },
+    settle: async (applied) => {
+      if (!claimed) return;
       const timed = applied.filter((item) => item.draft.time !== undefined);
-      if (timed.length === 0) return;
-      const newest = Math.max(...timed.map((item) => item.draft.time as number));
+      const newest =
+        timed.length > 0 ? Math.max(...timed.map((item) => item.draft.time as number)) : undefined;
       const events = timed
         .filter((item) => item.draft.time === newest)
         .map((item) => eventKey(item.draft.source, item.draft.id));
-      await advanceEventOrder(target, jobGroupId, newest, events, record);
+      const lease = claimed;
+      claimed = undefined;
+      await settleEventOrder(
+        target,
+        jobGroupId,
+        newest === undefined ? undefined : { time: newest, events },
+        lease,
+      );
     },
   };
 }

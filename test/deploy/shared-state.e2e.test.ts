@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAll } from '../../build.js';
@@ -117,6 +118,49 @@ describe('two instances of a built function share one Tablestore table', () => {
     expect(first.due).toEqual(['1', '2', '3', '7']);
     expect(first.applied).toHaveLength(4);
     expect(second.due).toEqual(['7']);
+  });
+
+  it('an older alarm event on instance B waits while A sends the newer OK, then is stale', async () => {
+    const a = loadBundle('events', OUT).handler;
+    const b = loadBundle('events', OUT).handler;
+    const okEvent = fixture('eventbridge', 'cms-alarm-recovered.json'); // 09:42 OK: scale group 8 to 8
+    const alertEvent = fixture('eventbridge', 'cms-alarm.json'); // 09:15 ALERT: scale group 8 to 16
+    const leased = () =>
+      tablestore
+        .rows('autopilot_state')
+        .some((row) => JSON.stringify(row).includes('evt/8') && JSON.stringify(row).includes('lease'));
+    const writes = () =>
+      emu.calls.filter((call) => call.action === 'ModifyJobGroup' && call.params.JobGroupId === '8');
+    const before = writes().length;
+    emu.setFaults({ latencyMs: 1_500 });
+    try {
+      // Act: A's write of the OK is in flight (its lease is in the table) when B gets the ALERT
+      const sending = a(okEvent, fcContext('autopilot-events'));
+      for (let waited = 0; !leased() && waited < 5_000; waited += 10) await sleep(10);
+      const during = await b(alertEvent, fcContext('autopilot-events')).then(
+        () => undefined,
+        (error: unknown) => error as { code?: string; message?: string },
+      );
+      await sending;
+      emu.setFaults({});
+      // FC redelivers the ALERT to B after the OK landed
+      const redelivered = (await b(alertEvent, fcContext('autopilot-events'))) as {
+        events: Array<{ changes: Array<{ outcome: string; stale?: unknown }> }>;
+      };
+
+      // Assess: B failed retryably and sent nothing; its redelivery was stale; group 8 stays at 8
+      expect(during?.code).toBe('EVENTS_RETRYABLE_FAILURE');
+      expect(during?.message).toContain('contended');
+      expect(redelivered.events[0]?.changes[0]).toMatchObject({ outcome: 'unchanged', stale: {} });
+      expect(
+        writes()
+          .slice(before)
+          .map((call) => call.params.PlanedJobCount),
+      ).toEqual(['8']);
+      expect(leased()).toBe(false);
+    } finally {
+      emu.setFaults({});
+    }
   });
 
   it('fails closed when the table cannot be reached: 503 STATE_UNAVAILABLE and nothing sent', async () => {

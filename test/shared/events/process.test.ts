@@ -12,9 +12,11 @@ import {
   processEvents,
   worseOutcome,
 } from '../../../shared/events/index.js';
+import { eventKey } from '../../../shared/events/order.js';
 import type { CloudEvent } from '../../../shared/fc/eventbridge.js';
 import type { ApplyDeps } from '../../../shared/jobgroup/apply.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
+import { KEYS } from '../../../shared/state/keys.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 import { cloudEvent, rulesFromYaml } from '../rules/helpers.js';
 
@@ -494,6 +496,147 @@ describe('processEvents', () => {
       entries({ ...scaleEvent('e1', '3', 5), time: '2026-12-02T09:15:00Z' }),
       { rules: RULES, deps: () => deps, deadline: inAMinute() },
     );
+
+    expect(report).toMatchObject({ outcome: 'failed-retryable', changes: [{ code: 'STATE_UNAVAILABLE' }] });
+    expect(client.writes).toHaveLength(0);
+  });
+});
+
+describe('processEvents: two deliveries to one group at once', () => {
+  /** A CityVisual that holds the write of `count` until released, and says when it has it. */
+  function holding(count: number) {
+    let release = () => {};
+    let entered = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inFlight = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const client = new FakeCityVisual(async (request) => {
+      if (request.PlanedJobCount !== count) return;
+      entered();
+      await released;
+    });
+    return { client, inFlight, release: () => release() };
+  }
+  const ok = { ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' };
+  const alert = { ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' };
+
+  it('refuses the older event while the newer one is being sent; its retry is then stale', async () => {
+    // Prepare: the 09:42 OK (scale to 2) is in flight at CityVisual
+    const { client, inFlight, release } = holding(2);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const newer = processEvents(entries(ok), options);
+    await inFlight;
+
+    // Act: the 09:15 ALERT arrives on another instance meanwhile, then again after the OK landed
+    const [during] = await processEvents(entries(alert), options);
+    release();
+    await newer;
+    const [retried] = await processEvents(entries(alert), options);
+
+    // Assess: only the OK was sent; the group is not scaled back up
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+    expect(during).toMatchObject({
+      outcome: 'failed-retryable',
+      changes: [{ outcome: 'failed-retryable', code: 'GROUP_CHANGE_IN_PROGRESS', reason: 'contended' }],
+    });
+    expect(during?.changes[0]?.message).toContain('job group 3');
+    expect(retried?.changes[0]).toMatchObject({
+      outcome: 'unchanged',
+      stale: { eventTime: '2026-12-02T09:15:00.000Z', newestApplied: '2026-12-02T09:42:00.000Z' },
+    });
+  });
+
+  it('makes the newer event wait for the older one in flight, so the newer is written last', async () => {
+    const { client, inFlight, release } = holding(20);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const older = processEvents(entries(alert), options);
+    await inFlight;
+
+    const [during] = await processEvents(entries(ok), options);
+    release();
+    await older;
+    const [retried] = await processEvents(entries(ok), options);
+
+    expect(during?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
+    expect(retried?.outcome).toBe('applied');
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([20, 2]);
+  });
+
+  it('ends the lease when the write fails, so the redelivery applies at once', async () => {
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      if (calls++ === 0) throw new AutopilotError('ServiceUnavailable');
+    });
+    const store = createMemoryStore();
+    const deps = { ...depsOf(client), store };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    const [failed] = await processEvents(entries(ok), options);
+    const record = await store.get(KEYS.eventOrder('3'));
+    const [redelivered] = await processEvents(entries(ok), options);
+
+    expect(failed?.outcome).toBe('failed-retryable');
+    expect(record?.value).toEqual({ time: null, events: [] });
+    expect(redelivered?.outcome).toBe('applied');
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+  });
+
+  it.each([
+    ['has ended (its holder crashed)', -1_000, 'applied'],
+    ['is still in force', 30_000, 'failed-retryable'],
+  ] as const)('judges a lease that %s by its end', async (_, untilIn, outcome) => {
+    const client = new FakeCityVisual();
+    const store = createMemoryStore();
+    const until = new Date(Date.now() + untilIn).toISOString();
+    await store.create(
+      KEYS.eventOrder('3'),
+      { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until } },
+      { expiresAt: Date.now() + 86_400_000 },
+    );
+    const deps = { ...depsOf(client), store };
+
+    const [report] = await processEvents(entries(ok), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: inAMinute(),
+    });
+
+    expect(report?.outcome).toBe(outcome);
+    expect(client.writes).toHaveLength(outcome === 'applied' ? 1 : 0);
+    const after = (await store.get(KEYS.eventOrder('3')))?.value;
+    expect(after).toEqual(
+      outcome === 'applied'
+        ? { time: '2026-12-02T09:42:00.000Z', events: [eventKey(ok.source, ok.id)] }
+        : { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until } },
+    );
+  });
+
+  it('sends nothing when the lease cannot be written (the store reads but refuses writes)', async () => {
+    const client = new FakeCityVisual();
+    const memory = createMemoryStore();
+    const down = async () => {
+      throw new AutopilotError('STATE_UNAVAILABLE');
+    };
+    const store = {
+      ...memory,
+      kind: 'memory' as const,
+      get: memory.get,
+      list: memory.list,
+      create: down,
+      update: down,
+    };
+    const deps = { ...depsOf(client), store };
+
+    const [report] = await processEvents(entries(ok), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: inAMinute(),
+    });
 
     expect(report).toMatchObject({ outcome: 'failed-retryable', changes: [{ code: 'STATE_UNAVAILABLE' }] });
     expect(client.writes).toHaveLength(0);
