@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { toAutopilotError } from '../errors.js';
 import { logger } from '../log.js';
 import { KEYS } from '../state/keys.js';
@@ -14,7 +15,7 @@ export interface EventOrderRecord {
   /** Null until an event carrying a time was applied (a record made by a first lease). */
   readonly time: string | null;
   readonly events: readonly string[];
-  readonly lease?: { readonly until: string };
+  readonly lease?: { readonly until: string; readonly by: string };
 }
 
 const ORDER_MS = 30 * 86_400_000;
@@ -41,11 +42,26 @@ export function orderOf(
   return Number.isFinite(time) ? { time, events: new Set(value.events) } : undefined;
 }
 
-/** Epoch ms until which another delivery holds the record's lease; undefined when none is in force. */
-export function leaseUntil(record: StoredRecord | undefined, now: number): number | undefined {
+/** A lease in force on the record (its end, epoch ms, and its holder), or undefined. */
+export function leaseOf(
+  record: StoredRecord | undefined,
+  now: number,
+): { until: number; by: string } | undefined {
   const lease = (record?.value as EventOrderRecord | undefined)?.lease;
   const until = typeof lease?.until === 'string' ? Date.parse(lease.until) : Number.NaN;
-  return until > now ? until : undefined;
+  return until > now ? { until, by: typeof lease?.by === 'string' ? lease.by : '' } : undefined;
+}
+
+/**
+ * The holder of a lease: a digest of the group and the events whose changes are sent. The same
+ * delivery retried by FC (after a timeout, say) is the same holder and takes its own lease over at once;
+ * any other delivery waits for it.
+ */
+export function leaseHolder(jobGroupId: string, events: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([jobGroupId, [...events].sort()]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export type ClaimResult =
@@ -54,60 +70,71 @@ export type ClaimResult =
   | { readonly ok: false; readonly until?: number };
 
 /**
- * Takes the group's lease until `until` (the invocation's deadline: the change cannot be sent later),
- * by compare-and-set on the record as read. Fails when a lease of another delivery is in force or the
- * record changed since: the caller sends nothing and fails retryably, so the redelivery is judged
+ * Takes the group's lease for `by` until `until` (the invocation's deadline: the change cannot be sent
+ * later), by compare-and-set on the record as read. Fails when another holder's lease is in force or
+ * the record changed since: the caller sends nothing and fails retryably, so the redelivery is judged
  * against what the other delivery applied. A store failure throws STATE_UNAVAILABLE.
  */
 export async function claimEventOrder(
   store: StateStore,
   jobGroupId: string,
   record: StoredRecord | undefined,
-  until: number,
+  lease: { readonly until: number; readonly by: string },
   now = Date.now(),
 ): Promise<ClaimResult> {
-  const held = leaseUntil(record, now);
-  if (held !== undefined) return { ok: false, until: held };
+  const held = leaseOf(record, now);
+  if (held && held.by !== lease.by) return { ok: false, until: held.until };
   const base = record?.value as EventOrderRecord | undefined;
   const value = {
     time: base?.time ?? null,
     events: base?.events ?? [],
-    lease: { until: new Date(until).toISOString() },
+    lease: { until: new Date(lease.until).toISOString(), by: lease.by },
   };
   const key = KEYS.eventOrder(jobGroupId);
-  const expiresAt = Math.max(record?.expiresAt ?? 0, until + ORDER_MS);
+  const expiresAt = Math.max(record?.expiresAt ?? 0, lease.until + ORDER_MS);
   const result = record
     ? await store.update(key, value, { expectedVersion: record.version, expiresAt })
     : await store.create(key, value, { expiresAt });
   if (result.ok) return { ok: true, record: result.record };
-  const current = 'existing' in result ? result.existing : result.current;
-  const other = leaseUntil(current, now);
-  return other === undefined ? { ok: false } : { ok: false, until: other };
+  const other = leaseOf('existing' in result ? result.existing : result.current, now);
+  return other === undefined ? { ok: false } : { ok: false, until: other.until };
+}
+
+export interface Settlement {
+  /** The newest event time among the changes sent, and the events that carried it; none: nothing applied. */
+  readonly applied?: { readonly time: number; readonly events: readonly string[] };
+  /**
+   * A send that failed in a way that may still land (a timeout, a lost connection): the lease is kept
+   * until then (never longer than it was), so no other delivery's write can land before it.
+   */
+  readonly lingerUntil?: number;
 }
 
 /**
- * Ends the lease `claimed` holds, moving the record forward to `applied` (the newest event time among
- * the changes sent, and the events that carried it; never back), or only releasing it when nothing was
- * sent. Compare-and-set, retried on a concurrent writer (then only moving forward, keeping the other
- * delivery's lease). A store failure is logged: the change happened; the lease ends at its deadline, and
- * without the record an older redelivery could still apply later, which is what the log line warns about.
+ * Ends `by`'s lease on the group's record, moving the record forward to what was applied (never back),
+ * or only releasing it (or shortening it to `lingerUntil`) when nothing was. Compare-and-set from
+ * `claimed`, retried on a concurrent writer; a lease of another holder (taken after ours ran out) is
+ * kept. A store failure is logged: the change happened; the lease ends at its deadline, and without the
+ * record an older redelivery could still apply later, which is what the log line warns about.
  */
 export async function settleEventOrder(
   store: StateStore,
   jobGroupId: string,
-  applied: { readonly time: number; readonly events: readonly string[] } | undefined,
+  by: string,
+  settlement: Settlement,
   claimed: StoredRecord,
   now = Date.now(),
 ): Promise<void> {
+  const { applied, lingerUntil } = settlement;
   const key = KEYS.eventOrder(jobGroupId);
   let current: StoredRecord | undefined = claimed;
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const ours: boolean = current?.version === claimed.version;
+      const base: EventOrderRecord | undefined = current?.value as EventOrderRecord | undefined;
+      const mine: boolean = base?.lease?.by === by;
       const order = orderOf(current);
       const forward = applied !== undefined && !(order && order.time > applied.time);
-      if (!ours && !forward) return;
-      const base: EventOrderRecord | undefined = current?.value as EventOrderRecord | undefined;
+      if (!mine && !forward) return;
       let time = base?.time ?? null;
       let events = base?.events ?? [];
       if (forward) {
@@ -115,8 +142,11 @@ export async function settleEventOrder(
         time = new Date(applied.time).toISOString();
         events = [...new Set([...kept, ...applied.events])].slice(-MAX_EVENTS_AT_ONE_TIME);
       }
-      // Our lease ends here; another delivery's (taken after ours ran out) stays.
-      const lease: EventOrderRecord['lease'] = ours ? undefined : base?.lease;
+      let lease: EventOrderRecord['lease'] = mine ? undefined : base?.lease;
+      if (mine && lingerUntil !== undefined && base?.lease) {
+        const until = Math.min(lingerUntil, Date.parse(base.lease.until));
+        if (until > now) lease = { until: new Date(until).toISOString(), by };
+      }
       const value: StoredValue = { time, events, ...(lease && { lease }) } satisfies EventOrderRecord;
       const expiresAt = now + ORDER_MS;
       const result: CreateResult | UpdateResult = current
@@ -125,6 +155,7 @@ export async function settleEventOrder(
       if (result.ok) return;
       current = 'existing' in result ? result.existing : result.current;
     }
+    logger.warn('event order record not written: it kept changing under three attempts', { jobGroupId });
   } catch (thrown) {
     logger.warn('event order record not written', { jobGroupId, code: toAutopilotError(thrown).code });
   }

@@ -16,7 +16,14 @@ import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
 import { mergeTargets } from '../schedule/merge.js';
 import type { StoredRecord } from '../state/store.js';
-import { claimEventOrder, eventKey, orderOf, readEventOrder, settleEventOrder } from './order.js';
+import {
+  claimEventOrder,
+  eventKey,
+  leaseHolder,
+  orderOf,
+  readEventOrder,
+  settleEventOrder,
+} from './order.js';
 import {
   type ChangeReport,
   COMMAND_SOURCE_NOT_ALLOWED,
@@ -36,6 +43,12 @@ export const EVENTS_CONCURRENCY = 4;
 
 /** A group's lease outlasts the holder's deadline by this much: a call sent just before it may land later. */
 const LEASE_MARGIN_MS = 1_000;
+/**
+ * After a send that timed out or lost its connection, the lease lingers this long (never past its end):
+ * the request may still land, and no other delivery's write may land before it. The same delivery,
+ * retried, takes its own lease over at once.
+ */
+const LEASE_LINGER_MS = 10_000;
 
 /** One entry of a delivery, at its position: a parsed event, or why it is not one. */
 export type DeliveryEntry =
@@ -474,7 +487,7 @@ async function applyGroup(
   }
   budget.left--;
   // The group's lease: no other delivery sends to it until this one settles (or its deadline passes).
-  const refused = await gate.claim();
+  const refused = await gate.claim(fresh);
   if (refused) return (item) => report(item, stale.get(item) ?? refused);
   const merged = await applyMerged(fresh, options, effect);
   if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
@@ -483,20 +496,21 @@ async function applyGroup(
     return (item) => report(item, stale.get(item) ?? merged);
   }
   if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
-    await gate.settle([]);
+    await gate.settle([], merged);
     return (item) => report(item, stale.get(item) ?? merged);
   }
   const reports = new Map<Work, Applied>(stale);
   const sent: Work[] = [];
+  let retryable: Applied | undefined;
   for (const item of fresh) {
     const applied = await applyMerged([item], options, effect);
     if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
       sent.push(item);
       if (!options.dryRun) await pinRuleHolds([item], options, effect);
-    }
+    } else if (applied.outcome === 'failed-retryable') retryable = applied;
     reports.set(item, applied);
   }
-  await gate.settle(sent);
+  await gate.settle(sent, retryable);
   return (item) => report(item, reports.get(item) as Applied);
 }
 
@@ -599,9 +613,12 @@ type Gate =
        * Takes the group's lease before anything is sent; answers why not (another delivery is sending
        * to the group, or the store failed: retryable either way), undefined when taken or not needed.
        */
-      readonly claim: () => Promise<Applied | undefined>;
-      /** Ends the lease, recording that these changes were applied (the newest event time among them). */
-      readonly settle: (applied: readonly Work[]) => Promise<void>;
+      readonly claim: (sending: readonly Work[]) => Promise<Applied | undefined>;
+      /**
+       * Ends the lease, recording that these changes were applied (the newest event time among them);
+       * after a `failed` send that may still land, the lease lingers a while instead.
+       */
+      readonly settle: (applied: readonly Work[], failed?: Applied) => Promise<void>;
     };
 
 /**
@@ -616,21 +633,19 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
   let store: ReturnType<ProcessOptions['deps']>['store'];
   let record: Awaited<ReturnType<typeof readEventOrder>>;
   let effect: HoldEffect | undefined;
-  const timed = queue.some((item) => item.draft.time !== undefined);
   try {
     store = options.deps().store;
+    // The order record is read for events without a time too: they are not ordered, but they must
+    // not send while another delivery holds the group's lease.
     const [order, holds] = store
-      ? await Promise.all([
-          timed ? readEventOrder(store, jobGroupId) : undefined,
-          listHolds(store, jobGroupId),
-        ])
+      ? await Promise.all([readEventOrder(store, jobGroupId), listHolds(store, jobGroupId)])
       : [undefined, []];
     record = order;
     if (holds.length > 0) effect = holdEffect(holds);
   } catch (error) {
     return { error: failedWith(error, options) };
   }
-  if (!store || !timed) {
+  if (!store) {
     return {
       fresh: queue,
       stale: new Map(),
@@ -671,23 +686,28 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
     } else fresh.push(item);
   }
   const target = store;
-  let claimed: StoredRecord | undefined;
+  let claimed: { record: StoredRecord; by: string } | undefined;
   return {
     fresh,
     stale,
     redelivered,
     ...(effect && { effect }),
-    claim: async () => {
+    claim: async (sending) => {
       if (options.dryRun) return undefined;
       const now = (options.now ?? Date.now)();
+      const by = leaseHolder(
+        jobGroupId,
+        sending.map((item) => eventKey(item.draft.source, item.draft.id)),
+      );
       let result: Awaited<ReturnType<typeof claimEventOrder>>;
       try {
-        result = await claimEventOrder(target, jobGroupId, record, options.deadline + LEASE_MARGIN_MS, now);
+        const until = options.deadline + LEASE_MARGIN_MS;
+        result = await claimEventOrder(target, jobGroupId, record, { until, by }, now);
       } catch (thrown) {
         return failedWith(thrown, options);
       }
       if (result.ok) {
-        claimed = result.record;
+        claimed = { record: result.record, by };
         return undefined;
       }
       const busy =
@@ -701,24 +721,40 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
         options,
       );
     },
-    settle: async (applied) => {
+    settle: async (applied, failed) => {
       if (!claimed) return;
+      const { record: lease, by } = claimed;
+      claimed = undefined;
       const timed = applied.filter((item) => item.draft.time !== undefined);
       const newest =
         timed.length > 0 ? Math.max(...timed.map((item) => item.draft.time as number)) : undefined;
       const events = timed
         .filter((item) => item.draft.time === newest)
         .map((item) => eventKey(item.draft.source, item.draft.id));
-      const lease = claimed;
-      claimed = undefined;
+      const now = (options.now ?? Date.now)();
       await settleEventOrder(
         target,
         jobGroupId,
-        newest === undefined ? undefined : { time: newest, events },
+        by,
+        {
+          ...(newest !== undefined && { applied: { time: newest, events } }),
+          ...(failed && mayStillLand(failed) && { lingerUntil: now + LEASE_LINGER_MS }),
+        },
         lease,
+        now,
       );
     },
   };
+}
+
+/**
+ * Whether a failed send may still reach CityVisual later: a timeout or a lost connection (the request
+ * may be in flight), not an answered refusal (throttling, a 4xx, an answered 5xx).
+ */
+function mayStillLand(failed: Applied): boolean {
+  return (
+    failed.code === 'UPSTREAM_TIMEOUT' || failed.code === 'UPSTREAM_NETWORK' || failed.reason === 'deadline'
+  );
 }
 
 function finish(draft: Draft): EventReport {

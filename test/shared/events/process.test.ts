@@ -616,6 +616,43 @@ describe('processEvents: two deliveries to one group at once', () => {
     );
   });
 
+  it('holds an event without a time back too while another delivery sends to the group', async () => {
+    const { client, inFlight, release } = holding(2);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const newer = processEvents(entries(ok), options);
+    await inFlight;
+
+    const [untimed] = await processEvents(entries(scaleEvent('no-time', '3', 20)), options);
+    release();
+    await newer;
+
+    expect(untimed?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+  });
+
+  it('keeps the lease a while after a timed-out send (it may still land); the same delivery retried takes it over', async () => {
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      if (calls++ === 0) throw new AutopilotError('UPSTREAM_TIMEOUT');
+    });
+    const store = createMemoryStore();
+    const deps = { ...depsOf(client), store };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+
+    const [timedOut] = await processEvents(entries(alert), options);
+    const [other] = await processEvents(entries(ok), options);
+    const [retried] = await processEvents(entries(alert), options);
+    const [otherAgain] = await processEvents(entries(ok), options);
+
+    expect(timedOut?.changes[0]?.code).toBe('UPSTREAM_TIMEOUT');
+    expect(other?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
+    expect(retried?.outcome).toBe('applied');
+    expect(otherAgain?.outcome).toBe('applied');
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([20, 2]);
+    expect((await store.get(KEYS.eventOrder('3')))?.value).not.toHaveProperty('lease');
+  });
+
   it('sends nothing when the lease cannot be written (the store reads but refuses writes)', async () => {
     const client = new FakeCityVisual();
     const memory = createMemoryStore();
