@@ -73,26 +73,48 @@ async function change<R>(
   return fallback();
 }
 
+/** A channel's record as it is (this instance's counters when the store cannot be read). */
+async function peek(store: StateStore | undefined, channel: string): Promise<BudgetValue> {
+  const key = KEYS.notifyBudget(channel);
+  if (store) {
+    try {
+      return read(await store.get(key));
+    } catch {
+      // change() below logs the store failure once and falls back the same way.
+    }
+  }
+  return local.get(key) ?? { sent: [] };
+}
+
 /**
  * Takes one send from a channel's budget: at most `perMinute` sends in any 60 s (a sliding window, kept
  * in the shared store so every instance and function counts against the same robot), none while the
  * robot cools down. A refusal counts the digest as held back; a grant hands over (and clears) that count.
- * An unreachable store falls back to this instance's counters.
+ * Without `perMinute` (a channel with no budget) only the cool-down applies. An unreachable store falls
+ * back to this instance's counters.
  *
  * @example
  * const slot = await reserveSend(store, 'ops-dingtalk', 18, Date.now());
  * if (slot.granted) send(); // slot.heldBack: digests not sent since the last one
  */
-export function reserveSend(
+export async function reserveSend(
   store: StateStore | undefined,
   channel: string,
-  perMinute: number,
+  perMinute: number | undefined,
   now: number,
 ): Promise<Reservation> {
+  const limited = perMinute !== undefined;
+  if (!limited) {
+    // No per-minute budget: only a cool-down (or digests it held back) needs the record written, so a
+    // look comes first and an unlimited channel costs one read per send, not one write.
+    const current = await peek(store, channel);
+    const cooling = current.throttledUntil !== undefined && current.throttledUntil > now;
+    if (!cooling && !current.heldBack) return { granted: true, heldBack: 0 };
+  }
   return change<Reservation>(store, channel, now, (current) => {
-    const sent = current.sent.filter((at) => at > now - WINDOW_MS && at <= now + WINDOW_MS);
+    const sent = limited ? current.sent.filter((at) => at > now - WINDOW_MS && at <= now + WINDOW_MS) : [];
     const throttled = current.throttledUntil !== undefined && current.throttledUntil > now;
-    if (throttled || sent.length >= perMinute) {
+    if (throttled || (limited && sent.length >= perMinute)) {
       return {
         next: { ...current, sent, heldBack: (current.heldBack ?? 0) + 1 },
         result: { granted: false, reason: throttled ? 'throttled' : 'budget' },
@@ -100,7 +122,7 @@ export function reserveSend(
     }
     const { heldBack: _held, ...rest } = current;
     return {
-      next: { ...rest, sent: [...sent, now] },
+      next: { ...rest, sent: limited ? [...sent, now] : [] },
       result: { granted: true, heldBack: current.heldBack ?? 0 },
     };
   });

@@ -190,12 +190,10 @@ async function sendOne(
   const left = () => end - now();
   if (left() < MIN_ATTEMPT_MS) return failure(channel, 'DEADLINE_EXCEEDED', 0, 'skipped');
   const limit = resolved.perMinute;
-  let heldBack = 0;
-  if (limit !== undefined) {
-    const slot = await reserveSend(store, channel.name, limit, now());
-    if (!slot.granted) return failure(channel, 'NOTIFY_RATE_LIMITED', 0, 'skipped');
-    heldBack = slot.heldBack;
-  }
+  // Every channel honours a cool-down its receiver asked for (429, "too fast"); a limited one its budget too.
+  const slot = await reserveSend(store, channel.name, limit, now());
+  if (!slot.granted) return failure(channel, 'NOTIFY_RATE_LIMITED', 0, 'skipped');
+  const { heldBack } = slot;
   const message: PreparedMessage = prepareMessage(resolved, part, { timezone: deps.timezone, heldBack });
   const post = deps.post ?? postJson;
   for (let attempt = 1; ; attempt++) {

@@ -268,6 +268,39 @@ describe('sendNotifications over real HTTP to the stand-ins', () => {
     expect(robots.dingtalk.requests()).toBe(2);
   });
 
+  it('leaves a webhook receiver without perMinute alone after its 429, then says what it held back', async () => {
+    const store = createMemoryStore();
+    const clock = { now: Date.now() };
+    robots.receiver.setFault({ kind: 'answer', status: 429, body: { error: 'slow down' } }, 1);
+    const run = () =>
+      sendNotifications(
+        INPUT,
+        deps({
+          settings: settings([ROBOT_CHANNELS[3]]),
+          store,
+          now: () => clock.now,
+          deadline: Number.MAX_SAFE_INTEGER,
+        }),
+      );
+
+    const throttled = await run();
+    clock.now += 30_000;
+    const during = await run();
+    clock.now += 31_000;
+    const after = await run();
+    const next = await run();
+
+    expect(throttled?.channels[0]).toMatchObject({ status: 'failed', code: 'NOTIFY_RATE_LIMITED' });
+    expect(during?.channels[0]).toMatchObject({
+      status: 'skipped',
+      code: 'NOTIFY_RATE_LIMITED',
+      attempts: 0,
+    });
+    expect([after, next].map((r) => r?.channels[0]?.status)).toEqual(['sent', 'sent']);
+    expect(robots.receiver.requests()).toBe(3);
+    expect(robots.receiver.messages.map((m) => (m.body as { heldBack: number }).heldBack)).toEqual([1, 0]);
+  });
+
   it('sends nothing and says nothing when no channel has anything in the digest', async () => {
     const report = await sendNotifications({ ...INPUT, failures: [], entries: [] }, deps());
 
