@@ -101,7 +101,7 @@ export const ERROR_TABLE = {
     409,
     true,
     true,
-    'Another delivery was sending a change to this job group at the same moment; nothing was sent by this one. Its retry is judged against what the other applied (an older event is then stale).',
+    'Another delivery held this job group (sending to it, or waiting out a send that may still land) for longer than this invocation could wait; nothing was sent. Its retry is judged against what the other applied (an older event is then stale).',
   ),
   IDEMPOTENCY_KEY_REUSED: spec(
     422,

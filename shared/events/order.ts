@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { toAutopilotError } from '../errors.js';
 import { logger } from '../log.js';
 import { KEYS } from '../state/keys.js';
@@ -9,7 +8,7 @@ import type { CreateResult, StateStore, StoredRecord, StoredValue, UpdateResult 
  * that time: an older event is stale, a copy of one of those is a redelivery. Kept 30 days (FC gives up
  * redelivering long before). While a delivery sends a change to the group it holds `lease` on the
  * record, so two deliveries never write the same group at once (the later write could be the older
- * event's); a lease ends on its own at the holder's deadline.
+ * event's); a lease ends on its own (at most about 30 s after it was taken).
  */
 export interface EventOrderRecord {
   /** Null until an event carrying a time was applied (a record made by a first lease). */
@@ -52,28 +51,16 @@ export function leaseOf(
   return until > now ? { until, by: typeof lease?.by === 'string' ? lease.by : '' } : undefined;
 }
 
-/**
- * The holder of a lease: a digest of the group and the events whose changes are sent. The same
- * delivery retried by FC (after a timeout, say) is the same holder and takes its own lease over at once;
- * any other delivery waits for it.
- */
-export function leaseHolder(jobGroupId: string, events: readonly string[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify([jobGroupId, [...events].sort()]))
-    .digest('hex')
-    .slice(0, 16);
-}
-
 export type ClaimResult =
   | { readonly ok: true; readonly record: StoredRecord }
   /** Another delivery holds the lease (until then) or changed the record since it was read. */
   | { readonly ok: false; readonly until?: number };
 
 /**
- * Takes the group's lease for `by` until `until` (the invocation's deadline: the change cannot be sent
- * later), by compare-and-set on the record as read. Fails when another holder's lease is in force or
- * the record changed since: the caller sends nothing and fails retryably, so the redelivery is judged
- * against what the other delivery applied. A store failure throws STATE_UNAVAILABLE.
+ * Takes the group's lease for `by` (a token of this claim alone) until `until` (every send of the
+ * holder ends before it), by compare-and-set on the record as read. Fails when a lease is in force or
+ * the record changed since: the caller sends nothing, and waits or fails retryably, so it is judged
+ * again against what the other delivery applied. A store failure throws STATE_UNAVAILABLE.
  */
 export async function claimEventOrder(
   store: StateStore,
@@ -83,7 +70,7 @@ export async function claimEventOrder(
   now = Date.now(),
 ): Promise<ClaimResult> {
   const held = leaseOf(record, now);
-  if (held && held.by !== lease.by) return { ok: false, until: held.until };
+  if (held) return { ok: false, until: held.until };
   const base = record?.value as EventOrderRecord | undefined;
   const value = {
     time: base?.time ?? null,

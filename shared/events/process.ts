@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
 import {
@@ -16,14 +17,7 @@ import { audit, logger } from '../log.js';
 import { evaluateEvent, type Rule } from '../rules/index.js';
 import { mergeTargets } from '../schedule/merge.js';
 import type { StoredRecord } from '../state/store.js';
-import {
-  claimEventOrder,
-  eventKey,
-  leaseHolder,
-  orderOf,
-  readEventOrder,
-  settleEventOrder,
-} from './order.js';
+import { claimEventOrder, eventKey, orderOf, readEventOrder, settleEventOrder } from './order.js';
 import {
   type ChangeReport,
   COMMAND_SOURCE_NOT_ALLOWED,
@@ -41,12 +35,16 @@ export const MAX_EVENT_TIME_AHEAD_MS = 5 * 60_000;
 /** Changes to different job groups run this many at a time; changes to one group run in delivery order. */
 export const EVENTS_CONCURRENCY = 4;
 
-/** A group's lease outlasts the holder's deadline by this much: a call sent just before it may land later. */
+/**
+ * A group's lease lasts at most this long; every send to the group keeps to it (its CityVisual calls
+ * stop retrying before it), so a lease whose holder died is waited out by the next delivery.
+ */
+const LEASE_MS = 30_000;
+/** The lease outlasts the sends' deadline by this much: a call sent just before it may land later. */
 const LEASE_MARGIN_MS = 1_000;
 /**
  * After a send that timed out or lost its connection, the lease lingers this long (never past its end):
- * the request may still land, and no other delivery's write may land before it. The same delivery,
- * retried, takes its own lease over at once.
+ * the request may still land, and no other delivery's write (its own retry's included) may land first.
  */
 const LEASE_LINGER_MS = 10_000;
 
@@ -435,84 +433,129 @@ async function applyGroup(
     action: item.change.action,
     ...applied,
   });
-  const gate = await orderGate(queue, options);
-  if ('error' in gate) return (item) => report(item, gate.error);
-  // In time order (delivery order among equal times; an event without a time counts as oldest): the
-  // newest event wins the merge, as it does against the order record.
-  const { effect } = gate;
-  const stale = new Map(gate.stale);
-  // A repeat of an alert whose rule's pin has ended (repeat_interval past holdFor) is applied again:
-  // it still fires, and a new pin must hold the value it sends, not whatever the group has meanwhile.
-  const pinGone = (item: Work) =>
-    item.holdForMs !== undefined && !effect?.holds.some((hold) => hold.who === ruleHoldOwner(item.rule));
-  const revived = gate.redelivered.filter(pinGone);
-  for (const item of revived) stale.delete(item);
-  const redelivered = gate.redelivered.filter((item) => !pinGone(item));
-  let fresh = [...gate.fresh, ...revived].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
-  const jobGroupId = queue[0]?.change.jobGroupId as string;
-  if (options.firingWins && queue.some((item) => item.draft.firing === true)) {
-    // A firing alert for this group in the notification, even one already applied: a resolved alert's
-    // change must not scale the group down while it still fires.
-    for (const item of fresh.filter((candidate) => candidate.draft.firing === false)) {
-      stale.set(item, {
+  const now = options.now ?? Date.now;
+  for (let round = 1; ; round++) {
+    const gate = await orderGate(queue, options);
+    if ('error' in gate) return (item) => report(item, gate.error);
+    // In time order (delivery order among equal times; an event without a time counts as oldest): the
+    // newest event wins the merge, as it does against the order record.
+    const { effect } = gate;
+    const stale = new Map(gate.stale);
+    // A repeat of an alert whose rule's pin has ended (repeat_interval past holdFor) is applied again:
+    // it still fires, and a new pin must hold the value it sends, not whatever the group has meanwhile.
+    const pinGone = (item: Work) =>
+      item.holdForMs !== undefined && !effect?.holds.some((hold) => hold.who === ruleHoldOwner(item.rule));
+    const revived = gate.redelivered.filter(pinGone);
+    for (const item of revived) stale.delete(item);
+    const redelivered = gate.redelivered.filter((item) => !pinGone(item));
+    let fresh = [...gate.fresh, ...revived].sort((a, b) => (a.draft.time ?? 0) - (b.draft.time ?? 0) || 0);
+    const jobGroupId = queue[0]?.change.jobGroupId as string;
+    if (options.firingWins && queue.some((item) => item.draft.firing === true)) {
+      // A firing alert for this group in the notification, even one already applied: a resolved alert's
+      // change must not scale the group down while it still fires.
+      for (const item of fresh.filter((candidate) => candidate.draft.firing === false)) {
+        stale.set(item, {
+          outcome: 'unchanged',
+          requestId: null,
+          superseded: true,
+          message: `Superseded: a firing alert in this notification also targets job group ${jobGroupId}; firing wins over resolved, so this resolved alert's change is not applied.`,
+        });
+      }
+      fresh = fresh.filter((item) => item.draft.firing !== false);
+    }
+    if (effect?.paused) {
+      const held: Applied = {
         outcome: 'unchanged',
         requestId: null,
-        superseded: true,
-        message: `Superseded: a firing alert in this notification also targets job group ${jobGroupId}; firing wins over resolved, so this resolved alert's change is not applied.`,
-      });
+        message: `Held: job group ${jobGroupId} is paused until ${effect.holds.find((h) => h.kind === 'pause')?.until}; rules send nothing to it.`,
+      };
+      return (item) => report(item, stale.get(item) ?? held);
     }
-    fresh = fresh.filter((item) => item.draft.firing !== false);
+    if (fresh.length === 0) {
+      // A repeat of an alert already applied sends nothing, and extends the pin its rule asked for.
+      if (!options.dryRun) await pinRuleHolds(redelivered, options, effect);
+      return (item) => report(item, stale.get(item) as Applied);
+    }
+    if (budget.left <= 0) {
+      const deferred: Applied = {
+        outcome: 'failed-retryable',
+        requestId: null,
+        code: 'TOO_MANY_CHANGES',
+        message: `Not applied yet: this request leads to changes to more than ${options.maxGroups} job groups, the most one request applies; resend it (the groups already applied are not sent again).`,
+      };
+      return (item) => report(item, stale.get(item) ?? deferred);
+    }
+    budget.left--;
+    // The group's lease: no other delivery sends to it until this one settles (or the lease ends).
+    const claim = await gate.claim();
+    if (!claim.ok) {
+      budget.left++;
+      // Another delivery is sending to the group: wait for it while this invocation has time to spare,
+      // then judge the group again against what it applied (an older event is then stale).
+      const wait = claim.busy ? waitForLease(claim.busy.until, options.deadline, now(), round) : undefined;
+      if (wait !== undefined) {
+        await sleep(wait);
+        continue;
+      }
+      return (item) => report(item, stale.get(item) ?? claim.refused);
+    }
+    // Every send of this group ends inside its lease.
+    const sending = { ...options, deadline: claim.deadline };
+    const merged = await applyMerged(fresh, sending, effect);
+    if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
+      await gate.settle(fresh, false);
+      if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
+      return (item) => report(item, stale.get(item) ?? merged);
+    }
+    if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
+      await gate.settle([], mayStillLand(merged));
+      return (item) => report(item, stale.get(item) ?? merged);
+    }
+    const reports = new Map<Work, Applied>(stale);
+    const sent: Work[] = [];
+    let inFlight = false;
+    for (const item of fresh) {
+      const applied = await applyMerged([item], sending, effect);
+      if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
+        sent.push(item);
+        if (!options.dryRun) await pinRuleHolds([item], options, effect);
+      } else inFlight ||= mayStillLand(applied);
+      reports.set(item, applied);
+    }
+    await gate.settle(sent, inFlight);
+    return (item) => report(item, reports.get(item) as Applied);
   }
-  if (effect?.paused) {
-    const held: Applied = {
-      outcome: 'unchanged',
-      requestId: null,
-      message: `Held: job group ${jobGroupId} is paused until ${effect.holds.find((h) => h.kind === 'pause')?.until}; rules send nothing to it.`,
-    };
-    return (item) => report(item, stale.get(item) ?? held);
-  }
-  if (fresh.length === 0) {
-    // A repeat of an alert already applied sends nothing, and extends the pin its rule asked for.
-    if (!options.dryRun) await pinRuleHolds(redelivered, options, effect);
-    return (item) => report(item, stale.get(item) as Applied);
-  }
-  if (budget.left <= 0) {
-    const deferred: Applied = {
-      outcome: 'failed-retryable',
-      requestId: null,
-      code: 'TOO_MANY_CHANGES',
-      message: `Not applied yet: this request leads to changes to more than ${options.maxGroups} job groups, the most one request applies; resend it (the groups already applied are not sent again).`,
-    };
-    return (item) => report(item, stale.get(item) ?? deferred);
-  }
-  budget.left--;
-  // The group's lease: no other delivery sends to it until this one settles (or its deadline passes).
-  const refused = await gate.claim(fresh);
-  if (refused) return (item) => report(item, stale.get(item) ?? refused);
-  const merged = await applyMerged(fresh, options, effect);
-  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
-    await gate.settle(fresh);
-    if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
-    return (item) => report(item, stale.get(item) ?? merged);
-  }
-  if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
-    await gate.settle([], merged);
-    return (item) => report(item, stale.get(item) ?? merged);
-  }
-  const reports = new Map<Work, Applied>(stale);
-  const sent: Work[] = [];
-  let retryable: Applied | undefined;
-  for (const item of fresh) {
-    const applied = await applyMerged([item], options, effect);
-    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
-      sent.push(item);
-      if (!options.dryRun) await pinRuleHolds([item], options, effect);
-    } else if (applied.outcome === 'failed-retryable') retryable = applied;
-    reports.set(item, applied);
-  }
-  await gate.settle(sent, retryable);
-  return (item) => report(item, reports.get(item) as Applied);
 }
+
+/** Polls for a lease another delivery holds: soon at first (a send takes tens of ms), then every 500 ms. */
+const LEASE_POLL_MS = [25, 50, 100, 200, 500] as const;
+/** At most this many polls for one group (about 100 s), whatever the clock says. */
+const MAX_LEASE_POLLS = 200;
+/** Time kept for this delivery's own send after waiting for a lease. */
+const LEASE_WAIT_RESERVE_MS = 10_000;
+
+/**
+ * How long to wait before judging the group again, or undefined to give up (fail retryably) once
+ * waiting longer would not leave this invocation time for its own send. A lease ends when its holder
+ * settles, usually long before the end it names, so the wait polls rather than sleeping to that end.
+ */
+function waitForLease(
+  until: number | undefined,
+  deadline: number,
+  now: number,
+  round: number,
+): number | undefined {
+  // No lease, but the record changed between the read and the claim: judge again at once (a few times).
+  if (until === undefined) return round <= 5 ? 0 : undefined;
+  if (round > MAX_LEASE_POLLS) return undefined;
+  const poll = Math.max(
+    0,
+    Math.min(LEASE_POLL_MS[Math.min(round, LEASE_POLL_MS.length) - 1] as number, until - now),
+  );
+  return now + poll > deadline - LEASE_WAIT_RESERVE_MS ? undefined : poll;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * After the changes applied: the pins their rules' `holdFor` ask for, on the fields each change set
@@ -610,15 +653,18 @@ type Gate =
       /** The group's holds in force (pause > pin > rules). */
       readonly effect?: HoldEffect;
       /**
-       * Takes the group's lease before anything is sent; answers why not (another delivery is sending
-       * to the group, or the store failed: retryable either way), undefined when taken or not needed.
+       * Takes the group's lease before anything is sent: the deadline every send must keep (the lease's
+       * end), or why not — another delivery holds the lease (`busy`, until then) or the store failed.
        */
-      readonly claim: (sending: readonly Work[]) => Promise<Applied | undefined>;
+      readonly claim: () => Promise<
+        | { readonly ok: true; readonly deadline: number }
+        | { readonly ok: false; readonly refused: Applied; readonly busy?: { readonly until?: number } }
+      >;
       /**
        * Ends the lease, recording that these changes were applied (the newest event time among them);
-       * after a `failed` send that may still land, the lease lingers a while instead.
+       * when a failed send may still land (`inFlight`), the lease lingers a while instead.
        */
-      readonly settle: (applied: readonly Work[], failed?: Applied) => Promise<void>;
+      readonly settle: (applied: readonly Work[], inFlight: boolean) => Promise<void>;
     };
 
 /**
@@ -650,7 +696,7 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
       fresh: queue,
       stale: new Map(),
       redelivered: [],
-      claim: async () => undefined,
+      claim: async () => ({ ok: true, deadline: options.deadline }),
       settle: async () => {},
       ...(effect && { effect }),
     };
@@ -692,36 +738,44 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
     stale,
     redelivered,
     ...(effect && { effect }),
-    claim: async (sending) => {
-      if (options.dryRun) return undefined;
+    claim: async () => {
+      if (options.dryRun) return { ok: true, deadline: options.deadline };
       const now = (options.now ?? Date.now)();
-      const by = leaseHolder(
-        jobGroupId,
-        sending.map((item) => eventKey(item.draft.source, item.draft.id)),
-      );
+      const by = randomUUID();
+      // Short, so a lease its holder never ends (the instance died) is waited out within an invocation.
+      const deadline = Math.min(options.deadline, now + LEASE_MS);
       let result: Awaited<ReturnType<typeof claimEventOrder>>;
       try {
-        const until = options.deadline + LEASE_MARGIN_MS;
-        result = await claimEventOrder(target, jobGroupId, record, { until, by }, now);
+        result = await claimEventOrder(
+          target,
+          jobGroupId,
+          record,
+          { until: deadline + LEASE_MARGIN_MS, by },
+          now,
+        );
       } catch (thrown) {
-        return failedWith(thrown, options);
+        return { ok: false, refused: failedWith(thrown, options) };
       }
       if (result.ok) {
         claimed = { record: result.record, by };
-        return undefined;
+        return { ok: true, deadline };
       }
       const busy =
         result.until === undefined
           ? `another delivery changed the event order of job group ${jobGroupId} while this one was judged`
-          : `another delivery is sending a change to job group ${jobGroupId} (for at most ${Math.ceil((result.until - now) / 1000)} s more)`;
-      return failedWith(
-        new AutopilotError('GROUP_CHANGE_IN_PROGRESS', {
-          message: `Not applied yet: ${busy}; nothing was sent, and the retry is judged against what that delivery applied.`,
-        }),
-        options,
-      );
+          : `another delivery holds job group ${jobGroupId} (sending to it, or waiting ${Math.ceil((result.until - now) / 1000)} s more for a send that may still land)`;
+      return {
+        ok: false,
+        busy: result.until === undefined ? {} : { until: result.until },
+        refused: failedWith(
+          new AutopilotError('GROUP_CHANGE_IN_PROGRESS', {
+            message: `Not applied yet: ${busy}; nothing was sent, and the retry is judged against what that delivery applied.`,
+          }),
+          options,
+        ),
+      };
     },
-    settle: async (applied, failed) => {
+    settle: async (applied, inFlight) => {
       if (!claimed) return;
       const { record: lease, by } = claimed;
       claimed = undefined;
@@ -738,7 +792,7 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
         by,
         {
           ...(newest !== undefined && { applied: { time: newest, events } }),
-          ...(failed && mayStillLand(failed) && { lingerUntil: now + LEASE_LINGER_MS }),
+          ...(inFlight && { lingerUntil: now + LEASE_LINGER_MS }),
         },
         lease,
         now,
@@ -748,12 +802,15 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
 }
 
 /**
- * Whether a failed send may still reach CityVisual later: a timeout or a lost connection (the request
- * may be in flight), not an answered refusal (throttling, a 4xx, an answered 5xx).
+ * Whether a failed send may still reach CityVisual later: any retryable failure after something was
+ * sent (one of its attempts may have timed out or lost its connection, whatever the last one answered);
+ * not one before anything was (out of time, the store unreadable).
  */
 function mayStillLand(failed: Applied): boolean {
   return (
-    failed.code === 'UPSTREAM_TIMEOUT' || failed.code === 'UPSTREAM_NETWORK' || failed.reason === 'deadline'
+    failed.outcome === 'failed-retryable' &&
+    failed.code !== 'DEADLINE_EXCEEDED' &&
+    failed.code !== 'STATE_UNAVAILABLE'
   );
 }
 

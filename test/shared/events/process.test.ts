@@ -12,7 +12,7 @@ import {
   processEvents,
   worseOutcome,
 } from '../../../shared/events/index.js';
-import { eventKey } from '../../../shared/events/order.js';
+import { eventKey, leaseOf } from '../../../shared/events/order.js';
 import type { CloudEvent } from '../../../shared/fc/eventbridge.js';
 import type { ApplyDeps } from '../../../shared/jobgroup/apply.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
@@ -485,6 +485,7 @@ describe('processEvents', () => {
     const store = {
       kind: 'memory' as const,
       get: down,
+      getMany: down,
       create: down,
       update: down,
       delete: down,
@@ -522,8 +523,10 @@ describe('processEvents: two deliveries to one group at once', () => {
   }
   const ok = { ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' };
   const alert = { ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' };
+  /** A deadline that leaves no time to wait for another delivery's lease (10 s are kept for the send). */
+  const noTimeToWait = () => Date.now() + 10_300;
 
-  it('refuses the older event while the newer one is being sent; its retry is then stale', async () => {
+  it('makes the older event wait while the newer one is sent, then acknowledges it as stale', async () => {
     // Prepare: the 09:42 OK (scale to 2) is in flight at CityVisual
     const { client, inFlight, release } = holding(2);
     const deps = { ...depsOf(client), store: createMemoryStore() };
@@ -531,23 +534,41 @@ describe('processEvents: two deliveries to one group at once', () => {
     const newer = processEvents(entries(ok), options);
     await inFlight;
 
-    // Act: the 09:15 ALERT arrives on another instance meanwhile, then again after the OK landed
-    const [during] = await processEvents(entries(alert), options);
+    // Act: the 09:15 ALERT arrives on another instance meanwhile; the OK lands 50 ms later
+    const older = processEvents(entries(alert), options);
+    await sleep(50);
     release();
-    await newer;
-    const [retried] = await processEvents(entries(alert), options);
+    const [[applied], [during]] = await Promise.all([newer, older]);
 
     // Assess: only the OK was sent; the group is not scaled back up
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+    expect(applied?.outcome).toBe('applied');
+    expect(during?.changes[0]).toMatchObject({
+      outcome: 'unchanged',
+      stale: { eventTime: '2026-12-02T09:15:00.000Z', newestApplied: '2026-12-02T09:42:00.000Z' },
+    });
+  });
+
+  it('fails retryably, sending nothing, when there is no time left to wait for the other delivery', async () => {
+    const { client, inFlight, release } = holding(2);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const newer = processEvents(entries(ok), { rules: RULES, deps: () => deps, deadline: inAMinute() });
+    await inFlight;
+
+    const [during] = await processEvents(entries(alert), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: noTimeToWait(),
+    });
+    release();
+    await newer;
+
     expect(during).toMatchObject({
       outcome: 'failed-retryable',
       changes: [{ outcome: 'failed-retryable', code: 'GROUP_CHANGE_IN_PROGRESS', reason: 'contended' }],
     });
     expect(during?.changes[0]?.message).toContain('job group 3');
-    expect(retried?.changes[0]).toMatchObject({
-      outcome: 'unchanged',
-      stale: { eventTime: '2026-12-02T09:15:00.000Z', newestApplied: '2026-12-02T09:42:00.000Z' },
-    });
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
   });
 
   it('makes the newer event wait for the older one in flight, so the newer is written last', async () => {
@@ -557,37 +578,110 @@ describe('processEvents: two deliveries to one group at once', () => {
     const older = processEvents(entries(alert), options);
     await inFlight;
 
-    const [during] = await processEvents(entries(ok), options);
+    const newer = processEvents(entries(ok), options);
+    await sleep(50);
     release();
-    await older;
-    const [retried] = await processEvents(entries(ok), options);
+    const [[first], [second]] = await Promise.all([older, newer]);
 
-    expect(during?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
-    expect(retried?.outcome).toBe('applied');
+    expect([first?.outcome, second?.outcome]).toEqual(['applied', 'applied']);
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([20, 2]);
+    expect(client.maxInFlight).toBe(1);
   });
 
-  it('ends the lease when the write fails, so the redelivery applies at once', async () => {
+  it('holds an event without a time back too: it is sent after the write in flight, never beside it', async () => {
+    const { client, inFlight, release } = holding(2);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const newer = processEvents(entries(ok), options);
+    await inFlight;
+
+    const untimed = processEvents(entries(scaleEvent('no-time', '3', 20)), options);
+    await sleep(50);
+    release();
+    const [, [report]] = await Promise.all([newer, untimed]);
+
+    expect(report?.outcome).toBe('applied');
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2, 20]);
+    expect(client.maxInFlight).toBe(1);
+  });
+
+  it('ends the lease when the write is refused, so the redelivery applies at once', async () => {
     let calls = 0;
     const client = new FakeCityVisual(async () => {
-      if (calls++ === 0) throw new AutopilotError('ServiceUnavailable');
+      if (calls++ === 0) throw new AutopilotError('Forbidden.RAM');
     });
     const store = createMemoryStore();
     const deps = { ...depsOf(client), store };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const options = { rules: RULES, deps: () => deps, deadline: noTimeToWait() };
 
     const [failed] = await processEvents(entries(ok), options);
     const record = await store.get(KEYS.eventOrder('3'));
     const [redelivered] = await processEvents(entries(ok), options);
 
-    expect(failed?.outcome).toBe('failed-retryable');
+    expect(failed?.outcome).toBe('failed-permanent');
     expect(record?.value).toEqual({ time: null, events: [] });
     expect(redelivered?.outcome).toBe('applied');
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
   });
 
+  it('keeps the lease 10 s after a timed-out send (it may still land): no delivery writes before it ends', async () => {
+    // Prepare: the ALERT's send times out; the clock of this test can be moved
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      if (calls++ === 0) throw new AutopilotError('UPSTREAM_TIMEOUT');
+    });
+    const store = createMemoryStore();
+    const clock = { offset: 0 };
+    const now = () => Date.now() + clock.offset;
+    const deps = { ...depsOf(client), store };
+    const options = (deadline: number) => ({ rules: RULES, deps: () => deps, deadline, now });
+
+    // Act
+    const [timedOut] = await processEvents(entries(alert), options(now() + 60_000));
+    const [during] = await processEvents(entries(ok), options(now() + 10_300));
+    const [retry] = await processEvents(entries(alert), options(now() + 10_300));
+    clock.offset += 10_001;
+    const [after] = await processEvents(entries(ok), options(now() + 60_000));
+    const [alertAgain] = await processEvents(entries(alert), options(now() + 60_000));
+
+    // Assess: nothing was written inside the linger, its own retry included; then the OK, and the
+    // ALERT is stale
+    expect(timedOut?.changes[0]?.code).toBe('UPSTREAM_TIMEOUT');
+    expect([during, retry].map((r) => r?.changes[0]?.code)).toEqual([
+      'GROUP_CHANGE_IN_PROGRESS',
+      'GROUP_CHANGE_IN_PROGRESS',
+    ]);
+    expect(after?.outcome).toBe('applied');
+    expect(alertAgain?.changes[0]).toMatchObject({ outcome: 'unchanged', stale: {} });
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
+    expect((await store.get(KEYS.eventOrder('3')))?.value).not.toHaveProperty('lease');
+  });
+
+  it('keeps the lease when any change sent one by one may still land, whatever the later ones answered', async () => {
+    // Prepare: the merged change is refused for good; sent one by one, the first times out and the
+    // second is refused for good too
+    const answers = ['Forbidden.RAM', 'UPSTREAM_TIMEOUT', 'Forbidden.RAM'] as const;
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      throw new AutopilotError(answers[calls++] ?? 'Forbidden.RAM');
+    });
+    const store = createMemoryStore();
+    const deps = { ...depsOf(client), store };
+
+    await processEvents(
+      entries(
+        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
+        { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
+      ),
+      { rules: RULES, deps: () => deps, deadline: noTimeToWait() },
+    );
+
+    expect(calls).toBe(3);
+    expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())).toBeDefined();
+  });
+
   it.each([
-    ['has ended (its holder crashed)', -1_000, 'applied'],
+    ['has ended (its holder died)', -1_000, 'applied'],
     ['is still in force', 30_000, 'failed-retryable'],
   ] as const)('judges a lease that %s by its end', async (_, untilIn, outcome) => {
     const client = new FakeCityVisual();
@@ -595,7 +689,7 @@ describe('processEvents: two deliveries to one group at once', () => {
     const until = new Date(Date.now() + untilIn).toISOString();
     await store.create(
       KEYS.eventOrder('3'),
-      { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until } },
+      { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until, by: 'someone-else' } },
       { expiresAt: Date.now() + 86_400_000 },
     );
     const deps = { ...depsOf(client), store };
@@ -603,7 +697,7 @@ describe('processEvents: two deliveries to one group at once', () => {
     const [report] = await processEvents(entries(ok), {
       rules: RULES,
       deps: () => deps,
-      deadline: inAMinute(),
+      deadline: noTimeToWait(),
     });
 
     expect(report?.outcome).toBe(outcome);
@@ -612,45 +706,8 @@ describe('processEvents: two deliveries to one group at once', () => {
     expect(after).toEqual(
       outcome === 'applied'
         ? { time: '2026-12-02T09:42:00.000Z', events: [eventKey(ok.source, ok.id)] }
-        : { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until } },
+        : { time: '2026-12-02T09:00:00.000Z', events: [], lease: { until, by: 'someone-else' } },
     );
-  });
-
-  it('holds an event without a time back too while another delivery sends to the group', async () => {
-    const { client, inFlight, release } = holding(2);
-    const deps = { ...depsOf(client), store: createMemoryStore() };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
-    const newer = processEvents(entries(ok), options);
-    await inFlight;
-
-    const [untimed] = await processEvents(entries(scaleEvent('no-time', '3', 20)), options);
-    release();
-    await newer;
-
-    expect(untimed?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
-    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
-  });
-
-  it('keeps the lease a while after a timed-out send (it may still land); the same delivery retried takes it over', async () => {
-    let calls = 0;
-    const client = new FakeCityVisual(async () => {
-      if (calls++ === 0) throw new AutopilotError('UPSTREAM_TIMEOUT');
-    });
-    const store = createMemoryStore();
-    const deps = { ...depsOf(client), store };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
-
-    const [timedOut] = await processEvents(entries(alert), options);
-    const [other] = await processEvents(entries(ok), options);
-    const [retried] = await processEvents(entries(alert), options);
-    const [otherAgain] = await processEvents(entries(ok), options);
-
-    expect(timedOut?.changes[0]?.code).toBe('UPSTREAM_TIMEOUT');
-    expect(other?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
-    expect(retried?.outcome).toBe('applied');
-    expect(otherAgain?.outcome).toBe('applied');
-    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([20, 2]);
-    expect((await store.get(KEYS.eventOrder('3')))?.value).not.toHaveProperty('lease');
   });
 
   it('sends nothing when the lease cannot be written (the store reads but refuses writes)', async () => {
