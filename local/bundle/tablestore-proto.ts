@@ -16,7 +16,14 @@ import path from 'node:path';
  * The requests and responses of the operations the functions call. CreateTable and DescribeTable are
  * `store init`'s, which runs from a terminal with the whole SDK, never from a bundle.
  */
-export const TABLESTORE_OPERATIONS = ['GetRow', 'PutRow', 'UpdateRow', 'DeleteRow', 'GetRange'] as const;
+export const TABLESTORE_OPERATIONS = [
+  'GetRow',
+  'PutRow',
+  'UpdateRow',
+  'DeleteRow',
+  'GetRange',
+  'BatchGetRow',
+] as const;
 
 interface ReflectionObject {
   name: string;

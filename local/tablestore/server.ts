@@ -6,7 +6,7 @@
  * failed condition answers HTTP 403 with a protobuf `Error` `OTSConditionCheckFail`, as the service does.
  *
  * Supported: CreateTable, DescribeTable, PutRow, GetRow, UpdateRow (PUT cells only), DeleteRow, GetRange
- * (forward), row existence expectations, single and composite column conditions. Not: TTL collection
+ * (forward), BatchGetRow (at most 100 rows, no two alike in a table), row existence expectations, single and composite column conditions. Not: TTL collection
  * (rows stay until deleted, as a real table's rows do until its TTL passes), versions, filters on reads.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -34,8 +34,12 @@ export interface TablestoreEmulatorOptions {
   readonly instance?: string;
 }
 
-/** A fault answered to the next requests: HTTP 503 (OTSServerBusy), no answer at all, or a closed socket. */
-export type TablestoreFault = 'unavailable' | 'hang' | 'close';
+/**
+ * A fault answered to the next requests: HTTP 503 (OTSServerBusy), no answer at all, a closed socket, or
+ * (`row-busy`) a BatchGetRow answered 200 whose first row failed alone with OTSServerBusy, as the service
+ * may (any other operation gets the 503).
+ */
+export type TablestoreFault = 'unavailable' | 'hang' | 'close' | 'row-busy';
 
 /** A cell as stored: its value with the SDK's type. */
 export type EmulatedCell =
@@ -235,7 +239,7 @@ export async function startTablestoreEmulator(
     }
   };
 
-  const operations: Record<string, (body: Buffer) => Uint8Array> = {
+  const operations: Record<string, (body: Buffer, fault?: TablestoreFault) => Uint8Array> = {
     CreateTable(body) {
       const request = pb.CreateTableRequest.decode(body);
       const name: string = request.tableMeta.tableName;
@@ -305,6 +309,44 @@ export async function startTablestoreEmulator(
       checkCondition(request.condition, t.rows.get(key));
       t.rows.delete(key);
       return pb.DeleteRowResponse.encode(pb.DeleteRowResponse.create({ consumed: consumed(0, 1) })).finish();
+    },
+    BatchGetRow(body, fault) {
+      const request = pb.BatchGetRowRequest.decode(body);
+      const asked: Any[] = request.tables ?? [];
+      if (asked.length === 0) throw new OtsError(400, 'OTSParameterInvalid', 'No table is specified.');
+      const total = asked.reduce((n: number, t: Any) => n + (t.primaryKey?.length ?? 0), 0);
+      if (total > 100) {
+        throw new OtsError(400, 'OTSParameterInvalid', 'Rows count exceeds the upper limit: 100.');
+      }
+      const names = new Set<string>();
+      const tablesOut = asked.map((item: Any) => {
+        if (names.has(item.tableName))
+          throw new OtsError(400, 'OTSParameterInvalid', 'Duplicated table name.');
+        names.add(item.tableName);
+        const t = table(item.tableName);
+        const keys: string[] = (item.primaryKey ?? []).map((pk: Uint8Array) =>
+          stringKey(readRowBytes(pk).primaryKey, t.meta),
+        );
+        if (keys.length === 0) throw new OtsError(400, 'OTSParameterInvalid', 'No row is specified.');
+        if (new Set(keys).size !== keys.length) {
+          throw new OtsError(400, 'OTSParameterInvalid', 'Duplicated primary key.');
+        }
+        return {
+          tableName: item.tableName,
+          rows: keys.map((key, index) => {
+            if (fault === 'row-busy' && index === 0) {
+              return { isOk: false, error: { code: 'OTSServerBusy', message: 'Server is busy.' } };
+            }
+            const columns = t.rows.get(key);
+            return {
+              isOk: true,
+              consumed: consumed(1, 0),
+              row: columns ? serializeRow(t.meta, key, columns) : Buffer.alloc(0),
+            };
+          }),
+        };
+      });
+      return pb.BatchGetRowResponse.encode(pb.BatchGetRowResponse.create({ tables: tablesOut })).finish();
     },
     GetRange(body) {
       const request = pb.GetRangeRequest.decode(body);
@@ -393,7 +435,7 @@ export async function startTablestoreEmulator(
         req.socket.destroy();
         return;
       }
-      if (fault === 'unavailable') {
+      if (fault === 'unavailable' || (fault === 'row-busy' && operation !== 'BatchGetRow')) {
         answerError(res, new OtsError(503, 'OTSServerBusy', 'Server is busy.'), requestId);
         return;
       }
@@ -402,7 +444,7 @@ export async function startTablestoreEmulator(
         verify(req, body);
         const handler = req.method === 'POST' ? operations[operation] : undefined;
         if (!handler) throw new OtsError(400, 'OTSUnsupportOperation', 'Unsupported operation.');
-        const answer = Buffer.from(handler(body));
+        const answer = Buffer.from(handler(body, fault));
         res.writeHead(200, {
           'content-type': 'application/x-protobuf',
           'x-ots-requestid': requestId,

@@ -88,6 +88,9 @@ class JournalingStore implements StateStore {
   get(key: string) {
     return this.store.get(key);
   }
+  getMany(keys: readonly string[]) {
+    return this.store.getMany(keys);
+  }
   create(...args: Parameters<StateStore['create']>) {
     return this.store.create(...args);
   }

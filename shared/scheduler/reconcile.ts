@@ -259,8 +259,9 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   }
   const shard = input.shard ? [...input.shard].sort(compareIds) : undefined;
   const store = applyDeps.store;
-  // The records schedules converge against; unreadable, the tick fails retryably and sends nothing.
-  const records = store ? await readScheduled(store) : undefined;
+  // The records schedules converge against (a shard reads only its groups'); unreadable, the tick
+  // fails retryably and sends nothing.
+  const records = store ? await readScheduled(store, shard) : undefined;
   // Ended holds stay stored for a day, so this tick can record their end; none of them is in force.
   const holdRecords = store ? await listHoldRecords(store) : undefined;
   const holds = holdRecords

@@ -33,11 +33,20 @@ export function scheduleDigest(schedule: Schedule): string {
   return digest;
 }
 
-/** Every group's record, by job group id (one prefix read: a fleet's records in a few pages). */
-export async function readScheduled(store: StateStore): Promise<Map<string, StoredRecord>> {
-  const records = await store.list(KEYS.scheduled(''), { limit: 1_000_000 });
+/**
+ * The groups' records, by job group id: every group's (one prefix read: a fleet's records in a few
+ * pages), or only those of `only` (a fan-out shard: its own rows, 100 to a read, not the whole fleet's).
+ */
+export async function readScheduled(
+  store: StateStore,
+  only?: readonly string[],
+): Promise<Map<string, StoredRecord>> {
+  const prefix = KEYS.scheduled('').length;
+  const records = only
+    ? (await store.getMany(only.map((id) => KEYS.scheduled(id)))).values()
+    : await store.list(KEYS.scheduled(''), { limit: 1_000_000 });
   const out = new Map<string, StoredRecord>();
-  for (const record of records) out.set(record.key.slice(KEYS.scheduled('').length), record);
+  for (const record of records) out.set(record.key.slice(prefix), record);
   return out;
 }
 

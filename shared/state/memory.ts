@@ -117,6 +117,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       checkKey(key);
       return live(key);
     },
+    async getMany(keys) {
+      for (const key of keys) checkKey(key);
+      const out = new Map<string, StoredRecord>();
+      for (const key of keys) {
+        const record = live(key);
+        if (record) out.set(key, record);
+      }
+      return out;
+    },
     async create(key, value, write): Promise<CreateResult> {
       checkKey(key);
       const existing = live(key);

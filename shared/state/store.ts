@@ -25,6 +25,12 @@ export interface StateStore {
   update(key: string, value: StoredValue, options: UpdateOptions): Promise<UpdateResult>;
   /** Deletes the record under `key` (only at `expectedVersion` when given); true when one was deleted. */
   delete(key: string, options?: { readonly expectedVersion?: number }): Promise<boolean>;
+  /**
+   * The live records under `keys`, by key (a key read once however often it is named; one with no live
+   * record is absent). For a known set of rows among many (a shard's groups): Tablestore reads them
+   * 100 to a request instead of the whole prefix.
+   */
+  getMany(keys: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** Live records whose key starts with `prefix`, in key order, at most `limit` (default 1,000). */
   list(prefix: string, options?: { readonly limit?: number }): Promise<StoredRecord[]>;
 }

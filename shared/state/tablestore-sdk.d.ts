@@ -31,6 +31,12 @@ declare module 'tablestore' {
     getRange(
       params: Record<string, unknown>,
     ): Promise<{ rows: SdkRow[]; nextStartPrimaryKey: Array<{ name: string; value: CellValue }> | null }>;
+    /** One list per table asked, each row in the order asked; a row may fail alone (`isOk` false). */
+    batchGetRow(params: Record<string, unknown>): Promise<{
+      tables: Array<
+        Array<SdkRow & { isOk: boolean; errorCode?: string | null; errorMessage?: string | null }>
+      >;
+    }>;
     createTable(params: Record<string, unknown>): Promise<unknown>;
     describeTable(params: Record<string, unknown>): Promise<{
       tableMeta?: { tableName?: string; primaryKey?: Array<{ name: string; type: number }> };

@@ -39,7 +39,7 @@ describe('the tablestore adapter, bundled', () => {
   it('carries only the protobuf messages of the calls the product makes, and no SQL decoding', () => {
     const sdk = Object.entries(inputs).filter(([file]) => file.includes('node_modules/tablestore/'));
     const proto = sdk.find(([file]) => file.endsWith('tablestore_compiled_proto.js'))?.[1].bytesInOutput ?? 0;
-    // Naively ~630 KB; the messages of the 5 row operations and the enums they and the SDK use are far less.
+    // Naively ~630 KB; the messages of the 6 row operations and the enums they and the SDK use are far less.
     expect(proto).toBeLessThan(60_000);
     const flatbuffers = Object.entries(inputs).filter(([file]) => file.includes('node_modules/flatbuffers/'));
     expect(flatbuffers.reduce((sum, [, input]) => sum + input.bytesInOutput, 0)).toBeLessThan(100);
@@ -90,7 +90,7 @@ describe('the tablestore adapter, bundled', () => {
     expect(() => slimCodec(source, 'encoder', ['encodeNoSuchCall'])).toThrow(/no member encodeNoSuchCall/);
   });
 
-  it('talks to the emulator: create-only, compare-and-set, list, delete', async () => {
+  it('talks to the emulator: create-only, compare-and-set, list, getMany, delete', async () => {
     const table = 'bundled_state';
     const where = { endpoint: emulator.url, instance: 'bundled', table, credentials };
     // `store init` runs from a terminal with the whole SDK; the bundles carry only the row calls.
@@ -103,6 +103,9 @@ describe('the tablestore adapter, bundled', () => {
       false,
     );
     expect(await store.list('b/')).toEqual([{ key: 'b/1', value: { n: 3 }, version: 2 }]);
+    expect(await store.getMany(['b/0', 'b/1'])).toEqual(
+      new Map([['b/1', { key: 'b/1', value: { n: 3 }, version: 2 }]]),
+    );
     expect(await store.delete('b/1', { expectedVersion: 2 })).toBe(true);
     expect(await store.get('b/1')).toBeUndefined();
   });

@@ -163,7 +163,15 @@ describe('reconcile: what is due', () => {
     const down = async () => {
       throw new AutopilotError('STATE_UNAVAILABLE');
     };
-    useMemoryStore({ kind: 'memory', get: down, create: down, update: down, delete: down, list: down });
+    useMemoryStore({
+      kind: 'memory',
+      get: down,
+      getMany: down,
+      create: down,
+      update: down,
+      delete: down,
+      list: down,
+    });
     const runtime = testRuntime({ emu, config: eastDistrict() });
 
     const failure = await tick(runtime, PEAK_START).then(
@@ -183,6 +191,42 @@ describe('reconcile: what is due', () => {
 
     expect(modifyCalls(emu)).toEqual([{ JobGroupId: '3', PlanedJobCount: '20', Status: 'Running' }]);
     expect(summary).toMatchObject({ shard: ['3'], due: ['3'] });
+  });
+
+  it("a shard reads only its own groups' schedule records, by key, not the whole fleet's", async () => {
+    // Prepare: a tick applied groups 3 and 4 and recorded both; the store is watched from then on
+    const memory = createMemoryStore();
+    useMemoryStore(memory);
+    await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
+    const asked: string[][] = [];
+    const listed: string[] = [];
+    useMemoryStore({
+      ...memory,
+      kind: 'memory',
+      get: memory.get,
+      create: memory.create,
+      update: memory.update,
+      delete: memory.delete,
+      getMany: (keys) => {
+        asked.push([...keys]);
+        return memory.getMany(keys);
+      },
+      list: (prefix, options) => {
+        listed.push(prefix);
+        return memory.list(prefix, options);
+      },
+    });
+    const runtime = testRuntime({ emu, config: eastDistrict() });
+    const scheduler = createSchedulerHandler({ runtime: () => runtime, now: () => Date.parse(PEAK_START) });
+
+    // Act: the shard of group 3, at the same instant
+    const summary = (await scheduler(timerFixture('reconcile-shard.json'), fcContext())) as TickSummary;
+
+    // Assess: its record was read (so it is not due again) and no other group's
+    expect(asked).toEqual([['sched/3']]);
+    expect(listed.filter((prefix) => prefix.startsWith('sched/'))).toEqual([]);
+    expect(summary).toMatchObject({ shard: ['3'], due: [] });
+    expect(modifyCalls(emu)).toHaveLength(2);
   });
 });
 

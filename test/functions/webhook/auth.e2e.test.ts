@@ -250,7 +250,15 @@ describe('auth matrix', () => {
     const down = async () => {
       throw new AutopilotError('STATE_UNAVAILABLE', { retryAfterSeconds: 2 });
     };
-    useMemoryStore({ kind: 'memory', get: down, create: down, update: down, delete: down, list: down });
+    useMemoryStore({
+      kind: 'memory',
+      get: down,
+      getMany: down,
+      create: down,
+      update: down,
+      delete: down,
+      list: down,
+    });
 
     const { answer, requests } = await send(signed(httpEvent('scale')));
 

@@ -53,6 +53,33 @@ describe('Tablestore wire emulator', () => {
     expect(emulator.rows('t')).toEqual([{ key: 'a', columns: { n: { type: 'int', value: 1 } } }]);
   });
 
+  it('BatchGetRow answers each row in the order asked, and refuses what the service refuses', async () => {
+    await client.putRow({
+      tableName: 't',
+      condition: condition('IGNORE'),
+      primaryKey: [{ pk: 'batch-1' }],
+      attributeColumns: [{ n: TableStore.Long.fromNumber(1) }],
+    });
+    const batch = (keys: string[]) =>
+      client.batchGetRow({
+        tables: [{ tableName: 't', primaryKey: keys.map((pk) => [{ pk }]), maxVersions: 1 }],
+      });
+
+    const answer = await batch(['batch-missing', 'batch-1']);
+    const tooMany = await batch(Array.from({ length: 101 }, (_, i) => `k${i}`)).catch((e: unknown) => e);
+    const twice = await batch(['batch-1', 'batch-1']).catch((e: unknown) => e);
+
+    const rows = answer.tables[0];
+    expect(rows.map((row: { isOk: boolean }) => row.isOk)).toEqual([true, true]);
+    expect(rows[0].primaryKey).toBeNull();
+    expect(rows[1].primaryKey).toEqual([{ name: 'pk', value: 'batch-1' }]);
+    expect(rows[1].attributes[0]).toMatchObject({ columnName: 'n' });
+    for (const refused of [tooMany, twice]) {
+      expect(refused).toMatchObject({ code: 400 });
+      expect(String((refused as Error).message)).toContain('OTSParameterInvalid');
+    }
+  });
+
   it('UpdateRow puts cells under a column condition', async () => {
     const update = (expected: number) =>
       client.updateRow({

@@ -128,6 +128,36 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect((await store.get('t/json'))?.value).toEqual(value);
     });
 
+    it('getMany answers the live records of the keys asked, each once, by key', async () => {
+      const { store, clock } = await setup();
+      await store.create('g/a', { n: 'a' }, { expiresAt: undefined });
+      await store.create('g/b', { n: 'b' }, { expiresAt: undefined });
+      await store.create('g/gone', { n: 'gone' }, { expiresAt: clock.now + 10 });
+      await store.update('g/b', { n: 'b2' }, { expectedVersion: 1, expiresAt: undefined });
+      clock.now += 10;
+
+      const found = await store.getMany(['g/b', 'g/missing', 'g/a', 'g/gone', 'g/a']);
+
+      expect([...found.keys()].sort()).toEqual(['g/a', 'g/b']);
+      expect(found.get('g/a')).toEqual({ key: 'g/a', value: { n: 'a' }, version: 1 });
+      expect(found.get('g/b')).toEqual({ key: 'g/b', value: { n: 'b2' }, version: 2 });
+      expect(await store.getMany([])).toEqual(new Map());
+    });
+
+    it('getMany reads more keys than one backend request takes', async () => {
+      const { store } = await setup();
+      const keys = Array.from({ length: 250 }, (_, i) => `gm/${String(i).padStart(4, '0')}`);
+      await Promise.all(
+        keys.filter((_, i) => i % 2 === 0).map((key) => store.create(key, { key }, { expiresAt: undefined })),
+      );
+
+      const found = await store.getMany(keys);
+
+      expect(found.size).toBe(125);
+      expect(found.get('gm/0248')?.value).toEqual({ key: 'gm/0248' });
+      expect(found.has('gm/0249')).toBe(false);
+    });
+
     it('lists more records than one backend page', async () => {
       const { store } = await setup();
       await Promise.all(

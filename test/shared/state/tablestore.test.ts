@@ -34,6 +34,26 @@ async function freshStore(options: { requestTimeoutMs?: number; secret?: string 
 describeStoreContract('tablestore (through the wire emulator)', freshStore);
 
 describe('tablestore store', () => {
+  it('getMany reads 100 rows to a BatchGetRow request, and fails closed when one row fails alone', async () => {
+    const { store } = await freshStore();
+    const keys = Array.from({ length: 201 }, (_, i) => `b/${i}`);
+    await store.create('b/7', { n: 7 }, { expiresAt: undefined });
+    const before = emulator.requests.BatchGetRow ?? 0;
+
+    const found = await store.getMany(keys);
+    const requests = (emulator.requests.BatchGetRow ?? 0) - before;
+    emulator.inject('row-busy');
+    const failed = await store.getMany(keys).then(
+      () => undefined,
+      (error: unknown) => error as { code?: string; message?: string; upstream?: unknown },
+    );
+
+    expect([...found.values()]).toEqual([{ key: 'b/7', value: { n: 7 }, version: 1 }]);
+    expect(requests).toBe(3);
+    expect(failed).toMatchObject({ code: 'STATE_UNAVAILABLE', upstream: { code: 'OTSServerBusy' } });
+    expect(failed?.message).toContain('BatchGetRow');
+  });
+
   it('stores one row per record: pk, value as JSON, version and expiresAt as integers', async () => {
     const { store, table, clock } = await freshStore();
     await store.create('sched/g1', { n: 1 }, { expiresAt: clock.now + 5_000 });
