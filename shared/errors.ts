@@ -335,6 +335,8 @@ export interface UpstreamInfo {
   readonly httpStatus?: number;
   readonly requestId?: string;
   readonly attempts?: number;
+  /** Attempts that ended without an answer (timed out, connection lost): they may still land. */
+  readonly unanswered?: number;
 }
 
 export interface AutopilotErrorOptions {

@@ -67,6 +67,8 @@ export interface CallOptions {
 export interface ModifyResult {
   readonly requestId: string;
   readonly attempts: number;
+  /** Attempts before the answer that ended without one (timed out, connection lost): they may still land. */
+  readonly unanswered?: number;
 }
 
 export interface DescribeQuery {
@@ -237,9 +239,10 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     params: Record<string, string>,
     schema: S,
     options: CallOptions,
-  ): Promise<{ body: z.infer<S>; attempts: number }> {
+  ): Promise<{ body: z.infer<S>; attempts: number; unanswered?: number }> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     let lastError: AutopilotError | undefined;
+    let unanswered = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (options.pacer) await options.pacer.acquire(deadline);
       const remaining = deadline - Date.now();
@@ -266,9 +269,10 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
         }
         if (logger.enabled('debug'))
           logger.debug('cityvisual call', { action, attempt, ms: Date.now() - started });
-        return { body: parsed.data, attempts: attempt };
+        return { body: parsed.data, attempts: attempt, ...(unanswered > 0 && { unanswered }) };
       } catch (error) {
         lastError = translateUpstreamError(error, attempt);
+        if (lastError.code === 'UPSTREAM_TIMEOUT' || lastError.code === 'UPSTREAM_NETWORK') unanswered++;
         logger.debug('cityvisual attempt failed', {
           action,
           attempt,
@@ -285,10 +289,20 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
       }
     }
     if (!lastError) throw new AutopilotError('DEADLINE_EXCEEDED');
+    const upstream = { ...lastError.upstream, ...(unanswered > 0 && { unanswered }) };
     if (lastError.code.startsWith('Throttling')) {
       throw new AutopilotError(lastError.code, {
-        upstream: lastError.upstream ?? {},
+        upstream,
         retryAfterSeconds: Math.max(1, Math.ceil(maxDelayMs / 1000)),
+        cause: lastError,
+      });
+    }
+    if (unanswered > 0 && lastError.upstream?.unanswered === undefined) {
+      // Said on the error too: a caller that orders its writes must know a request may still land.
+      throw new AutopilotError(lastError.code, {
+        message: lastError.message,
+        upstream,
+        ...(lastError.retryAfterSeconds !== undefined && { retryAfterSeconds: lastError.retryAfterSeconds }),
         cause: lastError,
       });
     }
@@ -302,8 +316,13 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
       // pop-core's parameter handling that follows (about 10 µs a call in CPU profiles of the warm path).
       const params = toRpcParams(request);
       params.RegionId ??= region;
-      const { body, attempts } = await call('ModifyJobGroup', params, ModifyJobGroupResponseSchema, options);
-      return { requestId: body.RequestId, attempts };
+      const { body, attempts, unanswered } = await call(
+        'ModifyJobGroup',
+        params,
+        ModifyJobGroupResponseSchema,
+        options,
+      );
+      return { requestId: body.RequestId, attempts, ...(unanswered !== undefined && { unanswered }) };
     },
     async describeJobGroups(query, options = {}) {
       const params: Record<string, string> = {

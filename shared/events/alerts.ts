@@ -121,6 +121,7 @@ export async function handleAlertWebhook(
       deps: options.deps ?? lazyDeps(() => applyDepsFor(invocation, runtime)),
       deadline: invocation.deadline,
       requestId: invocation.requestId,
+      attemptTimeoutMs: runtime.env.CITYVISUAL_TIMEOUT_MS,
       firingWins: true,
       maxGroups: MAX_BATCH,
       ...(options.dryRun && { dryRun: true }),

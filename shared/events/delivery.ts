@@ -49,6 +49,7 @@ export async function handleEventDelivery(
     deps,
     deadline: invocation.deadline,
     requestId: invocation.requestId,
+    attemptTimeoutMs: runtime.env.CITYVISUAL_TIMEOUT_MS,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     // Every history record written before the digest and the answer to FC.
   }).finally(() => historyWritten(built?.store, invocation.deadline));

@@ -91,15 +91,15 @@ export interface Settlement {
   /** The newest event time among the changes sent, and the events that carried it; none: nothing applied. */
   readonly applied?: { readonly time: number; readonly events: readonly string[] };
   /**
-   * A send that failed in a way that may still land (a timeout, a lost connection): the lease is kept
-   * until then (never longer than it was), so no other delivery's write can land before it.
+   * A send that may still land (a timeout, a lost connection): the lease is kept until then, so no
+   * other delivery's write can land before it.
    */
   readonly lingerUntil?: number;
 }
 
 /**
  * Ends `by`'s lease on the group's record, moving the record forward to what was applied (never back),
- * or only releasing it (or shortening it to `lingerUntil`) when nothing was. Compare-and-set from
+ * or only releasing it when nothing was; with `lingerUntil`, the lease is kept until then instead. Compare-and-set from
  * `claimed`, retried on a concurrent writer; a lease of another holder (taken after ours ran out) is
  * kept. A store failure is logged: the change happened; the lease ends at its deadline, and without the
  * record an older redelivery could still apply later, which is what the log line warns about.
@@ -130,9 +130,8 @@ export async function settleEventOrder(
         events = [...new Set([...kept, ...applied.events])].slice(-MAX_EVENTS_AT_ONE_TIME);
       }
       let lease: EventOrderRecord['lease'] = mine ? undefined : base?.lease;
-      if (mine && lingerUntil !== undefined && base?.lease) {
-        const until = Math.min(lingerUntil, Date.parse(base.lease.until));
-        if (until > now) lease = { until: new Date(until).toISOString(), by };
+      if (mine && lingerUntil !== undefined && lingerUntil > now) {
+        lease = { until: new Date(lingerUntil).toISOString(), by };
       }
       const value: StoredValue = { time, events, ...(lease && { lease }) } satisfies EventOrderRecord;
       const expiresAt = now + ORDER_MS;

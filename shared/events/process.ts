@@ -40,11 +40,18 @@ export const EVENTS_CONCURRENCY = 4;
  * stop retrying before it), so a lease whose holder died is waited out by the next delivery.
  */
 const LEASE_MS = 30_000;
-/** The lease outlasts the sends' deadline by this much: a call sent just before it may land later. */
-const LEASE_MARGIN_MS = 1_000;
 /**
- * After a send that timed out or lost its connection, the lease lingers this long (never past its end):
- * the request may still land, and no other delivery's write (its own retry's included) may land first.
+ * The lease outlasts the sends' deadline by one attempt's timeout and this much: the holder settles it
+ * (or starts its linger) before it ends.
+ */
+const LEASE_MARGIN_MS = 1_000;
+/** The CityVisual client's per-attempt timeout when the caller does not say (CITYVISUAL_TIMEOUT_MS). */
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
+/**
+ * After a send that may still land (an attempt timed out or lost its connection, even one before the
+ * answer that counted), the lease lingers this long from the settle, whatever end it had: no
+ * other delivery's write (its own retry's included) may land first. Its holder is alive then, so this
+ * does not make a dead holder's lease last longer.
  */
 const LEASE_LINGER_MS = 10_000;
 
@@ -65,6 +72,8 @@ export interface ProcessOptions {
   readonly now?: () => number;
   /** The FC request id, named by the history records of the pins `holdFor` makes. */
   readonly requestId?: string;
+  /** The CityVisual client's per-attempt timeout (CITYVISUAL_TIMEOUT_MS), for the group leases; default 5 s. */
+  readonly attemptTimeoutMs?: number;
   /** Plan only: no write to CityVisual and none to the store (order records, pins); reads still happen. */
   readonly dryRun?: boolean;
   /**
@@ -369,12 +378,16 @@ function heldIntent(item: Work, effect: HoldEffect | undefined): Intent {
   return mine && mine.pinned.size > 0 ? { ...intent, target: withoutPinned(intent.target, mine) } : intent;
 }
 
-/** Applies `items` (changes to one group) as one merged intent; never throws. */
+/**
+ * Applies `items` (changes to one group) as one merged intent; never throws. `unsure`: a request of it
+ * may still reach CityVisual later (an attempt timed out or lost its connection, the last one or one
+ * before the answer that counted).
+ */
 async function applyMerged(
   items: readonly Work[],
   options: ProcessOptions,
   effect?: HoldEffect,
-): Promise<Applied> {
+): Promise<Applied & { readonly unsure?: true }> {
   const now = options.now ?? Date.now;
   try {
     // Out of time: do not start what cannot finish; the retry will.
@@ -403,6 +416,7 @@ async function applyMerged(
     return {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
+      ...((result.unanswered ?? 0) > 0 && { unsure: true }),
       ...(options.dryRun && result.changed && { planned: result.applied }),
       ...(items.length > 1 && {
         message: options.firingWins
@@ -411,8 +425,14 @@ async function applyMerged(
       }),
     };
   } catch (error) {
-    return failedWith(error, options);
+    const failed = failedWith(error, options);
+    return mayStillLand(toAutopilotError(error)) ? { ...failed, unsure: true } : failed;
   }
+}
+
+/** A change's report without the internal `unsure` flag of {@link applyMerged}. */
+function reported({ unsure: _, ...applied }: Applied & { readonly unsure?: true }): Applied {
+  return applied;
 }
 
 /**
@@ -434,6 +454,7 @@ async function applyGroup(
     ...applied,
   });
   const now = options.now ?? Date.now;
+  const waitingSince = Date.now();
   for (let round = 1; ; round++) {
     const gate = await orderGate(queue, options);
     if ('error' in gate) return (item) => report(item, gate.error);
@@ -492,7 +513,9 @@ async function applyGroup(
       budget.left++;
       // Another delivery is sending to the group: wait for it while this invocation has time to spare,
       // then judge the group again against what it applied (an older event is then stale).
-      const wait = claim.busy ? waitForLease(claim.busy.until, options.deadline, now(), round) : undefined;
+      const wait = claim.busy
+        ? waitForLease(claim.busy.until, options.deadline, now(), round, waitingSince)
+        : undefined;
       if (wait !== undefined) {
         await sleep(wait);
         continue;
@@ -501,25 +524,29 @@ async function applyGroup(
     }
     // Every send of this group ends inside its lease.
     const sending = { ...options, deadline: claim.deadline };
-    const merged = await applyMerged(fresh, sending, effect);
+    const attempt = await applyMerged(fresh, sending, effect);
+    const merged = reported(attempt);
     if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
-      await gate.settle(fresh, false);
+      // The pins first: a delivery waiting for this lease must find them when it judges the group.
       if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
+      await gate.settle(fresh, attempt.unsure === true);
       return (item) => report(item, stale.get(item) ?? merged);
     }
     if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
-      await gate.settle([], mayStillLand(merged));
+      await gate.settle([], attempt.unsure === true);
       return (item) => report(item, stale.get(item) ?? merged);
     }
     const reports = new Map<Work, Applied>(stale);
     const sent: Work[] = [];
-    let inFlight = false;
+    let inFlight = attempt.unsure === true;
     for (const item of fresh) {
-      const applied = await applyMerged([item], sending, effect);
+      const one = await applyMerged([item], sending, effect);
+      const applied = reported(one);
       if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
         sent.push(item);
         if (!options.dryRun) await pinRuleHolds([item], options, effect);
-      } else inFlight ||= mayStillLand(applied);
+      }
+      inFlight ||= one.unsure === true;
       reports.set(item, applied);
     }
     await gate.settle(sent, inFlight);
@@ -529,8 +556,8 @@ async function applyGroup(
 
 /** Polls for a lease another delivery holds: soon at first (a send takes tens of ms), then every 500 ms. */
 const LEASE_POLL_MS = [25, 50, 100, 200, 500] as const;
-/** At most this many polls for one group (about 100 s), whatever the clock says. */
-const MAX_LEASE_POLLS = 200;
+/** At most this long waiting for one group, by the real clock (whatever `options.now` says). */
+const MAX_LEASE_WAIT_MS = 60_000;
 /** Time kept for this delivery's own send after waiting for a lease. */
 const LEASE_WAIT_RESERVE_MS = 10_000;
 
@@ -544,10 +571,11 @@ function waitForLease(
   deadline: number,
   now: number,
   round: number,
+  waitingSince: number,
 ): number | undefined {
   // No lease, but the record changed between the read and the claim: judge again at once (a few times).
   if (until === undefined) return round <= 5 ? 0 : undefined;
-  if (round > MAX_LEASE_POLLS) return undefined;
+  if (Date.now() - waitingSince > MAX_LEASE_WAIT_MS) return undefined;
   const poll = Math.max(
     0,
     Math.min(LEASE_POLL_MS[Math.min(round, LEASE_POLL_MS.length) - 1] as number, until - now),
@@ -744,15 +772,11 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
       const by = randomUUID();
       // Short, so a lease its holder never ends (the instance died) is waited out within an invocation.
       const deadline = Math.min(options.deadline, now + LEASE_MS);
+      // An attempt started before `deadline` may run one attempt timeout past it (connect, then read).
+      const until = deadline + (options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS) + LEASE_MARGIN_MS;
       let result: Awaited<ReturnType<typeof claimEventOrder>>;
       try {
-        result = await claimEventOrder(
-          target,
-          jobGroupId,
-          record,
-          { until: deadline + LEASE_MARGIN_MS, by },
-          now,
-        );
+        result = await claimEventOrder(target, jobGroupId, record, { until, by }, now);
       } catch (thrown) {
         return { ok: false, refused: failedWith(thrown, options) };
       }
@@ -802,15 +826,14 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
 }
 
 /**
- * Whether a failed send may still reach CityVisual later: any retryable failure after something was
- * sent (one of its attempts may have timed out or lost its connection, whatever the last one answered);
- * not one before anything was (out of time, the store unreadable).
+ * Whether a failed change may still reach CityVisual later: an attempt of it ended without an answer
+ * (timed out, connection lost). An answered refusal, throttling included, was not applied.
  */
-function mayStillLand(failed: Applied): boolean {
+function mayStillLand(error: AutopilotError): boolean {
   return (
-    failed.outcome === 'failed-retryable' &&
-    failed.code !== 'DEADLINE_EXCEEDED' &&
-    failed.code !== 'STATE_UNAVAILABLE'
+    error.code === 'UPSTREAM_TIMEOUT' ||
+    error.code === 'UPSTREAM_NETWORK' ||
+    (error.upstream?.unanswered ?? 0) > 0
   );
 }
 

@@ -176,6 +176,20 @@ describe('CityVisual client against the emulator', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('counts the attempts that got no answer (they may still land), not the answered ones', async () => {
+    emu.setFaults({ script: ['reset', 'throttle', 'ok'] });
+    const applied = await client().modifyJobGroup(request());
+    emu.setFaults({ script: ['throttle', 'ok'] });
+    const answered = await client().modifyJobGroup(request());
+    emu.setFaults({ script: ['reset', 'throttle', 'throttle'] });
+    const failed = await expectFailure(client({ maxAttempts: 3 }).modifyJobGroup(request()));
+
+    expect(applied).toMatchObject({ attempts: 3, unanswered: 1 });
+    expect(answered).not.toHaveProperty('unanswered');
+    expect(failed.code).toBe('Throttling');
+    expect(failed.upstream).toMatchObject({ attempts: 3, unanswered: 1 });
+  });
+
   it('retries a hung request after its timeout and fails clearly within the deadline', async () => {
     emu.setFaults({ hangRate: 1 });
     const started = Date.now();

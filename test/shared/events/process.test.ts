@@ -680,6 +680,114 @@ describe('processEvents: two deliveries to one group at once', () => {
     expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())).toBeDefined();
   });
 
+  it('keeps the 10 s linger even when the timed-out send ended at the lease deadline', async () => {
+    // Prepare: the ALERT is claimed with 10.5 s left; its send times out 9.5 s later
+    const clock = { offset: 0 };
+    const now = () => Date.now() + clock.offset;
+    const client = new FakeCityVisual(async () => {
+      clock.offset += 9_500;
+      throw new AutopilotError('UPSTREAM_TIMEOUT');
+    });
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = (deadline: number) => ({ rules: RULES, deps: () => deps, deadline, now });
+    await processEvents(entries(alert), options(now() + 10_500));
+
+    // Act: 8.5 s after the timeout (past the lease's own end), the OK arrives with no time to wait
+    clock.offset += 8_500;
+    const [during] = await processEvents(entries(ok), options(now() + 10_300));
+
+    // Assess: held back, as the ALERT's request may still land
+    expect(during?.changes[0]?.code).toBe('GROUP_CHANGE_IN_PROGRESS');
+    expect(client.writes).toHaveLength(0);
+  });
+
+  it('keeps the lease after a change that applied on a retry of an unanswered attempt (it may still land)', async () => {
+    const store = createMemoryStore();
+    const retried: CityVisualClient = {
+      modifyJobGroup: async () => ({ requestId: 'RQ-retried', attempts: 2, unanswered: 1 }),
+      describeJobGroups: async () => {
+        throw new Error('registry mode: no live reads');
+      },
+      describeJobGroup: async () => {
+        throw new Error('registry mode: no live reads');
+      },
+    };
+    const deps = { ...depsOf(retried), store };
+
+    const [report] = await processEvents(entries(ok), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: noTimeToWait(),
+    });
+
+    expect(report?.outcome).toBe('applied');
+    const record = await store.get(KEYS.eventOrder('3'));
+    expect(record?.value).toMatchObject({ time: '2026-12-02T09:42:00.000Z' });
+    expect(leaseOf(record, Date.now())?.until).toBeGreaterThan(Date.now() + 9_000);
+  });
+
+  it("writes a rule's pin before it releases the lease: a delivery waiting for it finds the pin", async () => {
+    // Prepare: surge (40, pinned 1 h) is in flight; the store's hold writes take 100 ms
+    const rules = rulesFromYaml(`
+- name: surge
+  match: { type: com.example.surge }
+  then: { action: scale, jobGroupId: "3", planedJobCount: 40, holdFor: 1h }
+- name: calm
+  match: { type: com.example.calm }
+  then: { action: scale, jobGroupId: "3", planedJobCount: 5 }
+`);
+    const { client, inFlight, release } = holding(40);
+    const memory = createMemoryStore();
+    const store = {
+      ...memory,
+      kind: 'memory' as const,
+      get: memory.get,
+      getMany: memory.getMany,
+      list: memory.list,
+      update: memory.update,
+      delete: memory.delete,
+      create: async (...args: Parameters<typeof memory.create>) => {
+        if (args[0].startsWith('hold/')) await sleep(100);
+        return memory.create(...args);
+      },
+    };
+    const deps = { ...depsOf(client), store };
+    const options = { rules, deps: () => deps, deadline: inAMinute() };
+    const surge = processEvents(
+      entries(cloudEvent({ id: 'surge', type: 'com.example.surge', time: '2026-12-02T09:15:00Z' })),
+      options,
+    );
+    await inFlight;
+
+    // Act: calm (newer) arrives and waits; surge lands
+    const calm = processEvents(
+      entries(cloudEvent({ id: 'calm', type: 'com.example.calm', time: '2026-12-02T09:20:00Z' })),
+      options,
+    );
+    await sleep(30);
+    release();
+    const [, [report]] = await Promise.all([surge, calm]);
+
+    // Assess: the pin kept calm off the count
+    expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([40]);
+    expect(report?.changes[0]?.message).toContain('Held');
+  });
+
+  it('ends the lease at once after an answered refusal such as throttling (it was not applied)', async () => {
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      if (calls++ === 0) throw new AutopilotError('Throttling');
+    });
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: noTimeToWait() };
+
+    const [throttled] = await processEvents(entries(alert), options);
+    const [next] = await processEvents(entries(ok), options);
+
+    expect(throttled?.changes[0]?.code).toBe('Throttling');
+    expect(next?.outcome).toBe('applied');
+  });
+
   it.each([
     ['has ended (its holder died)', -1_000, 'applied'],
     ['is still in force', 30_000, 'failed-retryable'],
