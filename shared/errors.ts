@@ -335,8 +335,11 @@ export interface UpstreamInfo {
   readonly httpStatus?: number;
   readonly requestId?: string;
   readonly attempts?: number;
-  /** Attempts that ended without an answer (timed out, connection lost): they may still land. */
-  readonly unanswered?: number;
+  /**
+   * Attempts of a write whose outcome is unknown (no answer, a 5xx, an unreadable answer): they may
+   * have been applied, or may still be.
+   */
+  readonly uncertain?: number;
 }
 
 export interface AutopilotErrorOptions {

@@ -67,8 +67,11 @@ export interface CallOptions {
 export interface ModifyResult {
   readonly requestId: string;
   readonly attempts: number;
-  /** Attempts before the answer that ended without one (timed out, connection lost): they may still land. */
-  readonly unanswered?: number;
+  /**
+   * Attempts before the answer whose outcome is unknown (no answer, a 5xx or an unreadable answer):
+   * they may have been applied, or may still be.
+   */
+  readonly uncertain?: number;
 }
 
 export interface DescribeQuery {
@@ -120,6 +123,28 @@ const agents = cappedAgents;
 export { MAX_ANSWER_BYTES };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Socket errors raised before a request could leave: it was never sent. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether a failed attempt may have been applied, or may still be: it got no answer (timed out, the
+ * connection dropped after it left), a 5xx (a gateway's 502/504 often means the backend did not answer
+ * in time), or an answer that could not be read. Throttling and other 4xx refusals were not applied.
+ */
+function outcomeUnknown(raw: unknown, error: AutopilotError): boolean {
+  const socketCode = (raw as { code?: unknown } | null)?.code;
+  if (typeof socketCode === 'string' && NEVER_SENT.has(socketCode)) return false;
+  if (error.code.startsWith('Throttling')) return false;
+  return (
+    error.code === 'UPSTREAM_TIMEOUT' ||
+    error.code === 'UPSTREAM_NETWORK' ||
+    error.code === 'UPSTREAM_UNREADABLE' ||
+    (error.upstream?.httpStatus ?? 0) >= 500 ||
+    error.code === 'InternalError' ||
+    error.code === 'ServiceUnavailable'
+  );
+}
 
 /** Equal jitter: half the step for sure, the other half at random. */
 const throttleDelay = (step: number, random: () => number) => step / 2 + (random() * step) / 2;
@@ -239,10 +264,12 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     params: Record<string, string>,
     schema: S,
     options: CallOptions,
-  ): Promise<{ body: z.infer<S>; attempts: number; unanswered?: number }> {
+  ): Promise<{ body: z.infer<S>; attempts: number; uncertain?: number }> {
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    // Only a write's unknown outcomes matter to a caller ordering its writes; a read changes nothing.
+    const writes = action === 'ModifyJobGroup';
     let lastError: AutopilotError | undefined;
-    let unanswered = 0;
+    let uncertain = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (options.pacer) await options.pacer.acquire(deadline);
       const remaining = deadline - Date.now();
@@ -269,10 +296,10 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
         }
         if (logger.enabled('debug'))
           logger.debug('cityvisual call', { action, attempt, ms: Date.now() - started });
-        return { body: parsed.data, attempts: attempt, ...(unanswered > 0 && { unanswered }) };
+        return { body: parsed.data, attempts: attempt, ...(uncertain > 0 && { uncertain }) };
       } catch (error) {
         lastError = translateUpstreamError(error, attempt);
-        if (lastError.code === 'UPSTREAM_TIMEOUT' || lastError.code === 'UPSTREAM_NETWORK') unanswered++;
+        if (writes && outcomeUnknown(error, lastError)) uncertain++;
         logger.debug('cityvisual attempt failed', {
           action,
           attempt,
@@ -289,7 +316,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
       }
     }
     if (!lastError) throw new AutopilotError('DEADLINE_EXCEEDED');
-    const upstream = { ...lastError.upstream, ...(unanswered > 0 && { unanswered }) };
+    const upstream = { ...lastError.upstream, ...(uncertain > 0 && { uncertain }) };
     if (lastError.code.startsWith('Throttling')) {
       throw new AutopilotError(lastError.code, {
         upstream,
@@ -297,8 +324,9 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
         cause: lastError,
       });
     }
-    if (unanswered > 0 && lastError.upstream?.unanswered === undefined) {
-      // Said on the error too: a caller that orders its writes must know a request may still land.
+    if (uncertain > 0 && lastError.upstream?.uncertain === undefined) {
+      // Said on the error too: a caller that orders its writes must know a request may still land
+      // (an answered refusal after it, such as a 4xx, does not undo it).
       throw new AutopilotError(lastError.code, {
         message: lastError.message,
         upstream,
@@ -316,13 +344,13 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
       // pop-core's parameter handling that follows (about 10 µs a call in CPU profiles of the warm path).
       const params = toRpcParams(request);
       params.RegionId ??= region;
-      const { body, attempts, unanswered } = await call(
+      const { body, attempts, uncertain } = await call(
         'ModifyJobGroup',
         params,
         ModifyJobGroupResponseSchema,
         options,
       );
-      return { requestId: body.RequestId, attempts, ...(unanswered !== undefined && { unanswered }) };
+      return { requestId: body.RequestId, attempts, ...(uncertain !== undefined && { uncertain }) };
     },
     async describeJobGroups(query, options = {}) {
       const params: Record<string, string> = {

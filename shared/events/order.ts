@@ -8,7 +8,8 @@ import type { CreateResult, StateStore, StoredRecord, StoredValue, UpdateResult 
  * that time: an older event is stale, a copy of one of those is a redelivery. Kept 30 days (FC gives up
  * redelivering long before). While a delivery sends a change to the group it holds `lease` on the
  * record, so two deliveries never write the same group at once (the later write could be the older
- * event's); a lease ends on its own (at most about 30 s after it was taken).
+ * event's); a lease ends on its own (30 s, one CityVisual attempt timeout and 5 s after it was
+ * taken, or 10 s after a send that may still land).
  */
 export interface EventOrderRecord {
   /** Null until an event carrying a time was applied (a record made by a first lease). */

@@ -36,15 +36,17 @@ export const MAX_EVENT_TIME_AHEAD_MS = 5 * 60_000;
 export const EVENTS_CONCURRENCY = 4;
 
 /**
- * A group's lease lasts at most this long; every send to the group keeps to it (its CityVisual calls
- * stop retrying before it), so a lease whose holder died is waited out by the next delivery.
+ * The holder's CityVisual calls to a group start no attempt later than this after its claim (sooner at
+ * the invocation's deadline); the lease lasts that, one attempt timeout and {@link LEASE_MARGIN_MS}
+ * more, so a lease whose holder died is waited out by the next delivery.
  */
 const LEASE_MS = 30_000;
 /**
- * The lease outlasts the sends' deadline by one attempt's timeout and this much: the holder settles it
- * (or starts its linger) before it ends.
+ * The lease outlasts the sends' deadline by one attempt's timeout and this much, for what the holder
+ * still writes before it settles (the history record, its rules' pins): the holder ends the lease
+ * itself (or starts its linger) unless its instance died or the store took longer than this.
  */
-const LEASE_MARGIN_MS = 1_000;
+const LEASE_MARGIN_MS = 5_000;
 /** The CityVisual client's per-attempt timeout when the caller does not say (CITYVISUAL_TIMEOUT_MS). */
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
@@ -416,7 +418,7 @@ async function applyMerged(
     return {
       outcome: result.changed ? 'applied' : 'unchanged',
       requestId: result.requestId ?? null,
-      ...((result.unanswered ?? 0) > 0 && { unsure: true }),
+      ...((result.uncertain ?? 0) > 0 && { unsure: true }),
       ...(options.dryRun && result.changed && { planned: result.applied }),
       ...(items.length > 1 && {
         message: options.firingWins
@@ -455,6 +457,7 @@ async function applyGroup(
   });
   const now = options.now ?? Date.now;
   const waitingSince = Date.now();
+  let conflicts = 0;
   for (let round = 1; ; round++) {
     const gate = await orderGate(queue, options);
     if ('error' in gate) return (item) => report(item, gate.error);
@@ -513,8 +516,9 @@ async function applyGroup(
       budget.left++;
       // Another delivery is sending to the group: wait for it while this invocation has time to spare,
       // then judge the group again against what it applied (an older event is then stale).
+      if (claim.busy && claim.busy.until === undefined) conflicts++;
       const wait = claim.busy
-        ? waitForLease(claim.busy.until, options.deadline, now(), round, waitingSince)
+        ? waitForLease(claim.busy.until, options.deadline, now(), round, waitingSince, conflicts)
         : undefined;
       if (wait !== undefined) {
         await sleep(wait);
@@ -540,6 +544,11 @@ async function applyGroup(
     const sent: Work[] = [];
     let inFlight = attempt.unsure === true;
     for (const item of fresh) {
+      if (inFlight) {
+        // An earlier change to this group may still land: a later one sent now could land before it.
+        reports.set(item, notSentAfterUncertain(jobGroupId));
+        continue;
+      }
       const one = await applyMerged([item], sending, effect);
       const applied = reported(one);
       if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
@@ -552,6 +561,17 @@ async function applyGroup(
     await gate.settle(sent, inFlight);
     return (item) => report(item, reports.get(item) as Applied);
   }
+}
+
+/** A change held back because an earlier one to the same group may still land (retried later). */
+function notSentAfterUncertain(jobGroupId: string): Applied {
+  return {
+    outcome: 'failed-retryable',
+    requestId: null,
+    code: 'GROUP_CHANGE_IN_PROGRESS',
+    reason: 'contended',
+    message: `Not applied yet: an earlier change of this delivery to job group ${jobGroupId} may still reach CityVisual; nothing more is sent to the group until it has, and the retry applies this one.`,
+  };
 }
 
 /** Polls for a lease another delivery holds: soon at first (a send takes tens of ms), then every 500 ms. */
@@ -572,9 +592,10 @@ function waitForLease(
   now: number,
   round: number,
   waitingSince: number,
+  conflicts: number,
 ): number | undefined {
   // No lease, but the record changed between the read and the claim: judge again at once (a few times).
-  if (until === undefined) return round <= 5 ? 0 : undefined;
+  if (until === undefined) return conflicts <= 5 ? 0 : undefined;
   if (Date.now() - waitingSince > MAX_LEASE_WAIT_MS) return undefined;
   const poll = Math.max(
     0,
@@ -826,15 +847,12 @@ async function orderGate(queue: readonly Work[], options: ProcessOptions): Promi
 }
 
 /**
- * Whether a failed change may still reach CityVisual later: an attempt of it ended without an answer
- * (timed out, connection lost). An answered refusal, throttling included, was not applied.
+ * Whether a failed change may still reach CityVisual later: the client counted an attempt of its
+ * write whose outcome is unknown (no answer, a 5xx, an unreadable answer). A failed live read, a
+ * connection refused and an answered refusal (throttling included) sent nothing that could land.
  */
 function mayStillLand(error: AutopilotError): boolean {
-  return (
-    error.code === 'UPSTREAM_TIMEOUT' ||
-    error.code === 'UPSTREAM_NETWORK' ||
-    (error.upstream?.unanswered ?? 0) > 0
-  );
+  return (error.upstream?.uncertain ?? 0) > 0;
 }
 
 function finish(draft: Draft): EventReport {

@@ -38,8 +38,8 @@ export interface ApplyResult {
   /** The ModifyJobGroup parameters sent (or, on a dry run, that would be sent); empty for a no-op. */
   readonly applied: Readonly<Record<string, string>>;
   readonly attempts?: number;
-  /** Attempts before the answer that got none (timed out, connection lost): they may still land. */
-  readonly unanswered?: number;
+  /** Attempts before the answer whose outcome is unknown (see ModifyResult): they may still land. */
+  readonly uncertain?: number;
 }
 
 /** A group the live read did not find (InvalidJobGroupId.NotFound, for that group only). */
@@ -75,7 +75,7 @@ export async function applyIntent(
   const dryRun = options.dryRun === true;
   if (plan.kind === 'noop') return { jobGroupId: intent.jobGroupId, changed: false, dryRun, applied: {} };
   if (dryRun) return { jobGroupId: intent.jobGroupId, changed: true, dryRun, applied: plan.params };
-  const { requestId, attempts, unanswered } = await deps.client.modifyJobGroup(plan.request, options);
+  const { requestId, attempts, uncertain } = await deps.client.modifyJobGroup(plan.request, options);
   if (deps.store && options.source) {
     const entry: { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] } = {
       at: new Date().toISOString(),
@@ -95,7 +95,7 @@ export async function applyIntent(
     requestId,
     applied: plan.params,
     attempts,
-    ...(unanswered !== undefined && { unanswered }),
+    ...(uncertain !== undefined && { uncertain }),
   };
 }
 

@@ -184,10 +184,36 @@ describe('CityVisual client against the emulator', () => {
     emu.setFaults({ script: ['reset', 'throttle', 'throttle'] });
     const failed = await expectFailure(client({ maxAttempts: 3 }).modifyJobGroup(request()));
 
-    expect(applied).toMatchObject({ attempts: 3, unanswered: 1 });
-    expect(answered).not.toHaveProperty('unanswered');
+    expect(applied).toMatchObject({ attempts: 3, uncertain: 1 });
+    expect(answered).not.toHaveProperty('uncertain');
     expect(failed.code).toBe('Throttling');
-    expect(failed.upstream).toMatchObject({ attempts: 3, unanswered: 1 });
+    expect(failed.upstream).toMatchObject({ attempts: 3, uncertain: 1 });
+  });
+
+  it('says so on any final error of a write that had an attempt of unknown outcome; not for reads', async () => {
+    emu.setFaults({ script: ['reset', 'internal'] });
+    const failed = await expectFailure(client({ maxAttempts: 2 }).modifyJobGroup(request()));
+    emu.setFaults({ script: ['reset', 'reset'] });
+    const read = await expectFailure(
+      client({ maxAttempts: 2 }).describeJobGroups({ instanceId: 'cv-instance-1' }),
+    );
+    const refused = await expectFailure(
+      createCityVisualClient({
+        endpoint: 'http://127.0.0.1:1',
+        credentials: DEMO_CREDENTIAL,
+        maxAttempts: 2,
+        baseDelayMs: 5,
+      }).modifyJobGroup(request()),
+    );
+
+    // A reset and a 5xx: either may have been applied
+    expect(failed.code).toBe('InternalError');
+    expect(failed.message).not.toContain('Signature');
+    expect(failed.upstream).toMatchObject({ attempts: 2, uncertain: 2 });
+    expect(read.upstream).not.toHaveProperty('uncertain');
+    // Connection refused: never sent
+    expect(refused.code).toBe('UPSTREAM_NETWORK');
+    expect(refused.upstream).not.toHaveProperty('uncertain');
   });
 
   it('retries a hung request after its timeout and fails clearly within the deadline', async () => {

@@ -523,6 +523,9 @@ describe('processEvents: two deliveries to one group at once', () => {
   }
   const ok = { ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' };
   const alert = { ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' };
+  /** A write that got no answer, as the client reports it (one attempt whose outcome is unknown). */
+  const unanswered = (code: 'UPSTREAM_TIMEOUT' | 'Throttling' | 'Forbidden.RAM' = 'UPSTREAM_TIMEOUT') =>
+    new AutopilotError(code, { upstream: { attempts: 1, uncertain: 1 } });
   /** A deadline that leaves no time to wait for another delivery's lease (10 s are kept for the send). */
   const noTimeToWait = () => Date.now() + 10_300;
 
@@ -628,7 +631,7 @@ describe('processEvents: two deliveries to one group at once', () => {
     // Prepare: the ALERT's send times out; the clock of this test can be moved
     let calls = 0;
     const client = new FakeCityVisual(async () => {
-      if (calls++ === 0) throw new AutopilotError('UPSTREAM_TIMEOUT');
+      if (calls++ === 0) throw unanswered();
     });
     const store = createMemoryStore();
     const clock = { offset: 0 };
@@ -657,18 +660,17 @@ describe('processEvents: two deliveries to one group at once', () => {
     expect((await store.get(KEYS.eventOrder('3')))?.value).not.toHaveProperty('lease');
   });
 
-  it('keeps the lease when any change sent one by one may still land, whatever the later ones answered', async () => {
-    // Prepare: the merged change is refused for good; sent one by one, the first times out and the
-    // second is refused for good too
-    const answers = ['Forbidden.RAM', 'UPSTREAM_TIMEOUT', 'Forbidden.RAM'] as const;
+  it('after a change sent one by one may still land, sends no later one to the group and keeps the lease', async () => {
+    // Prepare: the merged change is refused for good; sent one by one, the first gets no answer
     let calls = 0;
     const client = new FakeCityVisual(async () => {
-      throw new AutopilotError(answers[calls++] ?? 'Forbidden.RAM');
+      calls++;
+      throw calls === 2 ? unanswered() : new AutopilotError('Forbidden.RAM');
     });
     const store = createMemoryStore();
     const deps = { ...depsOf(client), store };
 
-    await processEvents(
+    const reports = await processEvents(
       entries(
         { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
         { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
@@ -676,8 +678,60 @@ describe('processEvents: two deliveries to one group at once', () => {
       { rules: RULES, deps: () => deps, deadline: noTimeToWait() },
     );
 
-    expect(calls).toBe(3);
+    // Assess: the newer change was not sent after the older one that may still land
+    expect(calls).toBe(2);
+    expect(reports.map((r) => r.changes[0]?.code)).toEqual(['UPSTREAM_TIMEOUT', 'GROUP_CHANGE_IN_PROGRESS']);
     expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())).toBeDefined();
+  });
+
+  it.each([
+    ['a refusal after an attempt with no answer', () => unanswered('Throttling')],
+    ['a merged change refused for good after an attempt with no answer', () => unanswered('Forbidden.RAM')],
+  ])('keeps the lease after %s, and sends nothing more to the group', async (_, error) => {
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      calls++;
+      throw error();
+    });
+    const store = createMemoryStore();
+    const deps = { ...depsOf(client), store };
+
+    const reports = await processEvents(
+      entries(
+        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
+        { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
+      ),
+      { rules: RULES, deps: () => deps, deadline: noTimeToWait() },
+    );
+
+    expect(calls).toBe(1);
+    expect(reports.every((r) => r.outcome === 'failed-retryable' || r.outcome === 'failed-permanent')).toBe(
+      true,
+    );
+    expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())?.until).toBeGreaterThan(
+      Date.now() + 9_000,
+    );
+  });
+
+  it("makes the lease last the sends' 30 s, one attempt timeout and 5 s", async () => {
+    const { client, inFlight, release } = holding(2);
+    const store = createMemoryStore();
+    const deps = { ...depsOf(client), store };
+    const before = Date.now();
+    const sending = processEvents(entries(ok), {
+      rules: RULES,
+      deps: () => deps,
+      deadline: before + 120_000,
+      attemptTimeoutMs: 7_000,
+    });
+    await inFlight;
+
+    const lease = leaseOf(await store.get(KEYS.eventOrder('3')), Date.now());
+    release();
+    await sending;
+
+    expect(lease?.until).toBeGreaterThanOrEqual(before + 42_000);
+    expect(lease?.until).toBeLessThanOrEqual(Date.now() + 42_000);
   });
 
   it('keeps the 10 s linger even when the timed-out send ended at the lease deadline', async () => {
@@ -686,7 +740,7 @@ describe('processEvents: two deliveries to one group at once', () => {
     const now = () => Date.now() + clock.offset;
     const client = new FakeCityVisual(async () => {
       clock.offset += 9_500;
-      throw new AutopilotError('UPSTREAM_TIMEOUT');
+      throw unanswered();
     });
     const deps = { ...depsOf(client), store: createMemoryStore() };
     const options = (deadline: number) => ({ rules: RULES, deps: () => deps, deadline, now });
@@ -701,10 +755,10 @@ describe('processEvents: two deliveries to one group at once', () => {
     expect(client.writes).toHaveLength(0);
   });
 
-  it('keeps the lease after a change that applied on a retry of an unanswered attempt (it may still land)', async () => {
+  it('keeps the lease after a change that applied on a retry of an uncertain attempt (it may still land)', async () => {
     const store = createMemoryStore();
     const retried: CityVisualClient = {
-      modifyJobGroup: async () => ({ requestId: 'RQ-retried', attempts: 2, unanswered: 1 }),
+      modifyJobGroup: async () => ({ requestId: 'RQ-retried', attempts: 2, uncertain: 1 }),
       describeJobGroups: async () => {
         throw new Error('registry mode: no live reads');
       },
