@@ -101,7 +101,7 @@ export const ERROR_TABLE = {
     409,
     true,
     true,
-    'Another delivery held this job group (sending to it, or waiting out a send that may still land) for longer than this invocation could wait; nothing was sent. Its retry is judged against what the other applied (an older event is then stale).',
+    'This job group was held for longer than this invocation could wait: another delivery was sending to it, or a write (of another delivery or of this one) may still land; nothing more was sent. The retry is judged against what was applied (an older event is then stale).',
   ),
   IDEMPOTENCY_KEY_REUSED: spec(
     422,

@@ -130,7 +130,8 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNRE
 /**
  * Whether a failed attempt may have been applied, or may still be: it got no answer (timed out, the
  * connection dropped after it left), a 5xx (a gateway's 502/504 often means the backend did not answer
- * in time), or an answer that could not be read. Throttling and other 4xx refusals were not applied.
+ * in time), or an answer that could not be read (pop-core gives no status with it: a 4xx page that is
+ * not JSON counts too). Throttling and other readable refusals were not applied.
  */
 function outcomeUnknown(raw: unknown, error: AutopilotError): boolean {
   const socketCode = (raw as { code?: unknown } | null)?.code;

@@ -92,8 +92,8 @@ export interface Settlement {
   /** The newest event time among the changes sent, and the events that carried it; none: nothing applied. */
   readonly applied?: { readonly time: number; readonly events: readonly string[] };
   /**
-   * A send that may still land (a timeout, a lost connection): the lease is kept until then, so no
-   * other delivery's write can land before it.
+   * A write that may still land (its outcome is unknown: no answer, a lost connection, a 5xx): the
+   * lease is kept until then, so no other delivery's write can land before it.
    */
   readonly lingerUntil?: number;
 }

@@ -32,7 +32,7 @@ export type ChangeOutcome = Exclude<EventOutcome, 'unmatched'>;
 
 /**
  * Why a retryable failure happened; `deadline` when the invocation ran out of time, `contended` when
- * another delivery was sending to the same group.
+ * the group was held: another delivery was sending to it, or a write to it may still land.
  */
 export type RetryReason = 'throttled' | 'timeout' | 'upstream' | 'deadline' | 'contended';
 

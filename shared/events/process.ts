@@ -382,8 +382,8 @@ function heldIntent(item: Work, effect: HoldEffect | undefined): Intent {
 
 /**
  * Applies `items` (changes to one group) as one merged intent; never throws. `unsure`: a request of it
- * may still reach CityVisual later (an attempt timed out or lost its connection, the last one or one
- * before the answer that counted).
+ * may still reach CityVisual later (the client counted a write attempt of unknown outcome: no answer,
+ * a lost connection, a 5xx or an unreadable answer, the last attempt or one before it).
  */
 async function applyMerged(
   items: readonly Work[],
@@ -540,9 +540,23 @@ async function applyGroup(
       await gate.settle([], attempt.unsure === true);
       return (item) => report(item, stale.get(item) ?? merged);
     }
+    if (attempt.unsure) {
+      // Refused for good, but an earlier attempt of the merged change may still land: its changes are
+      // not tried one by one now (one could land before it). Its own answer is reported; the retry of
+      // the delivery tries again.
+      await gate.settle([], true);
+      const held: Applied = {
+        ...merged,
+        outcome: 'failed-retryable',
+        reason: 'contended',
+        message:
+          `${merged.message ?? ''} An earlier attempt of this change to job group ${jobGroupId} got no clear answer and may still land, so its changes are not tried one by one now; the retry of the delivery tries again.`.trim(),
+      };
+      return (item) => report(item, stale.get(item) ?? held);
+    }
     const reports = new Map<Work, Applied>(stale);
     const sent: Work[] = [];
-    let inFlight = attempt.unsure === true;
+    let inFlight = false;
     for (const item of fresh) {
       if (inFlight) {
         // An earlier change to this group may still land: a later one sent now could land before it.
