@@ -4,12 +4,12 @@ import { createSchedulerHandler } from '../../../functions/scheduler/handler.js'
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
 import { createCityVisualClient } from '../../../shared/cityvisual/client.js';
 import type { ConfigFileSchema } from '../../../shared/config/file.js';
-import { AutopilotError } from '../../../shared/errors.js';
 import { readHistory } from '../../../shared/history/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
+import { downStore } from '../../support/down-store.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
 import {
@@ -160,18 +160,7 @@ describe('reconcile: what is due', () => {
   });
 
   it('fails the tick retryably and sends nothing when the state store cannot be read', async () => {
-    const down = async () => {
-      throw new AutopilotError('STATE_UNAVAILABLE');
-    };
-    useMemoryStore({
-      kind: 'memory',
-      get: down,
-      getMany: down,
-      create: down,
-      update: down,
-      delete: down,
-      list: down,
-    });
+    useMemoryStore(downStore());
     const runtime = testRuntime({ emu, config: eastDistrict() });
 
     const failure = await tick(runtime, PEAK_START).then(

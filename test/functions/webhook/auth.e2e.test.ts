@@ -4,6 +4,7 @@ import { handler } from '../../../functions/webhook/handler.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
+import { downStore } from '../../support/down-store.js';
 import {
   type Answer,
   applyEnv,
@@ -247,18 +248,7 @@ describe('auth matrix', () => {
   });
 
   it('answers 503 STATE_UNAVAILABLE with Retry-After and sends nothing when the store is down', async () => {
-    const down = async () => {
-      throw new AutopilotError('STATE_UNAVAILABLE', { retryAfterSeconds: 2 });
-    };
-    useMemoryStore({
-      kind: 'memory',
-      get: down,
-      getMany: down,
-      create: down,
-      update: down,
-      delete: down,
-      list: down,
-    });
+    useMemoryStore(downStore(2));
 
     const { answer, requests } = await send(signed(httpEvent('scale')));
 

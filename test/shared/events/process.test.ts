@@ -18,6 +18,7 @@ import type { ApplyDeps } from '../../../shared/jobgroup/apply.js';
 import { COMMAND_EVENT_TYPE } from '../../../shared/rules/index.js';
 import { KEYS } from '../../../shared/state/keys.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
+import { downStore } from '../../support/down-store.js';
 import { cloudEvent, rulesFromYaml } from '../rules/helpers.js';
 
 const RULES = rulesFromYaml(`
@@ -479,19 +480,7 @@ describe('processEvents', () => {
 
   it('fails the group retryably and sends nothing when the store cannot be read', async () => {
     const client = new FakeCityVisual();
-    const down = async () => {
-      throw new AutopilotError('STATE_UNAVAILABLE');
-    };
-    const store = {
-      kind: 'memory' as const,
-      get: down,
-      getMany: down,
-      create: down,
-      update: down,
-      delete: down,
-      list: down,
-    };
-    const deps = { ...depsOf(client), store };
+    const deps = { ...depsOf(client), store: downStore() };
 
     const [report] = await processEvents(
       entries({ ...scaleEvent('e1', '3', 5), time: '2026-12-02T09:15:00Z' }),
@@ -523,25 +512,48 @@ describe('processEvents: two deliveries to one group at once', () => {
   }
   const ok = { ...scaleEvent('ok', '3', 2), time: '2026-12-02T09:42:00Z' };
   const alert = { ...scaleEvent('alert', '3', 20), time: '2026-12-02T09:15:00Z' };
+  /**
+   * `first` is delivered and its write of `count` held at CityVisual; `second` is delivered meanwhile;
+   * 50 ms later the write lands. Both reports, and the CityVisual stand-in.
+   */
+  async function whileInFlight(count: number, first: CloudEvent, second: CloudEvent) {
+    const { client, inFlight, release } = holding(count);
+    const deps = { ...depsOf(client), store: createMemoryStore() };
+    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
+    const sending = processEvents(entries(first), options);
+    await inFlight;
+    const meanwhile = processEvents(entries(second), options);
+    await sleep(50);
+    release();
+    const [[a], [b]] = await Promise.all([sending, meanwhile]);
+    return { first: a, second: b, client };
+  }
   /** A write that got no answer, as the client reports it (one attempt whose outcome is unknown). */
   const unanswered = (code: 'UPSTREAM_TIMEOUT' | 'Throttling' | 'Forbidden.RAM' = 'UPSTREAM_TIMEOUT') =>
     new AutopilotError(code, { upstream: { attempts: 1, uncertain: 1 } });
+  /** Two changes to group 3 (09:15 and 09:16) in one delivery, CityVisual failing each call with `fail(n)`. */
+  async function twoChanges(fail: (call: number) => AutopilotError) {
+    let calls = 0;
+    const client = new FakeCityVisual(async () => {
+      throw fail(++calls);
+    });
+    const store = createMemoryStore();
+    const reports = await processEvents(
+      entries(
+        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
+        { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
+      ),
+      { rules: RULES, deps: () => ({ ...depsOf(client), store }), deadline: noTimeToWait() },
+    );
+    const lease = leaseOf(await store.get(KEYS.eventOrder('3')), Date.now());
+    return { calls, reports, lease };
+  }
   /** A deadline that leaves no time to wait for another delivery's lease (10 s are kept for the send). */
   const noTimeToWait = () => Date.now() + 10_300;
 
   it('makes the older event wait while the newer one is sent, then acknowledges it as stale', async () => {
-    // Prepare: the 09:42 OK (scale to 2) is in flight at CityVisual
-    const { client, inFlight, release } = holding(2);
-    const deps = { ...depsOf(client), store: createMemoryStore() };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
-    const newer = processEvents(entries(ok), options);
-    await inFlight;
-
-    // Act: the 09:15 ALERT arrives on another instance meanwhile; the OK lands 50 ms later
-    const older = processEvents(entries(alert), options);
-    await sleep(50);
-    release();
-    const [[applied], [during]] = await Promise.all([newer, older]);
+    // Act: the 09:42 OK (scale to 2) is in flight when the 09:15 ALERT arrives on another instance
+    const { first: applied, second: during, client } = await whileInFlight(2, ok, alert);
 
     // Assess: only the OK was sent; the group is not scaled back up
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2]);
@@ -575,16 +587,7 @@ describe('processEvents: two deliveries to one group at once', () => {
   });
 
   it('makes the newer event wait for the older one in flight, so the newer is written last', async () => {
-    const { client, inFlight, release } = holding(20);
-    const deps = { ...depsOf(client), store: createMemoryStore() };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
-    const older = processEvents(entries(alert), options);
-    await inFlight;
-
-    const newer = processEvents(entries(ok), options);
-    await sleep(50);
-    release();
-    const [[first], [second]] = await Promise.all([older, newer]);
+    const { first, second, client } = await whileInFlight(20, alert, ok);
 
     expect([first?.outcome, second?.outcome]).toEqual(['applied', 'applied']);
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([20, 2]);
@@ -592,16 +595,7 @@ describe('processEvents: two deliveries to one group at once', () => {
   });
 
   it('holds an event without a time back too: it is sent after the write in flight, never beside it', async () => {
-    const { client, inFlight, release } = holding(2);
-    const deps = { ...depsOf(client), store: createMemoryStore() };
-    const options = { rules: RULES, deps: () => deps, deadline: inAMinute() };
-    const newer = processEvents(entries(ok), options);
-    await inFlight;
-
-    const untimed = processEvents(entries(scaleEvent('no-time', '3', 20)), options);
-    await sleep(50);
-    release();
-    const [, [report]] = await Promise.all([newer, untimed]);
+    const { second: report, client } = await whileInFlight(2, ok, scaleEvent('no-time', '3', 20));
 
     expect(report?.outcome).toBe('applied');
     expect(client.writes.map((write) => write.PlanedJobCount)).toEqual([2, 20]);
@@ -661,48 +655,22 @@ describe('processEvents: two deliveries to one group at once', () => {
   });
 
   it('after a change sent one by one may still land, sends no later one to the group and keeps the lease', async () => {
-    // Prepare: the merged change is refused for good; sent one by one, the first gets no answer
-    let calls = 0;
-    const client = new FakeCityVisual(async () => {
-      calls++;
-      throw calls === 2 ? unanswered() : new AutopilotError('Forbidden.RAM');
-    });
-    const store = createMemoryStore();
-    const deps = { ...depsOf(client), store };
-
-    const reports = await processEvents(
-      entries(
-        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
-        { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
-      ),
-      { rules: RULES, deps: () => deps, deadline: noTimeToWait() },
+    // The merged change is refused for good; sent one by one, the first gets no answer
+    const { calls, reports, lease } = await twoChanges((call) =>
+      call === 2 ? unanswered() : new AutopilotError('Forbidden.RAM'),
     );
 
     // Assess: the newer change was not sent after the older one that may still land
     expect(calls).toBe(2);
     expect(reports.map((r) => r.changes[0]?.code)).toEqual(['UPSTREAM_TIMEOUT', 'GROUP_CHANGE_IN_PROGRESS']);
-    expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())).toBeDefined();
+    expect(lease).toBeDefined();
   });
 
   it.each([
     ['a refusal after an attempt with no answer', () => unanswered('Throttling')],
     ['a merged change refused for good after an attempt with no answer', () => unanswered('Forbidden.RAM')],
   ])('keeps the lease after %s, and sends nothing more to the group', async (_, error) => {
-    let calls = 0;
-    const client = new FakeCityVisual(async () => {
-      calls++;
-      throw error();
-    });
-    const store = createMemoryStore();
-    const deps = { ...depsOf(client), store };
-
-    const reports = await processEvents(
-      entries(
-        { ...scaleEvent('a', '3', 5), time: '2026-12-02T09:15:00Z' },
-        { ...scaleEvent('b', '3', 6), time: '2026-12-02T09:16:00Z' },
-      ),
-      { rules: RULES, deps: () => deps, deadline: noTimeToWait() },
-    );
+    const { calls, reports, lease } = await twoChanges(error);
 
     expect(calls).toBe(1);
     // Each change reports the answer it got, retryable (the retry tries again)
@@ -711,9 +679,7 @@ describe('processEvents: two deliveries to one group at once', () => {
       ['failed-retryable', code],
       ['failed-retryable', code],
     ]);
-    expect(leaseOf(await store.get(KEYS.eventOrder('3')), Date.now())?.until).toBeGreaterThan(
-      Date.now() + 9_000,
-    );
+    expect(lease?.until).toBeGreaterThan(Date.now() + 9_000);
   });
 
   it("makes the lease last the sends' 30 s, one attempt timeout and 5 s", async () => {
