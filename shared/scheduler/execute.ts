@@ -1,5 +1,6 @@
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { ChangeSource } from '../history/index.js';
+import { type HoldEffect, withoutPinned } from '../holds/index.js';
 import type { Intent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import { audit } from '../log.js';
@@ -30,6 +31,11 @@ export interface ExecuteOptions {
   /** Fields of every audit line (source, trigger, tick, action). */
   readonly auditFields: Readonly<Record<string, unknown>>;
   readonly now?: () => number;
+  /**
+   * The holds in force on a group now, asked right before its write: a pause or pin made while the
+   * work runs (an alert rule's holdFor, an operator's hold) keeps the later writes off its fields.
+   */
+  readonly heldNow?: (jobGroupId: string) => Promise<HoldEffect | undefined>;
 }
 
 /** How long after the deadline in-flight calls may still finish before they are reported unfinished. */
@@ -103,10 +109,17 @@ export async function executeChanges(
   const outcomes: Array<ChangeOutcome | undefined> = new Array(changes.length);
 
   const applyOne = async (change: PlannedChange): Promise<ChangeOutcome> => {
-    const { intent } = change;
+    let { intent } = change;
     if (Object.keys(intent.target).length === 0)
       return { status: 'unchanged', jobGroupId: intent.jobGroupId };
     try {
+      const effect = await options.heldNow?.(intent.jobGroupId);
+      if (effect?.paused) return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+      if (effect && effect.pinned.size > 0) {
+        intent = { ...intent, target: withoutPinned(intent.target, effect) };
+        if (Object.keys(intent.target).length === 0)
+          return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+      }
       const result = await applyIntent(intent, options.applyDeps, {
         deadline: options.deadline,
         ...(change.source && { source: change.source }),

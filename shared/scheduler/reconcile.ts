@@ -2,6 +2,7 @@ import { type ConfigFile, MAX_SHARD_SIZE } from '../config/core.js';
 import { AutopilotError, type ErrorCode, isErrorCode, toAutopilotError } from '../errors.js';
 import {
   type Hold,
+  type HoldEffect,
   holdEffect,
   holdsByGroup,
   listHoldRecords,
@@ -186,6 +187,35 @@ function scheduledIds(config: ConfigFile): ReadonlySet<string> {
   return ids;
 }
 
+/** How often a tick re-reads the holds while it writes (see {@link holdsWatcher}). */
+const HOLDS_REFRESH_MS = 1_000;
+
+/**
+ * The holds in force on a group now, for a tick's writes: all holds re-read (one prefix read) when
+ * the last read is a second old. A tick paces its writes over seconds or minutes; a pin or pause made
+ * meanwhile (an alert rule's holdFor, an operator's hold) then keeps its later writes off those
+ * fields, instead of only the next tick's. A failed read fails the writes that asked (retryable).
+ */
+export function holdsWatcher(
+  store: NonNullable<ReconcileDeps['applyDeps']['store']>,
+  now: () => number,
+): (jobGroupId: string) => Promise<HoldEffect | undefined> {
+  let read: { at: number; byGroup: Promise<Map<string, Hold[]>> } | undefined;
+  return async (jobGroupId) => {
+    const t = now();
+    if (!read || t - read.at >= HOLDS_REFRESH_MS) {
+      read = {
+        at: t,
+        byGroup: listHoldRecords(store).then((records) =>
+          holdsByGroup(records.map((record) => record.value as unknown as Hold)),
+        ),
+      };
+    }
+    const holds = (await read.byGroup).get(jobGroupId);
+    return holds && holds.length > 0 ? holdEffect(holds, now()) : undefined;
+  };
+}
+
 /** How far a tick's `triggerTime` may be ahead of this instance's clock (skew between FC and us). */
 export const MAX_TICK_AHEAD_MS = 60_000;
 
@@ -357,6 +387,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     {
       ...execute,
       applyDeps: live ? { ...applyDeps, live: live.groups } : applyDeps,
+      ...(store && { heldNow: holdsWatcher(store, execute.now ?? Date.now) }),
       concurrency: config.reconcile.concurrency,
       auditFields: { source: 'scheduler', action: 'reconcile', trigger, tick: base.tick },
     },

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { CityVisualClient, ModifyResult } from '../../../shared/cityvisual/client.js';
 import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
+import { upsertRuleHold } from '../../../shared/holds/index.js';
 import type { Intent } from '../../../shared/intent/index.js';
 import type { Target } from '../../../shared/jobgroup/target.js';
 import { setLogSink } from '../../../shared/log.js';
 import { executeChanges } from '../../../shared/scheduler/index.js';
+import { holdsWatcher } from '../../../shared/scheduler/reconcile.js';
+import { createMemoryStore } from '../../../shared/state/memory.js';
 
 const REGISTRY = Object.fromEntries(
   ['1', '2', '3'].map((id) => [id, { jobGroupName: `Group-${id}`, algoLibId: '2', resourceProfileId: '23' }]),
@@ -37,6 +40,49 @@ function run(changes: Array<{ intent: Intent }>, client: CityVisualClient, deadl
 }
 
 describe('executeChanges', () => {
+  it("keeps a pin made while the work runs (an alert's holdFor) off the later writes", async () => {
+    // Prepare: while group 1 is written, a rule pins group 2's count; a second and a half passes
+    const previous = setLogSink(() => {});
+    const store = createMemoryStore();
+    const clock = { now: Date.now() };
+    const sent: string[] = [];
+    const client = fakeClient(async (request) => {
+      sent.push(request.JobGroupId);
+      if (request.JobGroupId === '1') {
+        const pin = { jobGroupId: '2', rule: 'surge', set: { planedJobCount: 40 }, ms: 3_600_000 };
+        await upsertRuleHold(store, pin, clock.now);
+        clock.now += 1_500;
+      }
+      return { requestId: `req-${request.JobGroupId}`, attempts: 1 };
+    });
+
+    // Act
+    const outcomes = await executeChanges(
+      [
+        intent('1', { planedJobCount: 5 }),
+        intent('2', { planedJobCount: 5, status: 'Running' }),
+        intent('3', { planedJobCount: 5 }),
+      ],
+      {
+        applyDeps: { client, registry: REGISTRY, store },
+        concurrency: 1,
+        deadline: Date.now() + 5_000,
+        maxAttempts: 4,
+        auditFields: { source: 'test' },
+        heldNow: holdsWatcher(store, () => clock.now),
+      },
+    );
+    setLogSink(previous);
+
+    // Assess: group 2 got only what the pin leaves to the schedule
+    expect(sent).toEqual(['1', '2', '3']);
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.set : o.status))).toEqual([
+      { planedJobCount: 5 },
+      { status: 'Running' },
+      { planedJobCount: 5 },
+    ]);
+  });
+
   it('runs the changes of one group in order, and different groups side by side', async () => {
     // Prepare
     const previous = setLogSink(() => {});
