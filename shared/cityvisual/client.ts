@@ -62,6 +62,11 @@ export interface CallOptions {
   readonly deadline?: number;
   /** The invocation's rate limit: awaited before every attempt (retries and reads count like writes). */
   readonly pacer?: CallPacer;
+  /**
+   * Awaited right before every attempt leaves, after the rate limit's wait: it may throw to stop the
+   * call (its error goes to the caller as it is). The scheduler checks the group's holds here.
+   */
+  readonly beforeAttempt?: () => Promise<void>;
 }
 
 export interface ModifyResult {
@@ -223,6 +228,7 @@ class PacedClient implements CityVisualClient {
   }
   private paced(options: CallOptions | undefined): CallOptions {
     if (options?.pacer) return options;
+    if (options?.beforeAttempt) return { ...options, pacer: this.pacer };
     return options?.deadline === undefined
       ? { pacer: this.pacer }
       : { deadline: options.deadline, pacer: this.pacer };
@@ -273,6 +279,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     let uncertain = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (options.pacer) await options.pacer.acquire(deadline);
+      if (options.beforeAttempt) await options.beforeAttempt();
       const remaining = deadline - Date.now();
       if (remaining < MIN_ATTEMPT_MS) break;
       const started = Date.now();

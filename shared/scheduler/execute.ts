@@ -32,10 +32,19 @@ export interface ExecuteOptions {
   readonly auditFields: Readonly<Record<string, unknown>>;
   readonly now?: () => number;
   /**
-   * The holds in force on a group now, asked right before its write: a pause or pin made while the
-   * work runs (an alert rule's holdFor, an operator's hold) keeps the later writes off its fields.
+   * The holds in force on a group now, asked before its write is planned and again right before each
+   * attempt leaves (after the rate limit's wait): a pause or pin made while the work runs (an alert
+   * rule's holdFor, an operator's hold) keeps the later writes off its fields.
    */
   readonly heldNow?: (jobGroupId: string) => Promise<HoldEffect | undefined>;
+}
+
+/** A hold appeared between a write's plan and its attempt: the write is planned again. */
+class HeldMeanwhile extends Error {}
+
+/** Whether `effect` pins a field `target` sets. */
+function holdsAny(target: Intent['target'], effect: HoldEffect): boolean {
+  return JSON.stringify(withoutPinned(target, effect)) !== JSON.stringify(target);
 }
 
 /** How long after the deadline in-flight calls may still finish before they are reported unfinished. */
@@ -113,17 +122,36 @@ export async function executeChanges(
     if (Object.keys(intent.target).length === 0)
       return { status: 'unchanged', jobGroupId: intent.jobGroupId };
     try {
-      const effect = await options.heldNow?.(intent.jobGroupId);
-      if (effect?.paused) return { status: 'unchanged', jobGroupId: intent.jobGroupId };
-      if (effect && effect.pinned.size > 0) {
-        intent = { ...intent, target: withoutPinned(intent.target, effect) };
-        if (Object.keys(intent.target).length === 0)
-          return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+      const { heldNow } = options;
+      let result: Awaited<ReturnType<typeof applyIntent>> | undefined;
+      // Planned against the holds now; a hold that appears before an attempt leaves stops it, and the
+      // write is planned again without the fields it holds (a few rounds at most).
+      for (let round = 0; result === undefined; round++) {
+        const effect = await heldNow?.(intent.jobGroupId);
+        if (effect?.paused) return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+        if (effect && effect.pinned.size > 0) {
+          intent = { ...intent, target: withoutPinned(intent.target, effect) };
+          if (Object.keys(intent.target).length === 0)
+            return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+        }
+        const planned = intent;
+        const recheck =
+          heldNow && round < 3
+            ? async () => {
+                const now = await heldNow(planned.jobGroupId);
+                if (now && (now.paused || holdsAny(planned.target, now))) throw new HeldMeanwhile();
+              }
+            : undefined;
+        try {
+          result = await applyIntent(planned, options.applyDeps, {
+            deadline: options.deadline,
+            ...(change.source && { source: change.source }),
+            ...(recheck && { beforeAttempt: recheck }),
+          });
+        } catch (thrown) {
+          if (!(thrown instanceof HeldMeanwhile)) throw thrown;
+        }
       }
-      const result = await applyIntent(intent, options.applyDeps, {
-        deadline: options.deadline,
-        ...(change.source && { source: change.source }),
-      });
       if (!result.changed || result.requestId === undefined) {
         return { status: 'unchanged', jobGroupId: intent.jobGroupId };
       }

@@ -216,6 +216,30 @@ describe('CityVisual client against the emulator', () => {
     expect(refused.upstream).not.toHaveProperty('uncertain');
   });
 
+  it('asks beforeAttempt before every attempt leaves, and stops the call when it throws', async () => {
+    emu.setFaults({ script: ['unavailable', 'ok'] });
+    let asked = 0;
+    const applied = await client().modifyJobGroup(request(), {
+      beforeAttempt: async () => {
+        asked++;
+      },
+    });
+    const before = emu.calls.length;
+    const stop = new Error('held meanwhile');
+    const stopped = await client()
+      .modifyJobGroup(request(), {
+        beforeAttempt: async () => {
+          throw stop;
+        },
+      })
+      .catch((error: unknown) => error);
+
+    expect(applied.attempts).toBe(2);
+    expect(asked).toBe(2);
+    expect(stopped).toBe(stop);
+    expect(emu.calls.length).toBe(before);
+  });
+
   it('retries a hung request after its timeout and fails clearly within the deadline', async () => {
     emu.setFaults({ hangRate: 1 });
     const started = Date.now();

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CityVisualClient, ModifyResult } from '../../../shared/cityvisual/client.js';
+import { type CityVisualClient, type ModifyResult, pacedClient } from '../../../shared/cityvisual/client.js';
 import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { upsertRuleHold } from '../../../shared/holds/index.js';
 import type { Intent } from '../../../shared/intent/index.js';
 import type { Target } from '../../../shared/jobgroup/target.js';
 import { setLogSink } from '../../../shared/log.js';
-import { executeChanges } from '../../../shared/scheduler/index.js';
+import { createTokenBucket, executeChanges } from '../../../shared/scheduler/index.js';
 import { holdsWatcher } from '../../../shared/scheduler/reconcile.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 
@@ -40,32 +40,40 @@ function run(changes: Array<{ intent: Intent }>, client: CityVisualClient, deadl
 }
 
 describe('executeChanges', () => {
-  it("keeps a pin made while the work runs (an alert's holdFor) off the later writes", async () => {
-    // Prepare: while group 1 is written, a rule pins group 2's count; a second and a half passes
+  it("keeps a pin made while a write waits for the rate limit (an alert's holdFor) off that write", async () => {
+    // Prepare: three writes paced 200 ms apart, all planned at once; while group 1 is written, a rule
+    // pins group 3's count and a second and a half passes
     const previous = setLogSink(() => {});
     const store = createMemoryStore();
     const clock = { now: Date.now() };
-    const sent: string[] = [];
-    const client = fakeClient(async (request) => {
-      sent.push(request.JobGroupId);
-      if (request.JobGroupId === '1') {
-        const pin = { jobGroupId: '2', rule: 'surge', set: { planedJobCount: 40 }, ms: 3_600_000 };
-        await upsertRuleHold(store, pin, clock.now);
-        clock.now += 1_500;
-      }
-      return { requestId: `req-${request.JobGroupId}`, attempts: 1 };
-    });
+    const sent: Array<[string, string | undefined]> = [];
+    // As the real client does: the rate limit's wait, then `beforeAttempt`, then the request.
+    const inner: CityVisualClient = {
+      ...fakeClient(async () => ({ requestId: 'unused', attempts: 1 })),
+      modifyJobGroup: async (request, options) => {
+        await options?.pacer?.acquire(options.deadline);
+        await options?.beforeAttempt?.();
+        sent.push([request.JobGroupId, request.Status]);
+        if (request.JobGroupId === '1') {
+          const pin = { jobGroupId: '3', rule: 'surge', set: { planedJobCount: 40 }, ms: 3_600_000 };
+          await upsertRuleHold(store, pin, clock.now);
+          clock.now += 1_500;
+        }
+        return { requestId: `req-${request.JobGroupId}`, attempts: 1 };
+      },
+    };
+    const client = pacedClient(inner, createTokenBucket({ ratePerSecond: 5 }));
 
     // Act
     const outcomes = await executeChanges(
       [
         intent('1', { planedJobCount: 5 }),
-        intent('2', { planedJobCount: 5, status: 'Running' }),
-        intent('3', { planedJobCount: 5 }),
+        intent('2', { planedJobCount: 5 }),
+        intent('3', { planedJobCount: 5, status: 'Running' }),
       ],
       {
         applyDeps: { client, registry: REGISTRY, store },
-        concurrency: 1,
+        concurrency: 8,
         deadline: Date.now() + 5_000,
         maxAttempts: 4,
         auditFields: { source: 'test' },
@@ -74,12 +82,12 @@ describe('executeChanges', () => {
     );
     setLogSink(previous);
 
-    // Assess: group 2 got only what the pin leaves to the schedule
-    expect(sent).toEqual(['1', '2', '3']);
+    // Assess: group 3 was planned before the pin, but what left got only the field the pin leaves
+    expect(sent.map(([id]) => id)).toEqual(['1', '2', '3']);
     expect(outcomes.map((o) => (o.status === 'applied' ? o.set : o.status))).toEqual([
       { planedJobCount: 5 },
-      { status: 'Running' },
       { planedJobCount: 5 },
+      { status: 'Running' },
     ]);
   });
 
