@@ -32,7 +32,7 @@ export interface CityVisualClientConfig {
   readonly region?: string;
   /** Credentials for every call of this client (one client per invocation: STS keys expire). */
   readonly credentials: Credentials;
-  /** Per-attempt connect+read timeout, ms. Default 5000. */
+  /** Per-attempt connect+read timeout, ms. Default {@link DEFAULT_ATTEMPT_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
   /** Attempts per call, including the first. Default 4. */
   readonly maxAttempts?: number;
@@ -99,6 +99,8 @@ export interface CityVisualClient {
 }
 
 export const DEFAULT_REGION = 'cn-shanghai';
+/** An attempt's timeout when the config does not say (CITYVISUAL_TIMEOUT_MS has the same default). */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 const MIN_ATTEMPT_MS = 50;
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -248,7 +250,7 @@ class PacedClient implements CityVisualClient {
 export function createCityVisualClient(config: CityVisualClientConfig): CityVisualClient {
   const region = config.region ?? DEFAULT_REGION;
   const endpoint = config.endpoint ?? `https://cityvisual.${region}.aliyuncs.com`;
-  const timeoutMs = config.timeoutMs ?? 5000;
+  const timeoutMs = config.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
   const maxAttempts = Math.max(1, config.maxAttempts ?? 4);
   const baseDelayMs = config.baseDelayMs ?? 200;
   const maxDelayMs = config.maxDelayMs ?? 5000;
@@ -332,7 +334,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
         cause: lastError,
       });
     }
-    if (uncertain > 0 && lastError.upstream?.uncertain === undefined) {
+    if (uncertain > 0) {
       // Said on the error too: a caller that orders its writes must know a request may still land
       // (an answered refusal after it, such as a 4xx, does not undo it).
       throw new AutopilotError(lastError.code, {

@@ -100,9 +100,9 @@ export interface Settlement {
 
 /**
  * Ends `by`'s lease on the group's record, moving the record forward to what was applied (never back),
- * or only releasing it when nothing was; with `lingerUntil`, the lease is kept until then instead. Compare-and-set from
- * `claimed`, retried on a concurrent writer; a lease of another holder (taken after ours ran out) is
- * kept. A store failure is logged: the change happened; the lease ends at its deadline, and without the
+ * or only releasing it when nothing was; with `lingerUntil`, the lease is kept until then instead.
+ * Compare-and-set from `claimed`, retried on a concurrent writer; a lease of another holder (taken
+ * after ours ran out) is kept. A store failure is logged: the change happened; the lease ends at its deadline, and without the
  * record an older redelivery could still apply later, which is what the log line warns about.
  */
 export async function settleEventOrder(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../cityvisual/client.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { CloudEvent, EventBridgeParseResult, InvalidEventEntry } from '../fc/eventbridge.js';
 import {
@@ -47,8 +48,6 @@ const LEASE_MS = 30_000;
  * itself (or starts its linger) unless its instance died or the store took longer than this.
  */
 const LEASE_MARGIN_MS = 5_000;
-/** The CityVisual client's per-attempt timeout when the caller does not say (CITYVISUAL_TIMEOUT_MS). */
-const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * After a send that may still land (an attempt timed out or lost its connection, even one before the
  * answer that counted), the lease lingers this long from the settle, whatever end it had: no
@@ -526,55 +525,80 @@ async function applyGroup(
       }
       return (item) => report(item, stale.get(item) ?? claim.refused);
     }
-    // Every send of this group ends inside its lease.
-    const sending = { ...options, deadline: claim.deadline };
-    const attempt = await applyMerged(fresh, sending, effect);
-    const merged = reported(attempt);
-    if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
-      // The pins first: a delivery waiting for this lease must find them when it judges the group.
-      if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
-      await gate.settle(fresh, attempt.unsure === true);
-      return (item) => report(item, stale.get(item) ?? merged);
-    }
-    if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
-      await gate.settle([], attempt.unsure === true);
-      return (item) => report(item, stale.get(item) ?? merged);
-    }
-    if (attempt.unsure) {
-      // Refused for good, but an earlier attempt of the merged change may still land: its changes are
-      // not tried one by one now (one could land before it). Its own answer is reported; the retry of
-      // the delivery tries again.
-      await gate.settle([], true);
-      const held: Applied = {
-        ...merged,
-        outcome: 'failed-retryable',
-        reason: 'contended',
-        message:
-          `${merged.message ?? ''} An earlier attempt of this change to job group ${jobGroupId} got no clear answer and may still land, so its changes are not tried one by one now; the retry of the delivery tries again.`.trim(),
-      };
-      return (item) => report(item, stale.get(item) ?? held);
-    }
-    const reports = new Map<Work, Applied>(stale);
-    const sent: Work[] = [];
-    let inFlight = false;
-    for (const item of fresh) {
-      if (inFlight) {
-        // An earlier change to this group may still land: a later one sent now could land before it.
-        reports.set(item, notSentAfterUncertain(jobGroupId));
-        continue;
-      }
-      const one = await applyMerged([item], sending, effect);
-      const applied = reported(one);
-      if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
-        sent.push(item);
-        if (!options.dryRun) await pinRuleHolds([item], options, effect);
-      }
-      inFlight ||= one.unsure === true;
-      reports.set(item, applied);
-    }
-    await gate.settle(sent, inFlight);
-    return (item) => report(item, reports.get(item) as Applied);
+    const outcomeOf = await sendGroup(
+      { fresh, redelivered, stale, effect, jobGroupId, gate, deadline: claim.deadline },
+      options,
+    );
+    return (item) => report(item, outcomeOf(item));
   }
+}
+
+/**
+ * A group's changes once its lease is taken: merged and sent once; when the merged change is refused
+ * for good, one by one, each with its own outcome (see {@link applyGroup}). Pins are written before the
+ * lease is settled, so a delivery waiting for it finds them. Answers each change's outcome.
+ */
+async function sendGroup(
+  group: {
+    readonly fresh: readonly Work[];
+    readonly redelivered: readonly Work[];
+    readonly stale: ReadonlyMap<Work, Applied>;
+    readonly effect: HoldEffect | undefined;
+    readonly jobGroupId: string;
+    readonly gate: Extract<Gate, { settle: unknown }>;
+    readonly deadline: number;
+  },
+  options: ProcessOptions,
+): Promise<(item: Work) => Applied> {
+  const { fresh, redelivered, stale, effect, jobGroupId, gate } = group;
+  // Every send of this group ends inside its lease.
+  const sending = { ...options, deadline: group.deadline };
+  const attempt = await applyMerged(fresh, sending, effect);
+  const merged = reported(attempt);
+  if (merged.outcome === 'applied' || merged.outcome === 'unchanged') {
+    // The pins first: a delivery waiting for this lease must find them when it judges the group.
+    if (!options.dryRun) await pinRuleHolds([...redelivered, ...fresh], options, effect);
+    await gate.settle(fresh, attempt.unsure === true);
+    return (item) => stale.get(item) ?? merged;
+  }
+  if (fresh.length === 1 || merged.outcome === 'failed-retryable') {
+    await gate.settle([], attempt.unsure === true);
+    return (item) => stale.get(item) ?? merged;
+  }
+  if (attempt.unsure) {
+    // Refused for good, but an earlier attempt of the merged change may still land: its changes are
+    // not tried one by one now (one could land before it). Its own answer is reported; the retry of
+    // the delivery tries again.
+    await gate.settle([], true);
+    const held: Applied = {
+      ...merged,
+      outcome: 'failed-retryable',
+      reason: 'contended',
+      message:
+        `${merged.message ?? ''} An earlier attempt of this change to job group ${jobGroupId} got no clear answer and may still land, so its changes are not tried one by one now; the retry of the delivery tries again.`.trim(),
+    };
+    return (item) => stale.get(item) ?? held;
+  }
+  const reports = new Map<Work, Applied>(stale);
+  const sent: Work[] = [];
+  let inFlight = false;
+  for (const item of fresh) {
+    if (inFlight) {
+      // An earlier change to this group may still land: a later one sent now could land before it.
+      reports.set(item, notSentAfterUncertain(jobGroupId));
+      continue;
+    }
+    const one = await applyMerged([item], sending, effect);
+    const applied = reported(one);
+    if (applied.outcome === 'applied' || applied.outcome === 'unchanged') {
+      sent.push(item);
+      if (!options.dryRun) await pinRuleHolds([item], options, effect);
+    }
+    inFlight ||= one.unsure === true;
+    reports.set(item, applied);
+  }
+  await gate.settle(sent, inFlight);
+  return (item) => reports.get(item) as Applied;
 }
 
 /** A change held back because an earlier one to the same group may still land (retried later). */

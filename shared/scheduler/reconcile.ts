@@ -192,15 +192,19 @@ const HOLDS_REFRESH_MS = 1_000;
 
 /**
  * The holds in force on a group now, for a tick's writes: all holds re-read (one prefix read) when
- * the last read is a second old. A tick paces its writes over seconds or minutes; a pin or pause made
+ * the last read (at first, `first`: the tick's own) is a second old. A tick paces its writes over seconds or minutes; a pin or pause made
  * meanwhile (an alert rule's holdFor, an operator's hold) then keeps its later writes off those
  * fields, instead of only the next tick's. A failed read fails the writes that asked (retryable).
  */
 export function holdsWatcher(
   store: NonNullable<ReconcileDeps['applyDeps']['store']>,
   now: () => number,
+  first?: { readonly at: number; readonly byGroup: ReadonlyMap<string, readonly Hold[]> },
 ): (jobGroupId: string) => Promise<HoldEffect | undefined> {
-  let read: { at: number; byGroup: Promise<Map<string, Hold[]>> } | undefined;
+  let read: { at: number; byGroup: Promise<ReadonlyMap<string, readonly Hold[]>> } | undefined = first && {
+    at: first.at,
+    byGroup: Promise.resolve(first.byGroup),
+  };
   return async (jobGroupId) => {
     const t = now();
     if (!read || t - read.at >= HOLDS_REFRESH_MS) {
@@ -294,6 +298,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const records = store ? await readScheduled(store, shard) : undefined;
   // Ended holds stay stored for a day, so this tick can record their end; none of them is in force.
   const holdRecords = store ? await listHoldRecords(store) : undefined;
+  const holdsReadAt = (execute.now ?? Date.now)();
   const holds = holdRecords
     ? holdsByGroup(holdRecords.map((record) => record.value as unknown as Hold))
     : undefined;
@@ -387,7 +392,10 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     {
       ...execute,
       applyDeps: live ? { ...applyDeps, live: live.groups } : applyDeps,
-      ...(store && { heldNow: holdsWatcher(store, execute.now ?? Date.now) }),
+      ...(store &&
+        holds && {
+          heldNow: holdsWatcher(store, execute.now ?? Date.now, { at: holdsReadAt, byGroup: holds }),
+        }),
       concurrency: config.reconcile.concurrency,
       auditFields: { source: 'scheduler', action: 'reconcile', trigger, tick: base.tick },
     },

@@ -39,6 +39,34 @@ function run(changes: Array<{ intent: Intent }>, client: CityVisualClient, deadl
   });
 }
 
+describe('holdsWatcher', () => {
+  it("starts from the tick's own read of the holds and reads again once it is a second old", async () => {
+    const memory = createMemoryStore();
+    const lists: string[] = [];
+    const store = {
+      ...memory,
+      list: (prefix: string, options?: { readonly limit?: number }) => {
+        lists.push(prefix);
+        return memory.list(prefix, options);
+      },
+    };
+    const clock = { now: Date.now() };
+    const pin = { jobGroupId: '2', rule: 'surge', set: { planedJobCount: 40 }, ms: 3_600_000 };
+    await upsertRuleHold(memory, pin, clock.now);
+    const heldNow = holdsWatcher(store, () => clock.now, { at: clock.now, byGroup: new Map() });
+
+    const seeded = await heldNow('2');
+    clock.now += 999;
+    const stillSeeded = await heldNow('2');
+    clock.now += 1;
+    const reread = await heldNow('2');
+
+    expect([seeded, stillSeeded]).toEqual([undefined, undefined]);
+    expect(lists).toHaveLength(1);
+    expect([...(reread?.pinned ?? [])]).toEqual(['planedJobCount']);
+  });
+});
+
 describe('executeChanges', () => {
   it("keeps a pin made while a write waits for the rate limit (an alert's holdFor) off that write", async () => {
     // Prepare: three writes paced 200 ms apart, all planned at once; while group 1 is written, a rule
