@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { FcContext, Invocation } from './fc/context.js';
+import { pinLogLevel } from './log.js';
 import { asyncErrorMiddleware } from './middleware/async-error.js';
 import { decodeEvent } from './middleware/decode-event.js';
 import { httpErrorResponseMiddleware } from './middleware/http-error-response.js';
@@ -41,6 +42,8 @@ export function createFcHandler<E, R>(spec: FunctionSpec<E, R>): FcHandler<R> {
     {
       before: (request: { event: unknown; context: Record<string, unknown>; invocation?: Invocation }) => {
         const { event, invocation } = request;
+        // LOG_LEVEL is read once for the invocation, not once per line; requestLog's last phase ends it.
+        pinLogLevel();
         if (invocation === undefined) return;
         if (typeof event === 'object' && event !== null) invocations.set(event, invocation);
         else request.context = { ...request.context, invocation };

@@ -32,9 +32,29 @@ export function setLogSink(next: LogSink | undefined): LogSink {
   return previous;
 }
 
+/** The level read once for the invocation running now (see {@link pinLogLevel}); else read each time. */
+let pinned: number | undefined;
+
 function threshold(): number {
+  if (pinned !== undefined) return pinned;
   const level = (process.env.LOG_LEVEL ?? 'info').toLowerCase();
   return LEVELS[level as LogLevel] ?? LEVELS.info;
+}
+
+/**
+ * Reads `LOG_LEVEL` once for the invocation starting now: every line it writes is judged against that
+ * (reading `process.env` costs about a microsecond each time, several times a request). The handler
+ * stack calls it first and {@link unpinLogLevel} last; outside an invocation the level is read per line,
+ * so a change to `LOG_LEVEL` takes effect at the next invocation or line.
+ */
+export function pinLogLevel(): void {
+  pinned = undefined;
+  pinned = threshold();
+}
+
+/** Ends {@link pinLogLevel}'s reading: lines outside an invocation read `LOG_LEVEL` again. */
+export function unpinLogLevel(): void {
+  pinned = undefined;
 }
 
 function redact(value: unknown, depth: number): unknown {

@@ -1,5 +1,5 @@
 import { toAutopilotError } from '../errors.js';
-import { logger } from '../log.js';
+import { logger, unpinLogLevel } from '../log.js';
 import type { FcRequest, Middleware } from './types.js';
 
 /**
@@ -18,14 +18,21 @@ export function requestLog(): Middleware {
   return {
     after: (request: FcRequest) => {
       // Debug only: the fields are not even built on the (usual) info level.
-      if (!logger.enabled('debug')) return;
-      const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
-      logger.debug('invocation done', { ...fields(request), ...(typeof status === 'number' && { status }) });
+      if (logger.enabled('debug')) {
+        const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
+        logger.debug('invocation done', {
+          ...fields(request),
+          ...(typeof status === 'number' && { status }),
+        });
+      }
+      // The invocation's last line: LOG_LEVEL, read once for it (shared/handler.ts), is read per line again.
+      unpinLogLevel();
     },
     onError: (request: FcRequest) => {
       const error = toAutopilotError(request.error);
       const log = error.status >= 500 ? logger.error : logger.warn;
       log('invocation failed', { ...fields(request), error: error.toLog() });
+      unpinLogLevel();
     },
   };
 }

@@ -6,6 +6,7 @@ import { ConfigFileSchema } from '../../../shared/config/file.js';
 import { AutopilotError } from '../../../shared/errors.js';
 import { decodeHttpEvent } from '../../../shared/fc/http.js';
 import { createFcHandler } from '../../../shared/handler.js';
+import { logger } from '../../../shared/log.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
   applyChanges,
@@ -239,6 +240,26 @@ describe('audit', () => {
       jobGroupIds: [],
     });
     expect(lines.some((line) => line.level === 'warn')).toBe(false);
+  });
+
+  it('reads LOG_LEVEL once per invocation: a change applies from the next invocation and outside one', async () => {
+    const { call } = build(WEBHOOK_ROUTES);
+    const done = () => lines.filter((line) => line.msg === 'invocation done').length;
+
+    process.env.LOG_LEVEL = 'debug';
+    await call(event('POST', '/v1/job-groups/7/start'));
+    expect(done()).toBe(1);
+    process.env.LOG_LEVEL = 'info';
+    await call(event('POST', '/v1/job-groups/7/stop'));
+    expect(done()).toBe(1);
+    // A failed invocation ends its reading too: a line written after it reads LOG_LEVEL again.
+    await call(event('POST', '/v1/job-groups/bad.id/start'));
+    process.env.LOG_LEVEL = 'debug';
+    logger.debug('outside an invocation');
+    expect(lines.at(-1)).toMatchObject({ level: 'debug', msg: 'outside an invocation' });
+    process.env.LOG_LEVEL = 'error';
+    logger.warn('hidden');
+    expect(lines.some((line) => line.msg === 'hidden')).toBe(false);
   });
 
   it('writes no audit line for /healthz, unknown routes or wrong methods', async () => {
