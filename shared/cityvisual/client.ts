@@ -53,8 +53,8 @@ export interface CityVisualClientConfig {
 
 /** A client-side rate limit (the invocation's token bucket, see shared/scheduler/rate-limiter.ts). */
 export interface CallPacer {
-  /** Resolves when the next attempt may go (at the deadline at the latest). */
-  acquire(deadline?: number): Promise<void>;
+  /** Resolves when the next attempt may go (at the deadline at the latest); `undefined`: it may go now. */
+  acquire(deadline?: number): Promise<void> | undefined;
 }
 
 export interface CallOptions {
@@ -280,7 +280,8 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     let lastError: AutopilotError | undefined;
     let uncertain = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (options.pacer) await options.pacer.acquire(deadline);
+      const slot = options.pacer?.acquire(deadline);
+      if (slot) await slot;
       if (options.beforeAttempt) await options.beforeAttempt();
       const remaining = deadline - Date.now();
       if (remaining < MIN_ATTEMPT_MS) break;

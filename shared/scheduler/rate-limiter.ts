@@ -4,9 +4,10 @@ import type { CallPacer } from '../cityvisual/client.js';
 export interface RateLimiter extends CallPacer {
   /**
    * Waits for the next free slot. When that slot lies after `deadline` (epoch ms), resolves at the
-   * deadline without taking it, so the caller's own deadline check stops the attempt.
+   * deadline without taking it, so the caller's own deadline check stops the attempt. A slot free now
+   * is taken without a promise (`undefined`).
    */
-  acquire(deadline?: number): Promise<void>;
+  acquire(deadline?: number): Promise<void> | undefined;
 }
 
 export interface TokenBucketOptions {
@@ -44,25 +45,37 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   let theoreticalArrival = Number.NEGATIVE_INFINITY;
   // How late a sleeper may wake and still use its slot: past it, the slot is stale.
   const lateMs = Math.max(interval, MIN_LATE_MS);
+  /**
+   * Takes the next slot, or answers `undefined` when it is past `deadline` (not taken: a slot past the
+   * deadline would only delay the callers that can still use theirs); else when it may go (epoch ms).
+   */
+  function take(t: number, deadline: number): number | undefined {
+    const arrival = Math.max(theoreticalArrival, t);
+    const allowedAt = arrival - tolerance;
+    if (allowedAt > deadline) return undefined;
+    theoreticalArrival = arrival + interval;
+    return allowedAt;
+  }
+  const untilDeadline = (deadline: number, t: number) => (deadline > t ? sleep(deadline - t) : undefined);
+  /** An acquire whose slot lies ahead: sleeps to it; a stale slot is given up for a new one, once. */
+  async function waitFor(allowedAt: number, t: number, deadline: number): Promise<void> {
+    await sleep(allowedAt - t);
+    // Woken late (the event loop was busy): every sleeper whose slot passed meanwhile would go at
+    // once, a burst a server counting per second throttles. A stale slot is given up for a new one,
+    // once, so the requests after a stall go out paced again.
+    if (now() - allowedAt <= lateMs) return;
+    const again = now();
+    const next = take(again, deadline);
+    if (next === undefined) return untilDeadline(deadline, again);
+    if (next > again) await sleep(next - again);
+  }
   return {
-    async acquire(deadline = Number.POSITIVE_INFINITY) {
-      for (let tries = 1; ; tries++) {
-        const t = now();
-        const arrival = Math.max(theoreticalArrival, t);
-        const allowedAt = arrival - tolerance;
-        if (allowedAt > deadline) {
-          // Not taken: a slot past the deadline would only delay the callers that can still use theirs.
-          if (deadline > t) await sleep(deadline - t);
-          return;
-        }
-        theoreticalArrival = arrival + interval;
-        if (allowedAt <= t) return;
-        await sleep(allowedAt - t);
-        // Woken late (the event loop was busy): every sleeper whose slot passed meanwhile would go at
-        // once, a burst a server counting per second throttles. A stale slot is given up for a new
-        // one, once, so the requests after a stall go out paced again.
-        if (tries > 1 || now() - allowedAt <= lateMs) return;
-      }
+    // Not async: a free slot (the usual case) answers without a promise; only a wait makes one.
+    acquire(deadline = Number.POSITIVE_INFINITY) {
+      const t = now();
+      const allowedAt = take(t, deadline);
+      if (allowedAt === undefined) return untilDeadline(deadline, t);
+      return allowedAt <= t ? undefined : waitFor(allowedAt, t, deadline);
     },
   };
 }

@@ -31,6 +31,20 @@ describe('createTokenBucket', () => {
     expect(clock.grants).toEqual([1_100, 1_200, 1_300, 1_400]);
   });
 
+  it('answers a free slot at once, without a promise, and a slot ahead with one', async () => {
+    const clock = virtualClock(0);
+    const bucket = createTokenBucket({ ratePerSecond: 10, now: clock.now, sleep: clock.sleep });
+
+    expect(bucket.acquire()).toBeUndefined();
+    const next = bucket.acquire();
+    expect(next).toBeInstanceOf(Promise);
+    await next;
+    clock.set(5_000);
+    expect(bucket.acquire()).toBeUndefined();
+
+    expect(clock.grants).toEqual([100]);
+  });
+
   it('lets a burst through at once after an idle spell, then paces', async () => {
     const clock = virtualClock(0);
     const bucket = createTokenBucket({ ratePerSecond: 10, burst: 3, now: clock.now, sleep: clock.sleep });
