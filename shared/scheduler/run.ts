@@ -12,7 +12,7 @@ import { executeChanges, splitOutcomes } from './execute.js';
 import type { Fanout } from './fanout.js';
 import { parseTimerPayload } from './payload.js';
 import { createTokenBucket } from './rate-limiter.js';
-import { reconcile } from './reconcile.js';
+import { holdsWatcher, reconcile } from './reconcile.js';
 import { summarize, summaryError, summaryForLog, type TickSummary } from './summary.js';
 
 /** What the scheduler function depends on beyond the tick; every field has a production default. */
@@ -36,7 +36,8 @@ export interface SchedulerDeps {
  * (`reconcile.concurrency`) and one token bucket shared by every CityVisual attempt of this
  * invocation, retries and DescribeJobGroups reads included: `reconcile.qps` for a reconcile (a shard:
  * the share its payload carries), `limits.qps` for a timer action. The bucket slows down when
- * CityVisual throttles. Logs the summary (info) and
+ * CityVisual throttles. Both follow the holds in force (a pause keeps a group out, a pin its fields),
+ * read again before each attempt leaves. Logs the summary (info) and
  * returns it; when anything failed, throws {@link summaryError} so FC's async retry and failure
  * destination see the failure and the summary.
  *
@@ -117,6 +118,9 @@ export async function runScheduler(
       throw thrown;
     });
   } else {
+    // A timer action is automation like a schedule: a pause keeps it off the group, a pin off the pinned
+    // fields (what is left of the change still goes), checked again before each attempt leaves.
+    const { store } = common.applyDeps;
     const outcomes = await executeChanges(
       payload.changes.map((change) => ({
         intent: toIntent(change),
@@ -125,6 +129,7 @@ export async function runScheduler(
       {
         ...common,
         concurrency: settings.concurrency,
+        ...(store && { heldNow: holdsWatcher(store, Date.now) }),
         auditFields: {
           source: 'scheduler',
           action: payload.action,

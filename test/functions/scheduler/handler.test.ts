@@ -4,11 +4,13 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSchedulerHandler, handler } from '../../../functions/scheduler/handler.js';
 import { DEMO_CREDENTIAL } from '../../../local/emulator/index.js';
+import { type Hold, saveHold } from '../../../shared/holds/index.js';
 import { resetRuntime } from '../../../shared/runtime.js';
 import type { TickSummary } from '../../../shared/scheduler/index.js';
 import { KEYS } from '../../../shared/state/keys.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 import { useMemoryStore } from '../../../shared/state/select.js';
+import { downStore } from '../../support/down-store.js';
 import { useEmulator } from '../../support/emulator.js';
 import { useLogCapture } from '../../support/logs.js';
 import {
@@ -83,6 +85,62 @@ describe('scheduler timer actions against the emulator', () => {
     expect(emu.jobGroup('3')?.JobGroupParams).toContainEqual({ Key: 'ES_ENABLE', Value: 'False' });
     expect(summary).toMatchObject({ action: 'batch', due: ['1', '2', '3'] });
     expect(summary.counts.applied).toBe(3);
+  });
+
+  it("keeps a timer action off a paused group and off a pin's fields, like every automation", async () => {
+    // Prepare: group 2 paused, group 1's count pinned, group 3 pinned on a field the action leaves alone
+    const store = createMemoryStore();
+    useMemoryStore(store);
+    const now = Date.now();
+    const hold = (jobGroupId: string, kind: 'pin' | 'pause', set?: Record<string, unknown>): Hold => ({
+      id: `${jobGroupId}~${kind}`,
+      jobGroupId,
+      kind,
+      ...(set && { set }),
+      from: new Date(now - 1_000).toISOString(),
+      until: new Date(now + 3_600_000).toISOString(),
+      reason: 'test',
+      who: 'ops',
+    });
+    await saveHold(store, hold('2', 'pause'));
+    await saveHold(store, hold('1', 'pin', { planedJobCount: 9 }));
+    await saveHold(store, hold('3', 'pin', { status: 'Running' }));
+    const scheduler = liveScheduler();
+
+    try {
+      // Act
+      const summary = (await scheduler(timerFixture('batch.json'), fcContext())) as TickSummary;
+
+      // Assess: only group 3's params change is sent
+      expect(modifyCalls(emu)).toEqual([
+        { JobGroupId: '3', 'JobGroupParams.1.Key': 'ES_ENABLE', 'JobGroupParams.1.Value': 'False' },
+      ]);
+      expect(summary).toMatchObject({
+        due: ['1', '2', '3'],
+        applied: [{ jobGroupId: '3' }],
+        unchanged: ['1', '2'],
+        failed: [],
+      });
+    } finally {
+      useMemoryStore(undefined);
+    }
+  });
+
+  it('fails a timer action retryably, sending nothing, when the holds cannot be read', async () => {
+    useMemoryStore(downStore());
+    const scheduler = liveScheduler();
+
+    try {
+      const error = await rejection(scheduler(timerFixture('scale.json'), fcContext()));
+
+      expect(error).toMatchObject({ code: 'RECONCILE_INCOMPLETE', retryable: true });
+      expect((error.details as { summary: TickSummary }).summary.failed).toEqual([
+        expect.objectContaining({ jobGroupId: '3', code: 'STATE_UNAVAILABLE', retryable: true }),
+      ]);
+      expect(modifyCalls(emu)).toEqual([]);
+    } finally {
+      useMemoryStore(undefined);
+    }
   });
 
   it('writes one summary line (info) and one audit line per change', async () => {
