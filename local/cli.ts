@@ -529,7 +529,7 @@ async function history(
   if (values.since !== undefined) query.set('since', values.since);
   if (values.limit !== undefined) query.set('limit', values.limit);
   const qs = query.toString();
-  const body = await webhookCall<{ records?: HistoryRecord[] }>(
+  const body = await webhookCall<{ records?: HistoryRecord[]; note?: string }>(
     'GET',
     `/v1/history${qs ? `?${qs}` : ''}`,
     undefined,
@@ -537,6 +537,8 @@ async function history(
     io,
   );
   if (!body?.records) return 1;
+  // More stored than a read over every group looks at: said on stderr, the records still printed.
+  if (body.note) io.stderr(`note: ${body.note}\n`);
   if (values.json) {
     io.stdout(`${JSON.stringify(body.records, null, 2)}\n`);
     return 0;

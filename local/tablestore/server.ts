@@ -351,18 +351,32 @@ export async function startTablestoreEmulator(
     GetRange(body) {
       const request = pb.GetRangeRequest.decode(body);
       const t = table(request.tableName);
-      if (request.direction !== pb.Direction.FORWARD) {
-        throw new OtsError(400, 'OTSParameterInvalid', 'Only FORWARD is emulated.');
+      const backward = request.direction === pb.Direction.BACKWARD;
+      if (!backward && request.direction !== pb.Direction.FORWARD) {
+        throw new OtsError(400, 'OTSParameterInvalid', 'Invalid direction.');
       }
       const start = stringKey(readRowBytes(request.inclusiveStartPrimaryKey).primaryKey, t.meta);
       const end = stringKey(readRowBytes(request.exclusiveEndPrimaryKey).primaryKey, t.meta);
+      const order = Buffer.compare(Buffer.from(start), Buffer.from(end));
+      // As the service: FORWARD needs start < end, BACKWARD start > end.
+      if (backward ? order <= 0 : order >= 0) {
+        throw new OtsError(
+          400,
+          'OTSParameterInvalid',
+          backward
+            ? 'The start primary key must be greater than the end primary key when reading BACKWARD.'
+            : 'The start primary key must be less than the end primary key when reading FORWARD.',
+        );
+      }
       // The service answers at most 5,000 rows (or 4 MB) per page; 100 here so paging is exercised.
       const pageSize = Math.min(request.limit || 5_000, 100);
-      const inRange = sortedKeys(t.rows).filter(
-        (k) =>
-          Buffer.compare(Buffer.from(k), Buffer.from(start)) >= 0 &&
-          Buffer.compare(Buffer.from(k), Buffer.from(end)) < 0,
-      );
+      const inRange = sortedKeys(t.rows).filter((k) => {
+        const key = Buffer.from(k);
+        return backward
+          ? Buffer.compare(key, Buffer.from(start)) <= 0 && Buffer.compare(key, Buffer.from(end)) > 0
+          : Buffer.compare(key, Buffer.from(start)) >= 0 && Buffer.compare(key, Buffer.from(end)) < 0;
+      });
+      if (backward) inRange.reverse();
       const page = inRange.slice(0, pageSize);
       const next = inRange[pageSize];
       const chunks = page.map((k) => serializeRow(t.meta, k, t.rows.get(k) ?? {}));

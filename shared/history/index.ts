@@ -191,13 +191,43 @@ export interface HistoryQuery {
   readonly limit?: number;
 }
 
-/** History records, newest first. */
-export async function readHistory(store: StateStore, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+/** Rows a read over every group looks at, at most (its keys sort by group before time). */
+export const FLEET_HISTORY_SCAN = 10_000;
+
+export interface HistoryRead {
+  /** Newest first, at most the query's limit. */
+  readonly records: HistoryEntry[];
+  /**
+   * A read over every group found more than {@link FLEET_HISTORY_SCAN} records: it looked at that many
+   * (in group order), so newer records of other groups may be missing. A group's own read never is.
+   */
+  readonly truncated: boolean;
+}
+
+/**
+ * History records, newest first. One group's keys end in the record's time, so its read goes backward
+ * and reads only as many rows as it answers, however long the group's history; a read over every group
+ * sorts what it found (at most {@link FLEET_HISTORY_SCAN} rows) and says when there was more.
+ */
+export async function readHistory(store: StateStore, query: HistoryQuery = {}): Promise<HistoryRead> {
   const limit = Math.min(Math.max(1, query.limit ?? 100), 1_000);
-  const records: StoredRecord[] = await store.list(KEYS.historyPrefix(query.jobGroupId), { limit: 10_000 });
-  return records
-    .map((record) => record.value as unknown as HistoryEntry)
-    .filter((entry) => query.since === undefined || Date.parse(entry.at) >= query.since)
-    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
-    .slice(0, limit);
+  const since = query.since;
+  const recent = (entry: HistoryEntry) => since === undefined || Date.parse(entry.at) >= since;
+  if (query.jobGroupId !== undefined) {
+    const rows = await store.list(KEYS.historyPrefix(query.jobGroupId), { reverse: true, limit });
+    return {
+      records: rows.map((row) => row.value as unknown as HistoryEntry).filter(recent),
+      truncated: false,
+    };
+  }
+  const rows: StoredRecord[] = await store.list(KEYS.historyPrefix(), { limit: FLEET_HISTORY_SCAN + 1 });
+  return {
+    records: rows
+      .slice(0, FLEET_HISTORY_SCAN)
+      .map((row) => row.value as unknown as HistoryEntry)
+      .filter(recent)
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, limit),
+    truncated: rows.length > FLEET_HISTORY_SCAN,
+  };
 }

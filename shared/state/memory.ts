@@ -166,7 +166,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       const out: StoredRecord[] = [];
       const concern = prefix.includes('/') ? concerns.get(concernOf(prefix)) : undefined;
       const candidates = prefix.includes('/') ? [...(concern ?? [])] : [...records.keys()];
-      for (const key of candidates.filter((k) => k.startsWith(prefix)).sort()) {
+      const keys = candidates.filter((k) => k.startsWith(prefix)).sort();
+      if (listOptions.reverse === true) keys.reverse();
+      for (const key of keys) {
         const record = live(key);
         if (record) out.push(record);
         if (out.length >= limit) break;

@@ -31,8 +31,18 @@ export interface StateStore {
    * 100 to a request instead of the whole prefix.
    */
   getMany(keys: readonly string[]): Promise<Map<string, StoredRecord>>;
-  /** Live records whose key starts with `prefix`, in key order, at most `limit` (default 1,000). */
-  list(prefix: string, options?: { readonly limit?: number }): Promise<StoredRecord[]>;
+  /**
+   * Live records whose key starts with `prefix`, in key order (descending with `reverse`: the newest
+   * first of keys that end in a time, such as history), at most `limit` (default 1,000).
+   */
+  list(prefix: string, options?: ListOptions): Promise<StoredRecord[]>;
+}
+
+export interface ListOptions {
+  /** At most this many records (default 1,000). */
+  readonly limit?: number;
+  /** Descending key order: the last keys under the prefix first. */
+  readonly reverse?: boolean;
 }
 
 /** A JSON object: what the product stores (serialised by the adapter). */

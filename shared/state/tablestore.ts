@@ -351,14 +351,17 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
       const [ts] = await sdkAndClient();
       const out: StoredRecord[] = [];
       // Keys are printable ASCII (0x21-0x7e), so `prefix + 0x7f` sorts after every key under the prefix.
-      let start: string | undefined = prefix;
-      const end = `${prefix}\x7f`;
+      // Backward, the range runs from that (inclusive) down to the prefix itself (exclusive: no record's
+      // key is a bare prefix, which ends in `/`).
+      const reverse = listOptions.reverse === true;
+      let start: string | undefined = reverse ? `${prefix}\x7f` : prefix;
+      const end = reverse ? prefix : `${prefix}\x7f`;
       while (start !== undefined && out.length < limit) {
         const from: string = start;
         const page = await call('GetRange', (_ts, c) =>
           c.getRange({
             tableName: table,
-            direction: ts.Direction.FORWARD,
+            direction: reverse ? ts.Direction.BACKWARD : ts.Direction.FORWARD,
             inclusiveStartPrimaryKey: primaryKey(from),
             exclusiveEndPrimaryKey: primaryKey(end),
             limit: Math.min(limit - out.length, 5_000),

@@ -93,7 +93,7 @@ export async function fleetStatus(input: FleetInput): Promise<FleetStatus> {
 
   const histories = await runBounded(
     ids,
-    (jobGroupId) => readHistory(input.store, { jobGroupId, limit: 1 }),
+    (jobGroupId) => readHistory(input.store, { jobGroupId, limit: 1 }).then((read) => read.records),
     {
       concurrency: input.concurrency ?? 8,
       ...(input.deadline !== undefined && { deadline: input.deadline }),

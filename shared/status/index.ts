@@ -142,7 +142,7 @@ export async function groupStatus(input: StatusInput): Promise<GroupStatus> {
   const schedule = input.config.schedules.find((s) => s.jobGroupIds.includes(input.jobGroupId));
   const [holds, history, live] = await Promise.all([
     listHolds(input.store, input.jobGroupId),
-    readHistory(input.store, { jobGroupId: input.jobGroupId, limit: 5 }),
+    readHistory(input.store, { jobGroupId: input.jobGroupId, limit: 5 }).then((read) => read.records),
     input.live ? input.live.client.describeJobGroup(input.live.instanceId, input.jobGroupId) : undefined,
   ]);
   const desired = effectiveDesired(schedule, holds, now, input.config.timezone);

@@ -1,5 +1,5 @@
 import { AutopilotError } from '../errors.js';
-import { readHistory } from '../history/index.js';
+import { FLEET_HISTORY_SCAN, readHistory } from '../history/index.js';
 import { parseInstant } from '../instant.js';
 import { parseDuration } from '../state/duration.js';
 import { stateStoreFor } from '../state/select.js';
@@ -35,9 +35,23 @@ function historyQuery(ctx: RouteContext): { since?: number; limit?: number } {
 
 async function answer(ctx: RouteContext, jobGroupId: string | undefined): Promise<RouteResult> {
   const store = stateStoreFor(ctx.runtime.env, ctx.invocation);
-  const records = await readHistory(store, { ...historyQuery(ctx), ...(jobGroupId && { jobGroupId }) });
+  const { records, truncated } = await readHistory(store, {
+    ...historyQuery(ctx),
+    ...(jobGroupId && { jobGroupId }),
+  });
   ctx.audit.outcome = 'ok';
-  return { status: 200, body: { ...(jobGroupId && { jobGroupId }), records } };
+  return {
+    status: 200,
+    body: {
+      ...(jobGroupId && { jobGroupId }),
+      records,
+      // Said, not hidden: name a group (?jobGroupId=) for its newest records, however many there are.
+      ...(truncated && {
+        truncated: true,
+        note: `More than ${FLEET_HISTORY_SCAN} history records are stored: these are the newest of the first ${FLEET_HISTORY_SCAN} in job group order. Ask for one group (jobGroupId) for its newest.`,
+      }),
+    },
+  };
 }
 
 /** `GET /v1/job-groups/{id}/history`: what the product did to one group, newest first (30 days kept). */

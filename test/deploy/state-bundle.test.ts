@@ -90,7 +90,7 @@ describe('the tablestore adapter, bundled', () => {
     expect(() => slimCodec(source, 'encoder', ['encodeNoSuchCall'])).toThrow(/no member encodeNoSuchCall/);
   });
 
-  it('talks to the emulator: create-only, compare-and-set, list, getMany, delete', async () => {
+  it('talks to the emulator: create-only, compare-and-set, list both ways, getMany, delete', async () => {
     const table = 'bundled_state';
     const where = { endpoint: emulator.url, instance: 'bundled', table, credentials };
     // `store init` runs from a terminal with the whole SDK; the bundles carry only the row calls.
@@ -103,6 +103,9 @@ describe('the tablestore adapter, bundled', () => {
       false,
     );
     expect(await store.list('b/')).toEqual([{ key: 'b/1', value: { n: 3 }, version: 2 }]);
+    expect((await store.create('b/2', { n: 5 }, { expiresAt: undefined })).ok).toBe(true);
+    expect((await store.list('b/', { reverse: true })).map((r) => r.key)).toEqual(['b/2', 'b/1']);
+    expect(await store.delete('b/2')).toBe(true);
     expect(await store.getMany(['b/0', 'b/1'])).toEqual(
       new Map([['b/1', { key: 'b/1', value: { n: 3 }, version: 2 }]]),
     );

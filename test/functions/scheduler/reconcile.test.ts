@@ -130,7 +130,7 @@ describe('reconcile: what is due', () => {
 
     await tick(testRuntime({ emu, config: eastDistrict() }), PEAK_START);
 
-    const history = await readHistory(store, { jobGroupId: '3' });
+    const { records: history } = await readHistory(store, { jobGroupId: '3' });
     expect(history).toEqual([
       expect.objectContaining({
         jobGroupId: '3',

@@ -46,6 +46,7 @@ describe('GET /v1/job-groups/{id}/history', () => {
     const recent = await invoke(handler, get('/v1/job-groups/3/history', { since: '1h' }));
 
     expect((all.json.records as unknown[]).length).toBe(2);
+    expect(all.json.truncated).toBeUndefined();
     expect((four.json.records as Array<{ jobGroupId: string }>).map((r) => r.jobGroupId)).toEqual(['4']);
     expect(future.json.records).toEqual([]);
     expect((recent.json.records as unknown[]).length).toBe(1);

@@ -121,6 +121,17 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect(await store.list('none/')).toEqual([]);
     });
 
+    it('list with reverse answers the same records in descending key order, the limit counted from the end', async () => {
+      const { store, clock } = await setup();
+      for (const key of ['r/b', 'r/a', 'r/c', 'r', 's/a', 'q/z'])
+        await store.create(key, { key }, { expiresAt: undefined });
+      await store.create('r/x', { gone: true }, { expiresAt: clock.now + 10 });
+      clock.now += 10;
+      expect((await store.list('r/', { reverse: true })).map((r) => r.key)).toEqual(['r/c', 'r/b', 'r/a']);
+      expect((await store.list('r/', { reverse: true, limit: 2 })).map((r) => r.key)).toEqual(['r/c', 'r/b']);
+      expect(await store.list('none/', { reverse: true })).toEqual([]);
+    });
+
     it('keeps values as JSON: nested objects, strings with any characters, numbers', async () => {
       const { store } = await setup();
       const value = { s: '城东 "quoted" \\ \n', nested: { list: [1, 2.5, null, true] }, big: 2 ** 40 };
@@ -168,6 +179,10 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       const all = await store.list('many/', { limit: 1_000 });
       expect(all).toHaveLength(250);
       expect(all[249]?.value).toEqual({ i: 249 });
+      const newest = await store.list('many/', { limit: 150, reverse: true });
+      expect(newest.map((r) => (r.value as { i: number }).i)).toEqual(
+        Array.from({ length: 150 }, (_, i) => 249 - i),
+      );
     });
   });
 }

@@ -66,7 +66,7 @@ describe('history through a journaling view', () => {
     const view = journaling(held, journal);
     await appendHistory(view, entry('3'));
     expect(journal.map((e) => e.jobGroupId)).toEqual(['3']);
-    expect(await readHistory(store, { jobGroupId: '3' })).toEqual([]);
+    expect((await readHistory(store, { jobGroupId: '3' })).records).toEqual([]);
     let done = false;
     const waited = historyWritten(view).then(() => {
       done = true;
@@ -75,7 +75,9 @@ describe('history through a journaling view', () => {
     expect(done).toBe(false);
     release();
     await waited;
-    expect((await readHistory(store, { jobGroupId: '3' })).map((e) => e.requestId)).toEqual(['req-3']);
+    expect((await readHistory(store, { jobGroupId: '3' })).records.map((e) => e.requestId)).toEqual([
+      'req-3',
+    ]);
   });
 
   it('keeps at most 4 writes in flight: the fifth record waits for the oldest', async () => {
@@ -126,7 +128,7 @@ describe('history through a journaling view', () => {
   it('writes through the store itself (no view) before returning', async () => {
     const store = createMemoryStore();
     await appendHistory(store, entry('11'));
-    expect(await readHistory(store, { jobGroupId: '11' })).toHaveLength(1);
+    expect((await readHistory(store, { jobGroupId: '11' })).records).toHaveLength(1);
     await expect(historyWritten(store)).resolves.toBeUndefined();
   });
 });
