@@ -66,7 +66,18 @@ export interface CallOptions {
    * Awaited right before every attempt leaves, after the rate limit's wait: it may throw to stop the
    * call (its error goes to the caller as it is). The scheduler checks the group's holds here.
    */
-  readonly beforeAttempt?: () => Promise<void>;
+  readonly beforeAttempt?: (attempt: AttemptInfo) => Promise<void>;
+}
+
+/** What {@link CallOptions.beforeAttempt} is told about the attempt about to leave. */
+export interface AttemptInfo {
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /**
+   * Write attempts of this call so far whose outcome is unknown (no answer, a lost connection, a 5xx):
+   * one of them may have landed, so stopping now would leave a change that happened unreported.
+   */
+  readonly uncertain: number;
 }
 
 export interface ModifyResult {
@@ -282,7 +293,7 @@ export function createCityVisualClient(config: CityVisualClientConfig): CityVisu
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const slot = options.pacer?.acquire(deadline);
       if (slot) await slot;
-      if (options.beforeAttempt) await options.beforeAttempt();
+      if (options.beforeAttempt) await options.beforeAttempt({ attempt, uncertain });
       const remaining = deadline - Date.now();
       if (remaining < MIN_ATTEMPT_MS) break;
       const started = Date.now();

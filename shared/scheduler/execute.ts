@@ -1,3 +1,4 @@
+import type { AttemptInfo } from '../cityvisual/client.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { ChangeSource } from '../history/index.js';
 import { type HoldEffect, withoutPinned } from '../holds/index.js';
@@ -5,7 +6,7 @@ import type { Intent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import { audit } from '../log.js';
 import { runBounded } from './pool.js';
-import type { AppliedEntry, FailedEntry, TickSummary } from './summary.js';
+import type { AppliedEntry, FailedEntry, HeldEntry, TickSummary } from './summary.js';
 
 /** One change to make, with facts for its audit line (the window and schedule that caused it). */
 export interface PlannedChange {
@@ -17,7 +18,12 @@ export interface PlannedChange {
 
 export type ChangeOutcome =
   | ({ readonly status: 'applied' } & AppliedEntry)
-  | { readonly status: 'unchanged'; readonly jobGroupId: string }
+  | {
+      readonly status: 'unchanged';
+      readonly jobGroupId: string;
+      /** The holds that kept the change off the group (a pause, or pins on every field it set). */
+      readonly heldBy?: readonly string[];
+    }
   | ({ readonly status: 'failed' } & FailedEntry);
 
 export interface ExecuteOptions {
@@ -45,6 +51,15 @@ class HeldMeanwhile extends Error {}
 /** Whether `effect` pins a field `target` sets. */
 function holdsAny(target: Intent['target'], effect: HoldEffect): boolean {
   return JSON.stringify(withoutPinned(target, effect)) !== JSON.stringify(target);
+}
+
+/** A change the group's holds of `kind` kept off it entirely: `unchanged`, naming them. */
+function heldOff(jobGroupId: string, effect: HoldEffect, kind: 'pause' | 'pin'): ChangeOutcome {
+  return {
+    status: 'unchanged',
+    jobGroupId,
+    heldBy: effect.holds.filter((hold) => hold.kind === kind).map((hold) => hold.id),
+  };
 }
 
 /** How long after the deadline in-flight calls may still finish before they are reported unfinished. */
@@ -128,16 +143,18 @@ export async function executeChanges(
       // write is planned again without the fields it holds (a few rounds at most).
       for (let round = 0; result === undefined; round++) {
         const effect = await heldNow?.(intent.jobGroupId);
-        if (effect?.paused) return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+        if (effect?.paused) return heldOff(intent.jobGroupId, effect, 'pause');
         if (effect && effect.pinned.size > 0) {
           intent = { ...intent, target: withoutPinned(intent.target, effect) };
-          if (Object.keys(intent.target).length === 0)
-            return { status: 'unchanged', jobGroupId: intent.jobGroupId };
+          if (Object.keys(intent.target).length === 0) return heldOff(intent.jobGroupId, effect, 'pin');
         }
         const planned = intent;
         const recheck =
           heldNow && round < 3
-            ? async () => {
+            ? async ({ uncertain }: AttemptInfo) => {
+                // An earlier attempt may have landed: the retry goes on (a write already sent still
+                // lands), so the outcome is known and reported, not turned into a silent `unchanged`.
+                if (uncertain > 0) return;
                 const now = await heldNow(planned.jobGroupId);
                 if (now && (now.paused || holdsAny(planned.target, now))) throw new HeldMeanwhile();
               }
@@ -212,22 +229,24 @@ export async function executeChanges(
   );
 }
 
-/** Outcomes → the summary's `applied`, `unchanged` and `failed` lists, in outcome order. */
+/** Outcomes → the summary's `applied`, `unchanged` and `failed` lists (and `held`), in outcome order. */
 export function splitOutcomes(
   outcomes: readonly ChangeOutcome[],
-): Pick<TickSummary, 'applied' | 'unchanged' | 'failed'> {
+): Pick<TickSummary, 'applied' | 'unchanged' | 'failed' | 'held'> {
   const applied: AppliedEntry[] = [];
   const unchanged: string[] = [];
   const failed: FailedEntry[] = [];
+  const held: HeldEntry[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === 'applied') {
       applied.push({ jobGroupId: outcome.jobGroupId, requestId: outcome.requestId, set: outcome.set });
     } else if (outcome.status === 'unchanged') {
       unchanged.push(outcome.jobGroupId);
+      if (outcome.heldBy) held.push({ jobGroupId: outcome.jobGroupId, holds: outcome.heldBy });
     } else {
       const { status: _status, ...entry } = outcome;
       failed.push(entry);
     }
   }
-  return { applied, unchanged, failed };
+  return { applied, unchanged, failed, ...(held.length > 0 && { held }) };
 }

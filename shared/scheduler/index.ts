@@ -23,6 +23,7 @@ export { runScheduler, type SchedulerDeps } from './run.js';
 export {
   type AppliedEntry,
   type FailedEntry,
+  type HeldEntry,
   summarize,
   summaryError,
   summaryForLog,

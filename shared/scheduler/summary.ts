@@ -24,6 +24,13 @@ export interface FailedEntry {
   readonly message: string;
 }
 
+/** A group left unchanged because holds kept the change off it (see {@link TickSummary.held}). */
+export interface HeldEntry {
+  readonly jobGroupId: string;
+  /** The ids of those holds: the pauses, or the pins covering every field the change set. */
+  readonly holds: readonly string[];
+}
+
 /** The shards a reconcile handed to FC as asynchronous invocations instead of working inline. */
 export interface DelegatedEntry {
   readonly shards: number;
@@ -52,6 +59,12 @@ export interface TickSummary {
   readonly applied: readonly AppliedEntry[];
   /** Groups already at their target (nothing sent), or whose schedule sets nothing at this time. */
   readonly unchanged: readonly string[];
+  /**
+   * Those of `unchanged` that a hold kept the change off (a pause, or pins on every field it set),
+   * found when the write was about to go; absent when none. Not a later retry: when the hold ends, a
+   * reconcile applies the schedule's state, while a timer action's change is not made again.
+   */
+  readonly held?: readonly HeldEntry[];
   readonly failed: readonly FailedEntry[];
   readonly delegated?: DelegatedEntry;
   /** The digest of this tick sent to the notification channels (absent when none had anything to send). */
@@ -91,10 +104,11 @@ const MAX_LOGGED_FAILURES = 100;
  */
 export function summaryForLog(summary: TickSummary): Record<string, unknown> {
   if (JSON.stringify(summary).length <= MAX_LOG_CHARS) return { ...summary };
-  const { applied: _applied, unchanged: _unchanged, due: _due, shard, failed, ...rest } = summary;
+  const { applied: _applied, unchanged: _unchanged, due: _due, shard, failed, held, ...rest } = summary;
   return {
     ...rest,
     ...(shard && { shardSize: shard.length }),
+    ...(held && { held: held.slice(0, MAX_LOGGED_FAILURES) }),
     failed: failed.slice(0, MAX_LOGGED_FAILURES),
     truncated: true,
   };

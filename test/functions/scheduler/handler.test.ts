@@ -119,6 +119,10 @@ describe('scheduler timer actions against the emulator', () => {
         due: ['1', '2', '3'],
         applied: [{ jobGroupId: '3' }],
         unchanged: ['1', '2'],
+        held: [
+          { jobGroupId: '1', holds: ['1~pin'] },
+          { jobGroupId: '2', holds: ['2~pause'] },
+        ],
         failed: [],
       });
     } finally {

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIAL, demoSeed, startEmulator } from '../../../local/emulator/index.js';
-import { type CityVisualClientConfig, createCityVisualClient } from '../../../shared/cityvisual/client.js';
+import {
+  type AttemptInfo,
+  type CityVisualClientConfig,
+  createCityVisualClient,
+} from '../../../shared/cityvisual/client.js';
 import {
   JobGroupNameSchema,
   type ModifyJobGroupRequest,
@@ -178,13 +182,24 @@ describe('CityVisual client against the emulator', () => {
 
   it('counts the attempts that got no answer (they may still land), not the answered ones', async () => {
     emu.setFaults({ script: ['reset', 'throttle', 'ok'] });
-    const applied = await client().modifyJobGroup(request());
+    const told: AttemptInfo[] = [];
+    const applied = await client().modifyJobGroup(request(), {
+      beforeAttempt: async (info) => {
+        told.push(info);
+      },
+    });
     emu.setFaults({ script: ['throttle', 'ok'] });
     const answered = await client().modifyJobGroup(request());
     emu.setFaults({ script: ['reset', 'throttle', 'throttle'] });
     const failed = await expectFailure(client({ maxAttempts: 3 }).modifyJobGroup(request()));
 
     expect(applied).toMatchObject({ attempts: 3, uncertain: 1 });
+    // Each attempt is told, before it leaves, how many before it may have landed.
+    expect(told).toEqual([
+      { attempt: 1, uncertain: 0 },
+      { attempt: 2, uncertain: 1 },
+      { attempt: 3, uncertain: 1 },
+    ]);
     expect(answered).not.toHaveProperty('uncertain');
     expect(failed.code).toBe('Throttling');
     expect(failed.upstream).toMatchObject({ attempts: 3, uncertain: 1 });

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type CityVisualClient, type ModifyResult, pacedClient } from '../../../shared/cityvisual/client.js';
 import type { ModifyJobGroupRequest } from '../../../shared/cityvisual/contract.js';
 import { AutopilotError } from '../../../shared/errors.js';
-import { upsertRuleHold } from '../../../shared/holds/index.js';
+import { saveHold, upsertRuleHold } from '../../../shared/holds/index.js';
 import type { Intent } from '../../../shared/intent/index.js';
 import type { Target } from '../../../shared/jobgroup/target.js';
 import { setLogSink } from '../../../shared/log.js';
-import { createTokenBucket, executeChanges } from '../../../shared/scheduler/index.js';
+import { createTokenBucket, executeChanges, splitOutcomes } from '../../../shared/scheduler/index.js';
 import { holdsWatcher } from '../../../shared/scheduler/reconcile.js';
 import { createMemoryStore } from '../../../shared/state/memory.js';
 
@@ -80,7 +80,7 @@ describe('executeChanges', () => {
       ...fakeClient(async () => ({ requestId: 'unused', attempts: 1 })),
       modifyJobGroup: async (request, options) => {
         await options?.pacer?.acquire(options.deadline);
-        await options?.beforeAttempt?.();
+        await options?.beforeAttempt?.({ attempt: 1, uncertain: 0 });
         sent.push([request.JobGroupId, request.Status]);
         if (request.JobGroupId === '1') {
           const pin = { jobGroupId: '3', rule: 'surge', set: { planedJobCount: 40 }, ms: 3_600_000 };
@@ -117,6 +117,61 @@ describe('executeChanges', () => {
       { planedJobCount: 5 },
       { status: 'Running' },
     ]);
+  });
+
+  it.each([
+    [0, 'a pause made before a retry keeps the retry off the group (the first attempt did not land)'],
+    [1, 'the retry of a write that may have landed goes on, whatever hold appeared meanwhile'],
+  ])('uncertain %i: %s', async (uncertain) => {
+    // Prepare: the first attempt fails; before the second leaves, an operator pauses the group
+    const previous = setLogSink(() => {});
+    const store = createMemoryStore();
+    const clock = { now: Date.now() };
+    const sent: number[] = [];
+    const inner: CityVisualClient = {
+      ...fakeClient(async () => ({ requestId: 'unused', attempts: 1 })),
+      // As the real client does: `beforeAttempt` before each attempt, told what the earlier ones did.
+      modifyJobGroup: async (_request, options) => {
+        await options?.beforeAttempt?.({ attempt: 1, uncertain: 0 });
+        sent.push(1);
+        await saveHold(store, {
+          id: '1~pause',
+          jobGroupId: '1',
+          kind: 'pause',
+          from: new Date(clock.now - 1_000).toISOString(),
+          until: new Date(clock.now + 3_600_000).toISOString(),
+          reason: 'debugging',
+          who: 'ops',
+        });
+        clock.now += 1_500;
+        await options?.beforeAttempt?.({ attempt: 2, uncertain });
+        sent.push(2);
+        return { requestId: 'req-1', attempts: 2, ...(uncertain > 0 && { uncertain }) };
+      },
+    };
+
+    // Act
+    const outcomes = await executeChanges([intent('1', { status: 'Stopped' })], {
+      applyDeps: { client: inner, registry: REGISTRY, store },
+      concurrency: 1,
+      deadline: Date.now() + 5_000,
+      maxAttempts: 4,
+      auditFields: { source: 'test' },
+      heldNow: holdsWatcher(store, () => clock.now),
+    });
+    setLogSink(previous);
+
+    // Assess
+    if (uncertain === 0) {
+      expect(sent).toEqual([1]);
+      expect(outcomes).toEqual([{ status: 'unchanged', jobGroupId: '1', heldBy: ['1~pause'] }]);
+      expect(splitOutcomes(outcomes).held).toEqual([{ jobGroupId: '1', holds: ['1~pause'] }]);
+    } else {
+      expect(sent).toEqual([1, 2]);
+      expect(outcomes).toEqual([
+        { status: 'applied', jobGroupId: '1', requestId: 'req-1', set: { status: 'Stopped' } },
+      ]);
+    }
   });
 
   it('runs the changes of one group in order, and different groups side by side', async () => {
