@@ -191,6 +191,9 @@ export interface HistoryQuery {
   readonly limit?: number;
 }
 
+/** A record is written within its invocation of its `at`: older than its keep time by this, it is gone. */
+const EXPIRY_SLACK_MS = 86_400_000;
+
 /** Rows a read over every group looks at, at most (its keys sort by group before time). */
 export const FLEET_HISTORY_SCAN = 10_000;
 
@@ -209,12 +212,23 @@ export interface HistoryRead {
  * and reads only as many rows as it answers, however long the group's history; a read over every group
  * sorts what it found (at most {@link FLEET_HISTORY_SCAN} rows) and says when there was more.
  */
-export async function readHistory(store: StateStore, query: HistoryQuery = {}): Promise<HistoryRead> {
-  const limit = Math.min(Math.max(1, query.limit ?? 100), 1_000);
+export async function readHistory(
+  store: StateStore,
+  query: HistoryQuery = {},
+  now = Date.now(),
+): Promise<HistoryRead> {
+  const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1_000);
   const since = query.since;
   const recent = (entry: HistoryEntry) => since === undefined || Date.parse(entry.at) >= since;
   if (query.jobGroupId !== undefined) {
-    const rows = await store.list(KEYS.historyPrefix(query.jobGroupId), { reverse: true, limit });
+    // Rows older than `since`, or than any record still kept, are never read: the table removes
+    // expired rows only at its TTL (months later), and a quiet group's newest rows are those.
+    const oldest = Math.max(since ?? 0, now - HISTORY_MS - EXPIRY_SLACK_MS);
+    const rows = await store.list(KEYS.historyPrefix(query.jobGroupId), {
+      reverse: true,
+      limit,
+      after: KEYS.history(query.jobGroupId, Math.ceil(oldest) - 1, '~'),
+    });
     return {
       records: rows.map((row) => row.value as unknown as HistoryEntry).filter(recent),
       truncated: false,

@@ -162,11 +162,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       return true;
     },
     async list(prefix, listOptions = {}) {
-      const limit = listOptions.limit ?? 1_000;
+      const limit = Math.floor(listOptions.limit ?? 1_000);
       const out: StoredRecord[] = [];
       const concern = prefix.includes('/') ? concerns.get(concernOf(prefix)) : undefined;
       const candidates = prefix.includes('/') ? [...(concern ?? [])] : [...records.keys()];
-      const keys = candidates.filter((k) => k.startsWith(prefix)).sort();
+      const { after } = listOptions;
+      const keys = candidates
+        .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+        .sort();
       if (listOptions.reverse === true) keys.reverse();
       for (const key of keys) {
         const record = live(key);

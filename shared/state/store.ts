@@ -43,6 +43,12 @@ export interface ListOptions {
   readonly limit?: number;
   /** Descending key order: the last keys under the prefix first. */
   readonly reverse?: boolean;
+  /**
+   * Only keys after this one (exclusive; it starts with the prefix): where a read going backward stops,
+   * or where one going forward starts. A read of keys that end in a time passes the oldest it can use,
+   * so rows past their expiry that the table has not yet removed are never paged through.
+   */
+  readonly after?: string;
 }
 
 /** A JSON object: what the product stores (serialised by the adapter). */

@@ -347,15 +347,15 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
       }
     },
     async list(prefix, listOptions = {}) {
-      const limit = listOptions.limit ?? 1_000;
+      const limit = Math.floor(listOptions.limit ?? 1_000);
       const [ts] = await sdkAndClient();
       const out: StoredRecord[] = [];
-      // Keys are printable ASCII (0x21-0x7e), so `prefix + 0x7f` sorts after every key under the prefix.
-      // Backward, the range runs from that (inclusive) down to the prefix itself (exclusive: no record's
-      // key is a bare prefix, which ends in `/`).
+      // Keys are printable ASCII (0x21-0x7e), so `prefix + 0x7f` sorts after every key under the prefix,
+      // and below(prefix) before every one of them (the prefix itself included).
       const reverse = listOptions.reverse === true;
-      let start: string | undefined = reverse ? `${prefix}\x7f` : prefix;
-      const end = reverse ? prefix : `${prefix}\x7f`;
+      const { after } = listOptions;
+      let start: string | undefined = reverse ? `${prefix}\x7f` : (after ?? prefix);
+      const end = reverse ? (after ?? below(prefix)) : `${prefix}\x7f`;
       while (start !== undefined && out.length < limit) {
         const from: string = start;
         const page = await call('GetRange', (_ts, c) =>
@@ -370,7 +370,8 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
         );
         for (const row of page.rows) {
           const r = toRecord(row, 'GetRange');
-          if (r && isLive(r)) out.push(r);
+          // Forward from `after`, the range starts at it inclusively: the key itself is left out here.
+          if (r && isLive(r) && r.key !== after) out.push(r);
           if (out.length >= limit) break;
         }
         const next = page.nextStartPrimaryKey?.[0]?.value;
@@ -379,6 +380,12 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
       return out;
     },
   };
+}
+
+/** A string just below every key that starts with `prefix` (keys are 0x21-0x7e), the prefix included. */
+function below(prefix: string): string {
+  if (prefix === '') return ' ';
+  return `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) - 1)}\x7f`;
 }
 
 /** A failed row condition inside this adapter; it never leaves it (it becomes an `ok:false` answer). */

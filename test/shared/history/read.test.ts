@@ -52,6 +52,33 @@ describe('readHistory', () => {
     expect(recent.records.map((r) => r.requestId)).toEqual([`3-${last}`, `3-${last - 1}`]);
   });
 
+  it('reads no row older than since, or than any record still kept', async () => {
+    // Prepare: 40 records 40 days back (the table keeps expired rows until its TTL), 30 since, 2 recent
+    const store = createMemoryStore();
+    const now = T0 + 40 * 86_400_000;
+    await seed(store, '5', 40, T0);
+    await seed(store, '5', 30, T0 + 10 * 86_400_000);
+    await seed(store, '5', 2, now - 120_000);
+    const read: string[] = [];
+    const recording: StateStore = {
+      ...store,
+      list: async (prefix, options) => {
+        const rows = await store.list(prefix, options);
+        read.push(...rows.map((row) => (row.value as unknown as HistoryEntry).at));
+        return rows;
+      },
+    };
+
+    // Act
+    const recent = await readHistory(recording, { jobGroupId: '5', since: now - 3_600_000 }, now);
+    const all = await readHistory(recording, { jobGroupId: '5', limit: 1_000 }, now);
+
+    // Assess: the first read saw only its 2 rows; the second stopped 31 days back, before T0's 40
+    expect(recent.records).toHaveLength(2);
+    expect(all.records).toHaveLength(32);
+    expect(read).toHaveLength(34);
+  });
+
   it('says when a read over every group found more records than it looks at', async () => {
     const store = createMemoryStore();
     await seed(store, '1', 10);

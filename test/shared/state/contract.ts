@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateStore } from '../../../shared/state/store.js';
+import type { ListOptions, StateStore } from '../../../shared/state/store.js';
 
 /** A store under test and the clock it reads (tests move it to expire records). */
 export interface StoreFixture {
@@ -130,6 +130,19 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect((await store.list('r/', { reverse: true })).map((r) => r.key)).toEqual(['r/c', 'r/b', 'r/a']);
       expect((await store.list('r/', { reverse: true, limit: 2 })).map((r) => r.key)).toEqual(['r/c', 'r/b']);
       expect(await store.list('none/', { reverse: true })).toEqual([]);
+    });
+
+    it('list after a key reads only the keys past it, either way; a key equal to the prefix is listed', async () => {
+      const { store } = await setup();
+      for (const key of ['k/', 'k/1', 'k/2', 'k/3', 'k/4', 'k0', 'j/9'])
+        await store.create(key, { key }, { expiresAt: undefined });
+      const keys = async (options: ListOptions) => (await store.list('k/', options)).map((r) => r.key);
+      expect(await keys({})).toEqual(['k/', 'k/1', 'k/2', 'k/3', 'k/4']);
+      expect(await keys({ reverse: true })).toEqual(['k/4', 'k/3', 'k/2', 'k/1', 'k/']);
+      expect(await keys({ after: 'k/2' })).toEqual(['k/3', 'k/4']);
+      expect(await keys({ after: 'k/2', limit: 1 })).toEqual(['k/3']);
+      expect(await keys({ after: 'k/2', reverse: true })).toEqual(['k/4', 'k/3']);
+      expect(await keys({ after: 'k/25', reverse: true, limit: 1 })).toEqual(['k/4']);
     });
 
     it('keeps values as JSON: nested objects, strings with any characters, numbers', async () => {
