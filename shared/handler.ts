@@ -43,7 +43,7 @@ export function createFcHandler<E, R>(spec: FunctionSpec<E, R>): FcHandler<R> {
       before: (request: { event: unknown; context: Record<string, unknown>; invocation?: Invocation }) => {
         const { event, invocation } = request;
         // LOG_LEVEL is read once for the invocation, not once per line; requestLog's last phase ends it.
-        pinLogLevel();
+        pinLogLevel(request);
         if (invocation === undefined) return;
         if (typeof event === 'object' && event !== null) invocations.set(event, invocation);
         else request.context = { ...request.context, invocation };

@@ -32,8 +32,10 @@ export function setLogSink(next: LogSink | undefined): LogSink {
   return previous;
 }
 
-/** The level read once for the invocation running now (see {@link pinLogLevel}); else read each time. */
+/** The level read once for the invocations running now (see {@link pinLogLevel}); else read each time. */
 let pinned: number | undefined;
+/** The invocations that pinned it (their middy requests); it is read again once none is left. */
+const pinners = new Set<object>();
 
 function threshold(): number {
   if (pinned !== undefined) return pinned;
@@ -42,19 +44,25 @@ function threshold(): number {
 }
 
 /**
- * Reads `LOG_LEVEL` once for the invocation starting now: every line it writes is judged against that
- * (reading `process.env` costs about a microsecond each time, several times a request). The handler
- * stack calls it first and {@link unpinLogLevel} last; outside an invocation the level is read per line,
- * so a change to `LOG_LEVEL` takes effect at the next invocation or line.
+ * Reads `LOG_LEVEL` once while invocations run, not once per line (reading `process.env` costs about a
+ * microsecond each time, several times a request). The handler stack calls it as an invocation starts
+ * and {@link unpinLogLevel} with the same `owner` as it ends. The level is the process's, so while any
+ * invocation runs every line is judged by the level read when the first of those still running
+ * started; once none runs, lines read `LOG_LEVEL` again. On FC (one request per instance, `LOG_LEVEL`
+ * fixed) that is exactly per invocation; in `npm start` and tests a change applies once the
+ * invocations running have ended.
  */
-export function pinLogLevel(): void {
-  pinned = undefined;
-  pinned = threshold();
+export function pinLogLevel(owner: object): void {
+  if (pinners.size === 0) {
+    pinned = undefined;
+    pinned = threshold();
+  }
+  pinners.add(owner);
 }
 
-/** Ends {@link pinLogLevel}'s reading: lines outside an invocation read `LOG_LEVEL` again. */
-export function unpinLogLevel(): void {
-  pinned = undefined;
+/** Ends `owner`'s {@link pinLogLevel}; an owner that did not pin changes nothing. */
+export function unpinLogLevel(owner: object): void {
+  if (pinners.delete(owner) && pinners.size === 0) pinned = undefined;
 }
 
 function redact(value: unknown, depth: number): unknown {

@@ -16,23 +16,29 @@ export function requestLog(): Middleware {
     ms: request.invocation ? Date.now() - request.invocation.startedAt : undefined,
   });
   return {
+    // The invocation's last line: the LOG_LEVEL reading it pinned (shared/handler.ts) ends with it.
     after: (request: FcRequest) => {
-      // Debug only: the fields are not even built on the (usual) info level.
-      if (logger.enabled('debug')) {
-        const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
-        logger.debug('invocation done', {
-          ...fields(request),
-          ...(typeof status === 'number' && { status }),
-        });
+      try {
+        // Debug only: the fields are not even built on the (usual) info level.
+        if (logger.enabled('debug')) {
+          const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
+          logger.debug('invocation done', {
+            ...fields(request),
+            ...(typeof status === 'number' && { status }),
+          });
+        }
+      } finally {
+        unpinLogLevel(request);
       }
-      // The invocation's last line: LOG_LEVEL, read once for it (shared/handler.ts), is read per line again.
-      unpinLogLevel();
     },
     onError: (request: FcRequest) => {
-      const error = toAutopilotError(request.error);
-      const log = error.status >= 500 ? logger.error : logger.warn;
-      log('invocation failed', { ...fields(request), error: error.toLog() });
-      unpinLogLevel();
+      try {
+        const error = toAutopilotError(request.error);
+        const log = error.status >= 500 ? logger.error : logger.warn;
+        log('invocation failed', { ...fields(request), error: error.toLog() });
+      } finally {
+        unpinLogLevel(request);
+      }
     },
   };
 }
