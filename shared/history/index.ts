@@ -125,20 +125,20 @@ function uniqueSuffix(): string {
  * The record also goes to the journal of the view it is written through ({@link journaling}), stored or not;
  * through such a view the write runs on while this returns, and {@link historyWritten} awaits it.
  */
-export async function appendHistory(store: StateStore, entry: HistoryEntry, now = Date.now()): Promise<void> {
+export async function appendHistory(store: StateStore, entry: HistoryEntry): Promise<void> {
   if (store instanceof JournalingStore) {
     // The invocation goes on (its answer, its next group) while the record is written; it awaits
     // historyWritten() before it answers or ends, so no record is left behind.
     store.journal.push(entry);
     // Re-checked after each wake: lanes waiting together must not all add their write at once.
     while (store.pending.size >= MAX_PENDING_HISTORY) await Promise.race(store.pending);
-    const write: Promise<void> = writeHistory(store, entry, now).finally(() => {
+    const write: Promise<void> = writeHistory(store, entry).finally(() => {
       store.pending.delete(write);
     });
     store.pending.add(write);
     return;
   }
-  await writeHistory(store, entry, now);
+  await writeHistory(store, entry);
 }
 
 /**
@@ -169,11 +169,13 @@ export async function historyWritten(store: StateStore | undefined, deadline?: n
 }
 
 /** One history record into the store; a failure is logged, never thrown. */
-async function writeHistory(store: StateStore, entry: HistoryEntry, now: number): Promise<void> {
-  const key = KEYS.history(entry.jobGroupId, Date.parse(entry.at), uniqueSuffix());
+async function writeHistory(store: StateStore, entry: HistoryEntry): Promise<void> {
+  const at = Date.parse(entry.at);
+  const key = KEYS.history(entry.jobGroupId, at, uniqueSuffix());
   try {
     // Every adapter copies the value when the call is made (the contract tests it): no copy here.
-    await store.create(key, entry as unknown as StoredValue, { expiresAt: now + HISTORY_MS });
+    // Kept from the change's own time, so a read can tell from the key alone which rows have expired.
+    await store.create(key, entry as unknown as StoredValue, { expiresAt: at + HISTORY_MS });
   } catch (thrown) {
     logger.warn('history record not written', {
       jobGroupId: entry.jobGroupId,
@@ -191,8 +193,11 @@ export interface HistoryQuery {
   readonly limit?: number;
 }
 
-/** A record is written within its invocation of its `at`: older than its keep time by this, it is gone. */
-const EXPIRY_SLACK_MS = 86_400_000;
+/**
+ * A record expires {@link HISTORY_MS} after its `at` (records written before that rule, after their
+ * write: within their invocation); one older than that by this is gone.
+ */
+const EXPIRY_SLACK_MS = 60_000;
 
 /** Rows a read over every group looks at, at most (its keys sort by group before time). */
 export const FLEET_HISTORY_SCAN = 10_000;
@@ -217,7 +222,8 @@ export async function readHistory(
   query: HistoryQuery = {},
   now = Date.now(),
 ): Promise<HistoryRead> {
-  const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1_000);
+  const asked = query.limit !== undefined && Number.isFinite(query.limit) ? Math.floor(query.limit) : 100;
+  const limit = Math.min(Math.max(1, asked), 1_000);
   const since = query.since;
   const recent = (entry: HistoryEntry) => since === undefined || Date.parse(entry.at) >= since;
   if (query.jobGroupId !== undefined) {

@@ -283,19 +283,15 @@ export async function recordHold(
   requestId: string,
   now = Date.now(),
 ): Promise<void> {
-  await appendHistory(
-    store,
-    {
-      at: new Date(now).toISOString(),
-      jobGroupId: hold.jobGroupId,
-      source,
-      sent: {},
-      set: hold.set ?? {},
-      requestId,
-      hold: holdEvent(event, hold),
-    },
-    now,
-  );
+  await appendHistory(store, {
+    at: new Date(now).toISOString(),
+    jobGroupId: hold.jobGroupId,
+    source,
+    sent: {},
+    set: hold.set ?? {},
+    requestId,
+    hold: holdEvent(event, hold),
+  });
 }
 
 /**

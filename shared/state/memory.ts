@@ -163,6 +163,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     },
     async list(prefix, listOptions = {}) {
       const limit = Math.floor(listOptions.limit ?? 1_000);
+      if (!(limit > 0)) return [];
       const out: StoredRecord[] = [];
       const concern = prefix.includes('/') ? concerns.get(concernOf(prefix)) : undefined;
       const candidates = prefix.includes('/') ? [...(concern ?? [])] : [...records.keys()];

@@ -348,14 +348,23 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
     },
     async list(prefix, listOptions = {}) {
       const limit = Math.floor(listOptions.limit ?? 1_000);
+      if (!(limit > 0)) return [];
+      // Keys are printable ASCII (0x21-0x7e), so `prefix + 0x7f` sorts after every key under the prefix,
+      // and below(prefix) before every one of them (the prefix itself included). An `after` outside
+      // that range is moved into it: the range never reaches another prefix's keys, nor runs backward.
+      const top = `${prefix}\x7f`;
+      const bottom = below(prefix);
+      const after =
+        listOptions.after === undefined || listOptions.after < bottom ? undefined : listOptions.after;
+      if (after !== undefined && after >= top) return [];
+      const reverse = listOptions.reverse === true;
       const [ts] = await sdkAndClient();
       const out: StoredRecord[] = [];
-      // Keys are printable ASCII (0x21-0x7e), so `prefix + 0x7f` sorts after every key under the prefix,
-      // and below(prefix) before every one of them (the prefix itself included).
-      const reverse = listOptions.reverse === true;
-      const { after } = listOptions;
-      let start: string | undefined = reverse ? `${prefix}\x7f` : (after ?? prefix);
-      const end = reverse ? (after ?? below(prefix)) : `${prefix}\x7f`;
+      let start: string | undefined = reverse ? top : after !== undefined && after > prefix ? after : prefix;
+      const end = reverse ? (after ?? bottom) : top;
+      // A page of rows past their expiry (the table removes them only at its TTL) makes the next page
+      // larger, so a read that wants one row does not page through them one request each.
+      let pageSize = limit;
       while (start !== undefined && out.length < limit) {
         const from: string = start;
         const page = await call('GetRange', (_ts, c) =>
@@ -364,16 +373,19 @@ export function createTablestoreStore(options: TablestoreStoreOptions): StateSto
             direction: reverse ? ts.Direction.BACKWARD : ts.Direction.FORWARD,
             inclusiveStartPrimaryKey: primaryKey(from),
             exclusiveEndPrimaryKey: primaryKey(end),
-            limit: Math.min(limit - out.length, 5_000),
+            limit: Math.min(Math.max(limit - out.length, pageSize), 5_000),
             maxVersions: 1,
           }),
         );
+        let dropped = 0;
         for (const row of page.rows) {
           const r = toRecord(row, 'GetRange');
           // Forward from `after`, the range starts at it inclusively: the key itself is left out here.
           if (r && isLive(r) && r.key !== after) out.push(r);
+          else dropped++;
           if (out.length >= limit) break;
         }
+        if (dropped > 0) pageSize = Math.min(5_000, Math.max(pageSize, page.rows.length) * 2);
         const next = page.nextStartPrimaryKey?.[0]?.value;
         start = typeof next === 'string' ? next : undefined;
       }

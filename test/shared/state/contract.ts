@@ -143,6 +143,14 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect(await keys({ after: 'k/2', limit: 1 })).toEqual(['k/3']);
       expect(await keys({ after: 'k/2', reverse: true })).toEqual(['k/4', 'k/3']);
       expect(await keys({ after: 'k/25', reverse: true, limit: 1 })).toEqual(['k/4']);
+      // An `after` outside the prefix's keys: below them all reads them all, above them all none.
+      expect(await keys({ after: 'j' })).toEqual(['k/', 'k/1', 'k/2', 'k/3', 'k/4']);
+      expect(await keys({ after: 'j', reverse: true })).toEqual(['k/4', 'k/3', 'k/2', 'k/1', 'k/']);
+      expect(await keys({ after: 'k0' })).toEqual([]);
+      expect(await keys({ after: 'k/\x7f', reverse: true })).toEqual([]);
+      // No rows asked for, none answered.
+      expect(await keys({ limit: 0 })).toEqual([]);
+      expect(await keys({ limit: 0.5, reverse: true })).toEqual([]);
     });
 
     it('keeps values as JSON: nested objects, strings with any characters, numbers', async () => {
