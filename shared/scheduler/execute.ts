@@ -53,13 +53,27 @@ function holdsAny(target: Intent['target'], effect: HoldEffect): boolean {
   return JSON.stringify(withoutPinned(target, effect)) !== JSON.stringify(target);
 }
 
-/** A change the group's holds of `kind` kept off it entirely: `unchanged`, naming them. */
-function heldOff(jobGroupId: string, effect: HoldEffect, kind: 'pause' | 'pin'): ChangeOutcome {
-  return {
-    status: 'unchanged',
-    jobGroupId,
-    heldBy: effect.holds.filter((hold) => hold.kind === kind).map((hold) => hold.id),
-  };
+/** The fields a target sets, as pins name them (`params.X` for each param). */
+function fieldsOf(target: Intent['target']): string[] {
+  return Object.entries(target).flatMap(([key, value]) =>
+    key === 'params' ? Object.keys(value as object).map((param) => `params.${param}`) : [key],
+  );
+}
+
+/**
+ * A change the group's holds kept off it entirely — its pauses, or else the pins on a field of
+ * `target` (the change as planned, before pins took fields out of it) — as `unchanged`, naming them.
+ */
+function heldOff(jobGroupId: string, effect: HoldEffect, target: Intent['target']): ChangeOutcome {
+  const pauses = effect.holds.filter((hold) => hold.kind === 'pause');
+  const fields = new Set(fieldsOf(target));
+  const holds =
+    pauses.length > 0
+      ? pauses
+      : effect.holds.filter(
+          (hold) => hold.kind === 'pin' && hold.set && fieldsOf(hold.set).some((f) => fields.has(f)),
+        );
+  return { status: 'unchanged', jobGroupId, heldBy: holds.map((hold) => hold.id) };
 }
 
 /** How long after the deadline in-flight calls may still finish before they are reported unfinished. */
@@ -143,10 +157,11 @@ export async function executeChanges(
       // write is planned again without the fields it holds (a few rounds at most).
       for (let round = 0; result === undefined; round++) {
         const effect = await heldNow?.(intent.jobGroupId);
-        if (effect?.paused) return heldOff(intent.jobGroupId, effect, 'pause');
+        if (effect?.paused) return heldOff(intent.jobGroupId, effect, change.intent.target);
         if (effect && effect.pinned.size > 0) {
           intent = { ...intent, target: withoutPinned(intent.target, effect) };
-          if (Object.keys(intent.target).length === 0) return heldOff(intent.jobGroupId, effect, 'pin');
+          if (Object.keys(intent.target).length === 0)
+            return heldOff(intent.jobGroupId, effect, change.intent.target);
         }
         const planned = intent;
         const recheck =

@@ -97,6 +97,8 @@ export function summarize(parts: SummaryParts): TickSummary {
 /** Lines above this size are cut down for the log (FC's log lines are limited to 32 KB). */
 const MAX_LOG_CHARS = 24_000;
 const MAX_LOGGED_FAILURES = 100;
+const MAX_LOGGED_HELD = 20;
+const MAX_LOGGED_HOLDS = 3;
 
 /**
  * The summary as it goes into the log line: whole when small, else the counts and the first failures
@@ -108,7 +110,15 @@ export function summaryForLog(summary: TickSummary): Record<string, unknown> {
   return {
     ...rest,
     ...(shard && { shardSize: shard.length }),
-    ...(held && { held: held.slice(0, MAX_LOGGED_FAILURES) }),
+    // Held groups: how many, and the first few with a few of their holds each (a group may have many).
+    ...(held && {
+      heldCount: held.length,
+      held: held.slice(0, MAX_LOGGED_HELD).map((entry) => ({
+        jobGroupId: entry.jobGroupId,
+        holds: entry.holds.slice(0, MAX_LOGGED_HOLDS),
+        ...(entry.holds.length > MAX_LOGGED_HOLDS && { moreHolds: entry.holds.length - MAX_LOGGED_HOLDS }),
+      })),
+    }),
     failed: failed.slice(0, MAX_LOGGED_FAILURES),
     truncated: true,
   };

@@ -174,6 +174,48 @@ describe('executeChanges', () => {
     }
   });
 
+  it('names, for a change pins kept off, only the pins on a field it set', async () => {
+    const previous = setLogSink(() => {});
+    const store = createMemoryStore();
+    const now = Date.now();
+    const pin = (id: string, set: Record<string, unknown>) =>
+      saveHold(store, {
+        id,
+        jobGroupId: '1',
+        kind: 'pin',
+        set,
+        from: new Date(now - 1_000).toISOString(),
+        until: new Date(now + 3_600_000).toISOString(),
+        reason: '',
+        who: 'ops',
+      });
+    await pin('1~status', { status: 'Running' });
+    await pin('1~count', { planedJobCount: 9 });
+    await pin('1~es', { params: { ES_ENABLE: true } });
+
+    const outcomes = await executeChanges(
+      [intent('1', { status: 'Stopped' }), intent('1', { params: { ES_ENABLE: false } })],
+      {
+        applyDeps: {
+          client: fakeClient(async () => ({ requestId: 'x', attempts: 1 })),
+          registry: REGISTRY,
+          store,
+        },
+        concurrency: 1,
+        deadline: Date.now() + 5_000,
+        maxAttempts: 4,
+        auditFields: { source: 'test' },
+        heldNow: holdsWatcher(store, Date.now),
+      },
+    );
+    setLogSink(previous);
+
+    expect(outcomes).toEqual([
+      { status: 'unchanged', jobGroupId: '1', heldBy: ['1~status'] },
+      { status: 'unchanged', jobGroupId: '1', heldBy: ['1~es'] },
+    ]);
+  });
+
   it('runs the changes of one group in order, and different groups side by side', async () => {
     // Prepare
     const previous = setLogSink(() => {});

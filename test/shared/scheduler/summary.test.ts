@@ -74,6 +74,33 @@ describe('tick summaries', () => {
     expect(JSON.stringify(line).length).toBeLessThan(24_000);
   });
 
+  it('logs the groups holds kept a change off as a count and the first few, however many holds each has', () => {
+    const id = (i: number) => `g${String(i).padStart(63, '0')}`;
+    const ids = Array.from({ length: 300 }, (_, i) => id(i));
+    const summary = summarize({
+      ...base,
+      due: ids,
+      applied: [],
+      unchanged: ids,
+      held: ids.map((jobGroupId) => ({
+        jobGroupId,
+        holds: Array.from({ length: 500 }, (_, k) => `${jobGroupId}~${String(k).padStart(12, '0')}`),
+      })),
+      failed: [],
+    });
+
+    const line = summaryForLog(summary);
+
+    expect(line).toMatchObject({ truncated: true, heldCount: 300 });
+    expect(line.held).toHaveLength(20);
+    expect((line.held as Array<Record<string, unknown>>)[0]).toEqual({
+      jobGroupId: id(0),
+      holds: [`${id(0)}~000000000000`, `${id(0)}~000000000001`, `${id(0)}~000000000002`],
+      moreHolds: 497,
+    });
+    expect(JSON.stringify(line).length).toBeLessThan(24_000);
+  });
+
   it('builds a shard event the timer adapter decodes back to the parent tick and a shard payload', () => {
     const tick = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'every-5m' };
 
