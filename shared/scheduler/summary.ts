@@ -101,27 +101,37 @@ const MAX_LOGGED_HELD = 20;
 const MAX_LOGGED_HOLDS = 3;
 
 /**
- * The summary as it goes into the log line: whole when small, else the counts and the first failures
- * (each applied change has its own audit line anyway).
+ * The summary as it goes into the log line: whole when small, else the counts, the first failures and
+ * the first held groups (each applied change has its own audit line anyway) — fewer of both until the
+ * line fits, since long group ids and messages can make even 100 failures too long.
  */
 export function summaryForLog(summary: TickSummary): Record<string, unknown> {
   if (JSON.stringify(summary).length <= MAX_LOG_CHARS) return { ...summary };
   const { applied: _applied, unchanged: _unchanged, due: _due, shard, failed, held, ...rest } = summary;
-  return {
+  const cut = (failures: number, helds: number): Record<string, unknown> => ({
     ...rest,
     ...(shard && { shardSize: shard.length }),
     // Held groups: how many, and the first few with a few of their holds each (a group may have many).
     ...(held && {
       heldCount: held.length,
-      held: held.slice(0, MAX_LOGGED_HELD).map((entry) => ({
+      held: held.slice(0, helds).map((entry) => ({
         jobGroupId: entry.jobGroupId,
         holds: entry.holds.slice(0, MAX_LOGGED_HOLDS),
         ...(entry.holds.length > MAX_LOGGED_HOLDS && { moreHolds: entry.holds.length - MAX_LOGGED_HOLDS }),
       })),
     }),
-    failed: failed.slice(0, MAX_LOGGED_FAILURES),
+    failed: failed.slice(0, failures),
     truncated: true,
-  };
+  });
+  let failures = MAX_LOGGED_FAILURES;
+  let helds = MAX_LOGGED_HELD;
+  let line = cut(failures, helds);
+  while (JSON.stringify(line).length > MAX_LOG_CHARS && (failures > 1 || helds > 1)) {
+    failures = Math.max(1, failures >> 1);
+    helds = Math.max(1, helds >> 1);
+    line = cut(failures, helds);
+  }
+  return line;
 }
 
 /**

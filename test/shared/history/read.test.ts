@@ -38,8 +38,9 @@ describe('readHistory', () => {
       },
     };
 
-    // Act
-    const read = await readHistory(counting, { jobGroupId: '3', limit: 3 });
+    // Act: a few minutes after the last record (the read is bounded at the 30 days records are kept)
+    const now = T0 + (FLEET_HISTORY_SCAN + 55) * 60_000;
+    const read = await readHistory(counting, { jobGroupId: '3', limit: 3 }, now);
 
     // Assess
     const last = FLEET_HISTORY_SCAN + 49;
@@ -48,7 +49,7 @@ describe('readHistory', () => {
     expect(listed).toEqual([3]);
     // `since` keeps what is at or after it
     const since = T0 + (last - 1) * 60_000;
-    const recent = await readHistory(store, { jobGroupId: '3', since, limit: 10 });
+    const recent = await readHistory(store, { jobGroupId: '3', since, limit: 10 }, now);
     expect(recent.records.map((r) => r.requestId)).toEqual([`3-${last}`, `3-${last - 1}`]);
   });
 

@@ -101,6 +101,34 @@ describe('tick summaries', () => {
     expect(JSON.stringify(line).length).toBeLessThan(24_000);
   });
 
+  it('logs fewer failures and held groups until the line fits, with long ids and messages', () => {
+    const id = (i: number) => `g${String(i).padStart(63, '0')}`;
+    const ids = Array.from({ length: 400 }, (_, i) => id(i));
+    const summary = summarize({
+      ...base,
+      due: ids,
+      applied: [],
+      unchanged: ids.slice(100),
+      held: ids.slice(100).map((jobGroupId) => ({
+        jobGroupId,
+        holds: Array.from({ length: 500 }, (_, k) => `${jobGroupId}~${String(k).padStart(12, '0')}`),
+      })),
+      failed: ids.slice(0, 100).map((jobGroupId) => ({
+        jobGroupId,
+        code: 'InvalidJobGroupId.NotFound',
+        retryable: false,
+        message: 'm'.repeat(141),
+      })),
+    });
+
+    const line = summaryForLog(summary);
+
+    expect(JSON.stringify(line).length).toBeLessThanOrEqual(24_000);
+    expect(line).toMatchObject({ truncated: true, heldCount: 300, counts: { failed: 100 } });
+    expect((line.failed as unknown[]).length).toBeGreaterThan(0);
+    expect((line.held as unknown[]).length).toBeGreaterThan(0);
+  });
+
   it('builds a shard event the timer adapter decodes back to the parent tick and a shard payload', () => {
     const tick = { tick: new Date('2026-06-01T00:00:00Z'), trigger: 'every-5m' };
 
