@@ -17,6 +17,17 @@ const base = {
   unchanged: [],
 };
 
+/** A job group id of the longest allowed length (64 characters). */
+const longId = (i: number) => `g${String(i).padStart(63, '0')}`;
+/** `count` such ids. */
+const longIds = (count: number) => Array.from({ length: count }, (_, i) => longId(i));
+/** Each group held off by 500 pins. */
+const heldByManyPins = (ids: readonly string[]) =>
+  ids.map((jobGroupId) => ({
+    jobGroupId,
+    holds: Array.from({ length: 500 }, (_, k) => `${jobGroupId}~${String(k).padStart(12, '0')}`),
+  }));
+
 describe('tick summaries', () => {
   it('counts every list, so counts never disagree with them', () => {
     const summary = summarize({
@@ -75,17 +86,14 @@ describe('tick summaries', () => {
   });
 
   it('logs the groups holds kept a change off as a count and the first few, however many holds each has', () => {
-    const id = (i: number) => `g${String(i).padStart(63, '0')}`;
-    const ids = Array.from({ length: 300 }, (_, i) => id(i));
+    const id = longId;
+    const ids = longIds(300);
     const summary = summarize({
       ...base,
       due: ids,
       applied: [],
       unchanged: ids,
-      held: ids.map((jobGroupId) => ({
-        jobGroupId,
-        holds: Array.from({ length: 500 }, (_, k) => `${jobGroupId}~${String(k).padStart(12, '0')}`),
-      })),
+      held: heldByManyPins(ids),
       failed: [],
     });
 
@@ -102,17 +110,13 @@ describe('tick summaries', () => {
   });
 
   it('logs fewer failures and held groups until the line fits, with long ids and messages', () => {
-    const id = (i: number) => `g${String(i).padStart(63, '0')}`;
-    const ids = Array.from({ length: 400 }, (_, i) => id(i));
+    const ids = longIds(400);
     const summary = summarize({
       ...base,
       due: ids,
       applied: [],
       unchanged: ids.slice(100),
-      held: ids.slice(100).map((jobGroupId) => ({
-        jobGroupId,
-        holds: Array.from({ length: 500 }, (_, k) => `${jobGroupId}~${String(k).padStart(12, '0')}`),
-      })),
+      held: heldByManyPins(ids.slice(100)),
       failed: ids.slice(0, 100).map((jobGroupId) => ({
         jobGroupId,
         code: 'InvalidJobGroupId.NotFound',
