@@ -355,9 +355,9 @@ export async function startTablestoreEmulator(
       if (!backward && request.direction !== pb.Direction.FORWARD) {
         throw new OtsError(400, 'OTSParameterInvalid', 'Invalid direction.');
       }
-      const start = stringKey(readRowBytes(request.inclusiveStartPrimaryKey).primaryKey, t.meta);
-      const end = stringKey(readRowBytes(request.exclusiveEndPrimaryKey).primaryKey, t.meta);
-      const order = Buffer.compare(Buffer.from(start), Buffer.from(end));
+      const start = Buffer.from(stringKey(readRowBytes(request.inclusiveStartPrimaryKey).primaryKey, t.meta));
+      const end = Buffer.from(stringKey(readRowBytes(request.exclusiveEndPrimaryKey).primaryKey, t.meta));
+      const order = Buffer.compare(start, end);
       // As the service: FORWARD needs start < end, BACKWARD start > end.
       if (backward ? order <= 0 : order >= 0) {
         throw new OtsError(
@@ -373,8 +373,8 @@ export async function startTablestoreEmulator(
       const inRange = sortedKeys(t.rows).filter((k) => {
         const key = Buffer.from(k);
         return backward
-          ? Buffer.compare(key, Buffer.from(start)) <= 0 && Buffer.compare(key, Buffer.from(end)) > 0
-          : Buffer.compare(key, Buffer.from(start)) >= 0 && Buffer.compare(key, Buffer.from(end)) < 0;
+          ? Buffer.compare(key, start) <= 0 && Buffer.compare(key, end) > 0
+          : Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0;
       });
       if (backward) inRange.reverse();
       const page = inRange.slice(0, pageSize);

@@ -416,16 +416,18 @@ export interface HoldEffect {
   readonly holds: readonly Hold[];
 }
 
+/** The fields a target sets, as pins name them: each top-level field, and `params.X` for each param. */
+export function fieldsOf(target: Target): Array<keyof Target | `params.${string}`> {
+  return (Object.keys(target) as Array<keyof Target>).flatMap((key) =>
+    key === 'params' ? Object.keys(target.params ?? {}).map((param) => `params.${param}` as const) : [key],
+  );
+}
+
 export function holdEffect(holds: readonly Hold[], now = Date.now()): HoldEffect {
   const live = holds.filter((hold) => Date.parse(hold.from) <= now && now < Date.parse(hold.until));
   const pinned = new Set<keyof Target | `params.${string}`>();
   for (const hold of live) {
-    if (hold.kind !== 'pin' || !hold.set) continue;
-    for (const key of Object.keys(hold.set) as Array<keyof Target>) {
-      if (key === 'params')
-        for (const param of Object.keys(hold.set.params ?? {})) pinned.add(`params.${param}`);
-      else pinned.add(key);
-    }
+    if (hold.kind === 'pin' && hold.set) for (const field of fieldsOf(hold.set)) pinned.add(field);
   }
   const skips = live.filter((hold) => hold.kind === 'skip');
   return {

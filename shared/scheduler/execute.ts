@@ -1,7 +1,7 @@
 import type { AttemptInfo } from '../cityvisual/client.js';
 import { AutopilotError, toAutopilotError } from '../errors.js';
 import type { ChangeSource } from '../history/index.js';
-import { type HoldEffect, withoutPinned } from '../holds/index.js';
+import { fieldsOf, type HoldEffect, withoutPinned } from '../holds/index.js';
 import type { Intent } from '../intent/index.js';
 import { type ApplyDeps, applyIntent } from '../jobgroup/apply.js';
 import { audit } from '../log.js';
@@ -21,7 +21,7 @@ export type ChangeOutcome =
   | {
       readonly status: 'unchanged';
       readonly jobGroupId: string;
-      /** The holds that kept the change off the group (a pause, or pins on every field it set). */
+      /** The holds that kept the change off the group: its pauses, or the pins on the fields it set. */
       readonly heldBy?: readonly string[];
     }
   | ({ readonly status: 'failed' } & FailedEntry);
@@ -51,13 +51,6 @@ class HeldMeanwhile extends Error {}
 /** Whether `effect` pins a field `target` sets. */
 function holdsAny(target: Intent['target'], effect: HoldEffect): boolean {
   return JSON.stringify(withoutPinned(target, effect)) !== JSON.stringify(target);
-}
-
-/** The fields a target sets, as pins name them (`params.X` for each param). */
-function fieldsOf(target: Intent['target']): string[] {
-  return Object.entries(target).flatMap(([key, value]) =>
-    key === 'params' ? Object.keys(value as object).map((param) => `params.${param}`) : [key],
-  );
 }
 
 /**

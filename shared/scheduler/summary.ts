@@ -27,7 +27,7 @@ export interface FailedEntry {
 /** A group left unchanged because holds kept the change off it (see {@link TickSummary.held}). */
 export interface HeldEntry {
   readonly jobGroupId: string;
-  /** The ids of those holds: the pauses, or the pins covering every field the change set. */
+  /** The ids of those holds: the pauses, or the pins on the fields the change set (together, all of them). */
   readonly holds: readonly string[];
 }
 
@@ -60,7 +60,7 @@ export interface TickSummary {
   /** Groups already at their target (nothing sent), or whose schedule sets nothing at this time. */
   readonly unchanged: readonly string[];
   /**
-   * Those of `unchanged` that a hold kept the change off (a pause, or pins on every field it set),
+   * Those of `unchanged` that holds kept the change off (a pause, or pins that together hold every field it set),
    * found when the write was about to go; absent when none. Not a later retry: when the hold ends, a
    * reconcile applies the schedule's state, while a timer action's change is not made again.
    */

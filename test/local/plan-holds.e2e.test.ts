@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as cli } from '../../local/cli.js';
 import { startWebhookServer, type WebhookServer } from '../../local/dev/webhook-server.js';
 import { DEMO_CREDENTIAL } from '../../local/emulator/index.js';
+import { FLEET_HISTORY_SCAN } from '../../shared/history/index.js';
+import { KEYS } from '../../shared/state/keys.js';
+import { createMemoryStore } from '../../shared/state/memory.js';
+import { useMemoryStore } from '../../shared/state/select.js';
 import { NEW_SECRET, OLD_SECRET, webhookEnv } from '../functions/webhook/helpers.js';
 import { useEmulator } from '../support/emulator.js';
 import { useLogCapture } from '../support/logs.js';
@@ -132,5 +136,35 @@ describe('autopilot plan --url: the holds in force, read through the webhook', (
 
     expect(code).toBe(1);
     expect(take()).toContain('ERR autopilot: no answer from http://127.0.0.1:9');
+  });
+
+  it('history says on stderr when more records are stored than a read over every group looks at', async () => {
+    // Prepare: a store with one record more than that, each its own group
+    const store = createMemoryStore();
+    const at = Date.now() - 60_000;
+    for (let n = 0; n <= FLEET_HISTORY_SCAN; n++) {
+      const jobGroupId = `g${n}`;
+      const entry = { at: new Date(at).toISOString(), jobGroupId, source: { kind: 'webhook', who: 'ops' } };
+      await store.create(
+        KEYS.history(jobGroupId, at, 'u'),
+        { ...entry, sent: {}, set: {}, requestId: `r${n}` },
+        {
+          expiresAt: undefined,
+        },
+      );
+    }
+    useMemoryStore(store);
+    try {
+      // Act
+      const code = await cli(['history', '--limit', '2', '--json'], io);
+
+      // Assess: the two records printed, the note beside them
+      const printed = take();
+      expect(code).toBe(0);
+      expect(printed).toContain(`ERR note: More than ${FLEET_HISTORY_SCAN} history records are stored`);
+      expect(JSON.parse(printed.slice(printed.indexOf('['))) as unknown[]).toHaveLength(2);
+    } finally {
+      useMemoryStore(undefined);
+    }
   });
 });
